@@ -1,0 +1,1 @@
+"""Concierge: an AI support & sales agent for hospitality and travel companies."""

@@ -1,0 +1,1 @@
+"""One module per graph node. Prompts live beside the node that uses them."""

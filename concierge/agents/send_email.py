@@ -1,0 +1,56 @@
+"""Send email: the drafted email goes out exactly once, threaded to the conversation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from langgraph.runtime import Runtime
+
+from concierge.graph.context import Context, services_of
+from concierge.graph.state import TicketState, effect_key, log
+from concierge.privacy import mask_email
+from concierge.tools.email import OutboundEmail
+
+
+def reply_address(thread_id: str, domain: str) -> str:
+    """Replies come back to a per-thread address, so even a reply that lost its headers finds its thread."""
+    return f"reply+{thread_id.replace(':', '.')}@{domain}"
+
+
+def thread_from_reply_address(address: str) -> str | None:
+    local = address.split("@")[0]
+    if not local.startswith("reply+"):
+        return None
+    helpdesk, _, ticket = local[len("reply+"):].partition(".")
+    return f"{helpdesk}:{ticket}" if ticket else None
+
+
+async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
+    services = await services_of(runtime)
+    draft, ticket = state["draft"], state["ticket"]
+    sent_before = state.get("emails") or []
+    previous = [e["message_id"] for e in sent_before] + [r["message_id"] for r in state.get("replies") or [] if r.get("message_id")]
+    email = OutboundEmail(
+        to=ticket["customer"]["email"],
+        to_name=ticket["customer"]["name"],
+        subject=draft["subject"],
+        body=draft["body"],
+        reply_to=reply_address(state["thread_id"], services.settings.reply_domain),
+        in_reply_to=previous[-1] if previous else None,
+        references=previous,
+        idempotency_key=effect_key(state, "email", len(sent_before) + 1),
+    )
+
+    async def deliver() -> dict:
+        message_id = await services.email.send(email)
+        return {"message_id": message_id, "sent_at": datetime.now(UTC).isoformat(timespec="seconds")}
+
+    result, ran = await services.store.once(email.idempotency_key, state["thread_id"], deliver)
+    await services.store.link(f"email:{result['message_id']}", state["thread_id"])
+    record = {"kind": draft["kind"], "to": email.to, "subject": email.subject, "body": email.body, **result}
+    return {
+        "emails": [record],
+        "draft": None,
+        "stage": "email_sent",
+        "log": log("send_email", f"{draft['kind']} email {'sent' if ran else 'already sent'} to {mask_email(email.to)}"),
+    }

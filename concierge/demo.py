@@ -1,0 +1,146 @@
+"""`concierge demo`: the whole flow on the embedded defaults, driven through the webhook routes.
+
+The seeded helpdesk's open tickets are assigned to the AI; scripted customers answer the emails
+and the call simulator plays their calls, until every thread is done or waits for a human.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from concierge.agents.send_email import reply_address
+from concierge.server.app import create_app
+from concierge.server.runner import waiting_for
+from concierge.server.runtime import AppRuntime, open_runtime
+from concierge.settings import Settings
+
+MAX_ROUNDS = 8
+
+
+def _progress(console: Console):
+    def show(thread_id: str, node: str, change: dict[str, Any]) -> None:
+        if node == "__interrupt__":
+            what = change["interrupt"][0].value.get("waiting_for")
+            console.print(f"  [cyan]{thread_id:>11}[/] [yellow]⏸ waiting for {what.replace('_', ' ')}[/]")
+            return
+        entries = change.get("log") or []
+        text = entries[-1]["text"] if entries else ""
+        console.print(f"  [cyan]{thread_id:>11}[/] [bold]{node}[/] {text}")
+
+    return show
+
+
+async def _customers_act(client: httpx.AsyncClient, runtime: AppRuntime, script: dict[str, Any]) -> int:
+    """Each scripted customer answers what waits for them: an email reply, or the phone call."""
+    acted = 0
+    for thread_id in await runtime.services.store.thread_ids():
+        snapshot = await runtime.runner.snapshot(thread_id)
+        values = snapshot.values if snapshot else {}
+        ticket = values.get("ticket") or {}
+        behaviour = script.get(ticket.get("id"), {})
+        waiting = waiting_for(snapshot)
+        if waiting == "email_reply":
+            answered = len(values.get("replies") or [])
+            replies = behaviour.get("replies") or []
+            if answered >= len(replies):
+                continue
+            last = values["emails"][-1]
+            response = await client.post("/api/v1/webhooks/inbound_email", json={
+                "from": ticket["customer"]["email"],
+                "to": [reply_address(thread_id, runtime.settings.reply_domain)],
+                "subject": f"Re: {last['subject'].removeprefix('Re: ')}",
+                "text": replies[answered],
+                "message_id": f"<reply-{ticket['id']}-{answered + 1}@customer.example.com>",
+                "in_reply_to": last["message_id"],
+            })
+            response.raise_for_status()
+            acted += 1
+        elif waiting == "call_report":
+            call_id = values["calls"][-1]["call_id"]
+            report = runtime.services.voice.play(call_id, behaviour.get("call") or "no_answer")
+            response = await client.post("/api/v1/webhooks/call_completed", json=report)
+            response.raise_for_status()
+            acted += 1
+    return acted
+
+
+def _shorten(reasons: list[str], limit: int = 140) -> str:
+    text = reasons[0] if reasons else ""
+    more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+    return (text if len(text) <= limit else text[: limit - 1] + "…") + more
+
+
+def _table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="Concierge demo — outcome per ticket", show_lines=True)
+    for column in ("ticket", "customer", "path", "emails sent", "call result", "outcome"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("escalation reason", overflow="fold", min_width=30)
+    styles = {"resolved": "green", "escalated": "red", "closed": "yellow", "handed_off": "yellow"}
+    for r in rows:
+        status = r["outcome"]
+        table.add_row(r["ticket"], r["customer"], r["path"], str(r["emails"]), r["call"],
+                      f"[{styles.get(status, 'white')}]{status}[/]", r["reason"])
+    return table
+
+
+async def summarise(runtime: AppRuntime) -> list[dict[str, Any]]:
+    rows = []
+    for thread_id in await runtime.services.store.thread_ids():
+        snapshot = await runtime.runner.snapshot(thread_id)
+        v = snapshot.values if snapshot else {}
+        analysis = v.get("call_analysis")
+        call = "—" if not v.get("calls") else ("booked" if analysis and analysis.get("booked") else
+                                              "frustrated" if analysis and analysis.get("frustrated") else
+                                              "no booking" if analysis else "in progress")
+        outcome = (v.get("outcome") or {}).get("status") or f"waiting: {waiting_for(snapshot) or v.get('stage')}"
+        rows.append({
+            "thread_id": thread_id,
+            "ticket": thread_id,
+            "customer": (v.get("ticket") or {}).get("customer", {}).get("name", "?"),
+            "path": v.get("path") or "?",
+            "emails": len(v.get("emails") or []),
+            "call": call,
+            "outcome": outcome,
+            "reason": _shorten((v.get("escalation") or {}).get("reasons", [])) if outcome == "escalated" else "",
+            "waiting_for": waiting_for(snapshot),
+        })
+    return rows
+
+
+async def run_demo(settings: Settings, console: Console, *, reset: bool = False) -> list[dict[str, Any]]:
+    if reset and settings.data_dir.exists():
+        shutil.rmtree(settings.data_dir)
+    script = json.loads(settings.helpdesk_seed_file.read_text()).get("demo_script", {})
+    console.rule("[bold]Concierge demo")
+    console.print(f"LLM: [bold]{settings.llm_engine}[/] · data in [bold]{settings.data_dir}[/]")
+    console.print("Opening the knowledge base (embeddings model, Qdrant local mode)…")
+    async with open_runtime(settings, console=console, on_progress=_progress(console)) as runtime:
+        app = create_app(runtime)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://concierge") as client:
+            tickets = await runtime.services.helpdesk.list_assigned_tickets()
+            console.print(f"\n[bold]1.[/] {len(tickets)} open ticket(s) assigned to {settings.ai_assignee!r} → ticket_assigned webhook")
+            for ticket in tickets:
+                response = await client.post("/api/v1/webhooks/ticket_assigned", json={"helpdesk": ticket.helpdesk, "ticket_id": ticket.id})
+                response.raise_for_status()
+            await runtime.queue.join()
+            for round_ in range(2, MAX_ROUNDS + 2):
+                console.print(f"\n[bold]{round_}.[/] customers reply and answer their calls")
+                if not await _customers_act(client, runtime, script):
+                    console.print("  nothing left for customers to do")
+                    break
+                await runtime.queue.join()
+        rows = await summarise(runtime)
+    console.print()
+    console.print(_table(rows))
+    waiting = [r for r in rows if r["waiting_for"] == "human"]
+    if waiting:
+        console.print("\n[bold]Waiting for a human.[/] Resume with, for example:")
+        console.print(f"  concierge resume {waiting[0]['thread_id']} --action handoff --note \"I'll call the customer myself\"")
+    console.print(f"\nEmails: {settings.outbox_dir}/ · alerts: {settings.alerts_file} · calls: {settings.calls_dir}/")
+    return rows

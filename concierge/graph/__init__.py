@@ -1,0 +1,1 @@
+"""The LangGraph graph: state, supervisor, builder."""

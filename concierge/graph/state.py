@@ -1,0 +1,75 @@
+"""The state of one ticket's thread.
+
+Everything here is plain JSON (dicts, lists, strings) so checkpoints round-trip through any
+serializer unchanged; the pydantic schemas in `concierge.schemas` validate it at the edges.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, Literal, TypedDict
+
+Stage = Literal[
+    "new",  # ticket received, nothing loaded yet
+    "received",  # ticket and customer history loaded
+    "triaged",  # path chosen
+    "profiled",  # customer profile built (booking path)
+    "retrieved",  # inventory or policy matches found
+    "drafted",  # an email is drafted, not sent
+    "email_sent",  # the email went out
+    "awaiting_reply",  # waiting for the customer's email
+    "reply_received",  # reply arrived, not yet read
+    "phone_found",  # a usable phone number is known
+    "phone_missing",  # the reply had no usable number
+    "call_placed",  # the voice provider is dialing
+    "call_reported",  # the call report arrived
+    "escalating",  # a human must look at it
+    "awaiting_human",  # waiting for a human decision
+    "human_decided",  # a human answered
+    "closing",  # final CRM writes pending
+    "done",  # nothing left to do
+]
+
+Path = Literal["booking", "support", "escalate"]
+
+
+class TicketState(TypedDict, total=False):
+    thread_id: str
+    stage: Stage
+    path: Path
+
+    ticket: dict[str, Any]  # concierge.schemas.Ticket
+    history: list[dict[str, Any]]  # earlier tickets of the same customer
+
+    triage: dict[str, Any]  # concierge.schemas.TriageDecision
+    profile: dict[str, Any]  # concierge.schemas.CustomerProfile
+    offers: list[dict[str, Any]]  # inventory matches (concierge.schemas.Offer)
+    policies: list[dict[str, Any]]  # policy passages for a support answer
+
+    draft: dict[str, Any] | None  # email ready to send (concierge.schemas.EmailDraft + kind)
+    emails: Annotated[list[dict[str, Any]], operator.add]  # every email sent, in order
+    replies: Annotated[list[dict[str, Any]], operator.add]  # every customer reply, in order
+    phone: str | None  # E.164
+    phone_misses: int
+
+    calls: Annotated[list[dict[str, Any]], operator.add]  # every call placed
+    call_report: dict[str, Any] | None  # provider end-of-call report, normalised
+    call_analysis: dict[str, Any] | None  # concierge.schemas.CallAnalysis
+
+    escalation: dict[str, Any] | None  # {"reasons": [...], "source": "..."}
+    human_decision: dict[str, Any] | None  # {"action": ..., "note": ..., "by": ...}
+    outcome: dict[str, Any] | None  # {"status": resolved|escalated|closed|handed_off, "summary": ...}
+
+    log: Annotated[list[dict[str, Any]], operator.add]  # timeline of what happened, for operators
+
+
+def log(node: str, text: str) -> list[dict[str, Any]]:
+    """One timeline entry, as the `log` update of a node."""
+    from datetime import UTC, datetime
+
+    return [{"at": datetime.now(UTC).isoformat(timespec="seconds"), "node": node, "text": text}]
+
+
+def effect_key(state: TicketState, *parts: object) -> str:
+    """Idempotency key of a side effect: the thread plus the step (and its attempt number)."""
+    return ":".join([state["thread_id"], *map(str, parts)])

@@ -1,0 +1,66 @@
+"""The supervisor: reads the stage and sends the thread to the next node.
+
+Routing is deterministic code; LLM steps judge content (triage, profile, call outcome) but never
+decide the order of side effects.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langgraph.graph import END
+from langgraph.types import Command
+
+from concierge.graph.state import TicketState
+
+Next = Literal[
+    "intake", "triage", "profiler", "retriever", "email_writer", "send_email", "wait_for_reply", "parse_reply",
+    "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "__end__",
+]
+
+
+def next_node(state: TicketState) -> str:
+    stage, path = state.get("stage", "new"), state.get("path")
+    match stage:
+        case "new":
+            return "intake"
+        case "received":
+            return "triage"
+        case "triaged":
+            return "profiler" if path == "booking" else "retriever"
+        case "profiled":
+            return "retriever"
+        case "retrieved":
+            return "email_writer"
+        case "drafted":
+            return "send_email"
+        case "email_sent":
+            return "closer" if path == "support" else "wait_for_reply"
+        case "reply_received":
+            return "parse_reply"
+        case "phone_found":
+            return "voice_dispatcher"
+        case "phone_missing":
+            return "email_writer"
+        case "call_placed":
+            return "wait_for_call"
+        case "call_reported":
+            return "call_analyst"
+        case "escalating":
+            return "escalation"
+        case "awaiting_human":
+            return "human_review"
+        case "human_decided":
+            action = (state.get("human_decision") or {}).get("action")
+            if action == "retry":
+                return "voice_dispatcher" if state.get("phone") else "email_writer"
+            return "closer"
+        case "closing":
+            return "closer"
+        case "done":
+            return END
+    raise ValueError(f"unknown stage {stage!r}")
+
+
+def supervisor(state: TicketState) -> Command[Next]:
+    return Command(goto=next_node(state))

@@ -1,0 +1,133 @@
+"""Typed records that cross boundaries: helpdesk tickets, LLM structured outputs, offers, calls.
+
+The LLM-facing models double as structured-output schemas, so their field descriptions are
+part of the prompt.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+# --- helpdesk --------------------------------------------------------------------------------------
+class Customer(BaseModel):
+    id: str
+    name: str
+    email: str
+
+
+class Ticket(BaseModel):
+    id: str
+    helpdesk: str
+    subject: str
+    body: str
+    customer: Customer
+    status: str = "open"
+    assignee: str | None = None
+    priority: str = "normal"
+    created_at: str = ""
+
+    @property
+    def thread_id(self) -> str:
+        return thread_id_for(self.helpdesk, self.id)
+
+
+def thread_id_for(helpdesk: str, ticket_id: str) -> str:
+    """One thread per ticket: re-delivered webhooks and repeated polls land on the same thread."""
+    return f"{helpdesk}:{ticket_id}"
+
+
+# --- LLM structured outputs ------------------------------------------------------------------------
+class TriageDecision(BaseModel):
+    """Which path the ticket takes."""
+
+    path: Literal["booking", "support", "escalate"] = Field(
+        description="booking: booking, trip planning, changes or upsell; support: a question the "
+        "knowledge base answers; escalate: the customer asks for a human or is angry."
+    )
+    intent: str = Field(description="Short snake_case intent, e.g. book_hotel, check_in_question.")
+    sentiment: Literal["positive", "neutral", "negative", "angry"]
+    escalation_reasons: list[str] = Field(
+        default_factory=list,
+        description="Exact reasons a human is needed, quoting the customer. Empty unless path=escalate.",
+    )
+    rationale: str = Field(description="One sentence: why this path.")
+
+
+class CustomerProfile(BaseModel):
+    """What we know about the customer and this trip, from the ticket and the whole history."""
+
+    name: str
+    party_size: int | None = Field(None, description="Number of guests, adults plus children.")
+    children: int | None = None
+    destination: str | None = Field(None, description="City the customer wants to stay in.")
+    check_in: str | None = Field(None, description="ISO date YYYY-MM-DD.")
+    check_out: str | None = Field(None, description="ISO date YYYY-MM-DD.")
+    nights: int | None = None
+    budget_per_night: float | None = Field(None, description="Upper budget per night, in currency.")
+    currency: str | None = None
+    preferences: list[str] = Field(default_factory=list, description="Amenities and wishes, e.g. quiet, pool.")
+    past_friction: list[str] = Field(
+        default_factory=list, description="Problems on earlier stays or tickets, each with its ticket id."
+    )
+    summary: str = Field(description="Two sentences an agent reads before calling.")
+
+
+class EmailDraft(BaseModel):
+    """An email to the customer."""
+
+    subject: str
+    body: str = Field(description="Plain-text body, signed by the company.")
+
+
+class CallAnalysis(BaseModel):
+    """Outcome of the voice call, judged from the transcript."""
+
+    booked: bool = Field(description="The customer confirmed a booking on the call.")
+    frustrated: bool = Field(description="The customer was upset, asked for a human or refused angrily.")
+    reasons: list[str] = Field(
+        default_factory=list, description="Exact reasons for a human to look at it, quoting the customer."
+    )
+    booked_room_id: str | None = Field(None, description="room_id of the offer booked, if any.")
+    summary: str
+
+
+# --- knowledge base --------------------------------------------------------------------------------
+class Offer(BaseModel):
+    hotel_id: str
+    hotel_name: str
+    room_id: str
+    room_name: str
+    city: str
+    area: str = ""
+    capacity: int
+    price_per_night: float
+    currency: str
+    amenities: list[str] = Field(default_factory=list)
+    features: list[str] = Field(default_factory=list)
+    quiet: bool = False
+    refundable: bool = True
+    score: float = 0.0
+
+
+class PolicyPassage(BaseModel):
+    id: str
+    title: str
+    text: str
+    score: float = 0.0
+
+
+# --- calls -----------------------------------------------------------------------------------------
+class CallReport(BaseModel):
+    """A provider's end-of-call report, normalised."""
+
+    provider: str
+    call_id: str
+    ended_reason: str = ""
+    transcript: str = ""
+    summary: str = ""
+    success_evaluation: str | None = None
+    duration_s: float | None = None
+    recording_url: str | None = None

@@ -1,0 +1,42 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from concierge.server.routes import health, threads, webhooks
+from concierge.server.runtime import AppRuntime, open_runtime
+from concierge.settings import Settings, get_settings
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 with the reason in words as well as the field list."""
+    reasons = [f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in exc.errors()]
+    return JSONResponse(status_code=422, content={"detail": "; ".join(reasons), "errors": jsonable_encoder(exc.errors())})
+
+
+def create_app(runtime: AppRuntime | None = None, settings: Settings | None = None) -> FastAPI:
+    """With `runtime`, serve that already-open runtime; otherwise open one for the app's lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if runtime is not None:
+            app.state.runtime = runtime
+            yield
+            return
+        async with open_runtime(settings or get_settings()) as opened:
+            app.state.runtime = opened
+            yield
+
+    app = FastAPI(title="Concierge", version="0.1.0", lifespan=lifespan)
+    if runtime is not None:
+        app.state.runtime = runtime  # usable without running the lifespan (in-process clients)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for module in (health, webhooks, threads):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,68 @@
+"""Webhooks: verify, record the event (deduplicated by its id), queue it, answer 202 at once."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Body, HTTPException, status
+
+from concierge.agents.send_email import thread_from_reply_address
+from concierge.schemas import thread_id_for
+from concierge.server.deps import RuntimeDep
+from concierge.server.schemas import Accepted, InboundEmail, TicketAssigned
+from concierge.tools.crm import TicketNotFound
+from concierge.tools.voice.reports import NotACallReport, parse_call_report
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+
+
+@router.post("/ticket_assigned", status_code=status.HTTP_202_ACCEPTED)
+async def ticket_assigned(body: TicketAssigned, runtime: RuntimeDep) -> Accepted:
+    services = runtime.services
+    if body.helpdesk != services.helpdesk.name:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"helpdesk {body.helpdesk!r} is not the configured one ({services.helpdesk.name!r})")
+    try:
+        await services.helpdesk.get_ticket(body.ticket_id)
+    except TicketNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    thread_id = thread_id_for(body.helpdesk, body.ticket_id)
+    event_id = body.event_id or f"assigned:{thread_id}"
+    await services.store.register_thread(thread_id, body.helpdesk, body.ticket_id)
+    queued = await runtime.queue.enqueue(body.helpdesk, event_id, "ticket_assigned", thread_id, {"ticket_id": body.ticket_id})
+    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
+
+
+@router.post("/inbound_email", status_code=status.HTTP_202_ACCEPTED)
+async def inbound_email(email: InboundEmail, runtime: RuntimeDep) -> Accepted:
+    store = runtime.services.store
+    # Threading headers first; the per-thread reply address when a mail client dropped them.
+    thread_id = await store.thread_for(*(f"email:{m}" for m in [email.in_reply_to, *reversed(email.references)] if m))
+    thread_id = thread_id or next((t for t in map(thread_from_reply_address, email.to) if t and await store.has_thread(t)), None)
+    if thread_id is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no thread matches this email (In-Reply-To, References or reply address)")
+    event_id = email.event_id or email.message_id or "sha256:" + hashlib.sha256(f"{email.from_}\n{email.subject}\n{email.text}".encode()).hexdigest()
+    payload = {
+        "type": "email_reply", "from": email.from_, "subject": email.subject, "text": email.text,
+        "message_id": email.message_id, "received_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    queued = await runtime.queue.enqueue("email", event_id, "email_reply", thread_id, payload)
+    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
+
+
+@router.post("/call_completed", status_code=status.HTTP_202_ACCEPTED, response_model=None)
+async def call_completed(runtime: RuntimeDep, body: dict[str, Any] = Body(...)) -> Accepted | dict:
+    message = body.get("message")
+    if isinstance(message, dict) and message.get("type") != "end-of-call-report":
+        return {"ignored": message.get("type")}  # Vapi sends status updates to the same URL
+    try:
+        report = parse_call_report(body)
+    except NotACallReport as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+    thread_id = await runtime.services.store.thread_for(f"call:{report.call_id}")
+    if thread_id is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no thread placed call {report.call_id}")
+    event_id = f"call:{report.call_id}"
+    queued = await runtime.queue.enqueue(report.provider, event_id, "call_report", thread_id, {"type": "call_report", **report.model_dump()})
+    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)

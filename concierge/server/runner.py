@@ -1,0 +1,71 @@
+"""Runs the graph for one thread: start a ticket, resume a wait, read where a thread stands."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command, StateSnapshot
+
+from concierge.graph.context import Context
+from concierge.services import Services
+
+Progress = Callable[[str, str, dict[str, Any]], Awaitable[None] | None]
+
+
+class NotWaiting(Exception):
+    """The thread is not waiting for what was sent."""
+
+
+def waiting_for(snapshot: StateSnapshot | None) -> str | None:
+    """What the thread waits for (email_reply, call_report, human), or None."""
+    if snapshot is None or not snapshot.interrupts:
+        return None
+    return (snapshot.interrupts[0].value or {}).get("waiting_for")
+
+
+class ThreadRunner:
+    def __init__(self, graph: CompiledStateGraph, services: Services, on_progress: Progress | None = None) -> None:
+        self.graph = graph
+        self.services = services
+        self.on_progress = on_progress
+
+    @staticmethod
+    def config(thread_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread_id}}
+
+    async def snapshot(self, thread_id: str) -> StateSnapshot | None:
+        snap = await self.graph.aget_state(self.config(thread_id))
+        return snap if snap.values else None
+
+    async def start(self, thread_id: str, ticket_id: str) -> bool:
+        """Start the thread of a ticket; False when it already runs (a re-delivered assignment)."""
+        if await self.snapshot(thread_id) is not None:
+            return False
+        await self._run(thread_id, {"thread_id": thread_id, "ticket": {"id": ticket_id}, "stage": "new"})
+        return True
+
+    def check_resumable(self, snapshot: StateSnapshot | None, kind: str) -> None:
+        waiting = waiting_for(snapshot)
+        if waiting is None:
+            raise NotWaiting("the thread is not waiting for anything")
+        if kind != "human" and waiting != kind:
+            raise NotWaiting(f"the thread waits for {waiting}, not {kind}")
+
+    async def resume(self, thread_id: str, value: dict[str, Any]) -> None:
+        # A resume that matches no pending interrupt would be silently ignored, so check first.
+        self.check_resumable(await self.snapshot(thread_id), value["type"])
+        await self._run(thread_id, Command(resume=value))
+
+    async def _run(self, thread_id: str, payload: Any) -> None:
+        context = Context(services=self.services)
+        async for update in self.graph.astream(payload, self.config(thread_id), context=context, stream_mode="updates"):
+            if self.on_progress is None:
+                continue
+            for node, change in update.items():
+                if node == "supervisor":
+                    continue
+                result = self.on_progress(thread_id, node, change if isinstance(change, dict) else {"interrupt": change})
+                if result is not None:
+                    await result

@@ -1,0 +1,47 @@
+"""Everything a running Concierge process holds: services, the checkpointed graph, runner and queue."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.graph.state import CompiledStateGraph
+from rich.console import Console
+
+from concierge.graph.graph import build_graph
+from concierge.server.queue import JobQueue
+from concierge.server.runner import Progress, ThreadRunner
+from concierge.services import Services, open_services
+from concierge.settings import Settings
+
+
+@dataclass
+class AppRuntime:
+    settings: Settings
+    services: Services
+    graph: CompiledStateGraph
+    runner: ThreadRunner
+    queue: JobQueue
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, *, console: Console | None = None, on_progress: Progress | None = None,
+    ingest_kb: bool = True, workers: int = 2, **overrides,
+) -> AsyncIterator[AppRuntime]:
+    async with open_services(settings, console=console, **overrides) as services:
+        if ingest_kb:
+            await asyncio.to_thread(services.kb.ensure_ingested)
+        settings.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+        async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
+            graph = build_graph().compile(checkpointer=saver, name="concierge")
+            runner = ThreadRunner(graph, services, on_progress)
+            queue = JobQueue(runner, services.store, workers=workers)
+            await queue.start()
+            try:
+                yield AppRuntime(settings, services, graph, runner, queue)
+            finally:
+                await queue.stop()

@@ -1,0 +1,66 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TicketAssigned(BaseModel):
+    """A helpdesk told us a ticket was assigned to the AI."""
+
+    model_config = ConfigDict(extra="ignore")
+    helpdesk: str = "local"
+    ticket_id: str = Field(min_length=1)
+    event_id: str | None = None
+
+
+class InboundEmail(BaseModel):
+    """A customer's email, as the inbound-email provider hands it over."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    from_: str = Field(alias="from", min_length=3)
+    to: list[str] = Field(default_factory=list)
+    subject: str = ""
+    text: str
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = Field(default_factory=list)
+    event_id: str | None = None
+
+
+class ResumeRequest(BaseModel):
+    action: Literal["approve", "retry", "close", "handoff"]
+    note: str = ""
+    by: str = "operator"
+
+
+class Accepted(BaseModel):
+    thread_id: str
+    event_id: str
+    duplicate: bool = False
+
+
+class ThreadSummary(BaseModel):
+    thread_id: str
+    ticket_id: str | None = None
+    customer: str | None = None
+    subject: str | None = None
+    path: str | None = None
+    stage: str | None = None
+    waiting_for: str | None = None
+    outcome: dict[str, Any] | None = None
+
+
+class ThreadDetail(ThreadSummary):
+    escalation: dict[str, Any] | None = None
+    profile: dict[str, Any] | None = None
+    offers: list[dict[str, Any]] = Field(default_factory=list)
+    emails: list[dict[str, Any]] = Field(default_factory=list)
+    replies: list[dict[str, Any]] = Field(default_factory=list)
+    calls: list[dict[str, Any]] = Field(default_factory=list)
+    call_analysis: dict[str, Any] | None = None
+    human_decision: dict[str, Any] | None = None
+    log: list[dict[str, Any]] = Field(default_factory=list)
+    events: list[dict[str, Any]] = Field(default_factory=list)

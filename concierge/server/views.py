@@ -1,0 +1,41 @@
+"""How a thread looks to operators (API, CLI): built from its checkpointed state."""
+
+from __future__ import annotations
+
+from langgraph.types import StateSnapshot
+
+from concierge.privacy import mask_email, mask_phone
+from concierge.server.runner import waiting_for
+from concierge.server.schemas import ThreadDetail, ThreadSummary
+
+
+def thread_summary(thread_id: str, snapshot: StateSnapshot | None) -> ThreadSummary:
+    values = snapshot.values if snapshot else {}
+    ticket = values.get("ticket") or {}
+    return ThreadSummary(
+        thread_id=thread_id,
+        ticket_id=ticket.get("id"),
+        customer=(ticket.get("customer") or {}).get("name"),
+        subject=ticket.get("subject"),
+        path=values.get("path"),
+        stage=values.get("stage"),
+        waiting_for=waiting_for(snapshot),
+        outcome=values.get("outcome"),
+    )
+
+
+def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[dict]) -> ThreadDetail:
+    values = snapshot.values if snapshot else {}
+    return ThreadDetail(
+        **thread_summary(thread_id, snapshot).model_dump(),
+        escalation=values.get("escalation"),
+        profile=values.get("profile"),
+        offers=values.get("offers") or [],
+        emails=[{**e, "to": mask_email(e.get("to", ""))} for e in values.get("emails") or []],
+        replies=[{**r, "from": mask_email(r.get("from") or "")} for r in values.get("replies") or []],
+        calls=[{**c, "to": mask_phone(c.get("to"))} for c in values.get("calls") or []],
+        call_analysis=values.get("call_analysis"),
+        human_decision=values.get("human_decision"),
+        log=values.get("log") or [],
+        events=events,
+    )

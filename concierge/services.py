@@ -1,0 +1,73 @@
+"""The composition root: every outside part Concierge talks to, built from settings and opened once."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+from langchain_core.language_models import BaseChatModel
+from rich.console import Console
+
+from concierge.settings import Settings, get_settings
+from concierge.store import AppStore
+from concierge.tools.alerts import AlertSink, LocalAlerts
+from concierge.tools.crm import Helpdesk, build_helpdesk
+from concierge.tools.email import EmailSender, build_email_sender
+from concierge.tools.knowledge import KnowledgeBase
+from concierge.tools.llm import build_chat_model
+from concierge.tools.voice import VoiceProvider, build_voice_provider
+
+
+@dataclass
+class Services:
+    settings: Settings
+    llm: BaseChatModel
+    helpdesk: Helpdesk
+    kb: KnowledgeBase
+    email: EmailSender
+    voice: VoiceProvider
+    alerts: AlertSink
+    store: AppStore
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, *, console: Console | None = None, **overrides) -> AsyncIterator[Services]:
+    """Open every part; `overrides` swap one in (tests pass fakes, e.g. `llm=`)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    parts = dict(
+        settings=settings,
+        llm=build_chat_model(settings),
+        helpdesk=build_helpdesk(settings),
+        kb=KnowledgeBase(settings),
+        email=build_email_sender(settings),
+        voice=build_voice_provider(settings),
+        alerts=LocalAlerts(settings.alerts_file, console=console),
+        store=AppStore(settings.app_db_path),
+    )
+    parts.update(overrides)
+    services = Services(**parts)
+    await services.store.open()
+    await services.helpdesk.open()
+    try:
+        yield services
+    finally:
+        await services.helpdesk.close()
+        await services.store.close()
+        services.kb.close()
+
+
+_default: Services | None = None
+_default_lock = asyncio.Lock()
+
+
+async def default_services() -> Services:
+    """Process-wide services from the environment, for runs that inject none (LangGraph Studio)."""
+    global _default
+    async with _default_lock:
+        if _default is None:
+            manager = open_services(get_settings())
+            _default = await manager.__aenter__()
+            await asyncio.to_thread(_default.kb.ensure_ingested)
+        return _default

@@ -1,0 +1,114 @@
+"""All configuration in one place: every integration is chosen by environment variables (or `.env`).
+
+With nothing set, every part runs on its embedded default (no keys, no servers) under `data_dir`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DATA = Path(__file__).parent / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- where embedded parts keep their files -------------------------------------------------
+    data_dir: Path = Field(Path(".concierge"), alias="CONCIERGE_DATA_DIR")
+
+    # --- company and offer policy ----------------------------------------------------------------
+    company_name: str = Field("Wayfarer Stays", alias="COMPANY_NAME")
+    max_discount_pct: float = Field(10.0, ge=0, le=50, alias="MAX_DISCOUNT_PCT")
+    default_phone_region: str = Field("GB", alias="DEFAULT_PHONE_REGION")
+
+    # --- LLM: Groq when GROQ_API_KEY is set, else an OpenAI-compatible endpoint, else offline ---
+    groq_api_key: SecretStr | None = Field(None, alias="GROQ_API_KEY")
+    groq_model: str = Field("llama-3.3-70b-versatile", alias="GROQ_MODEL")
+    groq_base_url: str | None = Field(None, alias="GROQ_BASE_URL")
+    llm_base_url: str | None = Field(None, alias="LLM_BASE_URL")
+    llm_api_key: SecretStr | None = Field(None, alias="LLM_API_KEY")
+    llm_model: str = Field("llama-3.3-70b-versatile", alias="LLM_MODEL")
+    llm_temperature: float = Field(0.2, alias="LLM_TEMPERATURE")
+    llm_timeout_s: float = Field(60.0, alias="LLM_TIMEOUT_S")
+
+    # --- checkpoints ----------------------------------------------------------------------------
+    checkpoint_db: Path | None = Field(None, alias="CHECKPOINT_SQLITE_PATH")
+
+    # --- knowledge base ---------------------------------------------------------------------------
+    qdrant_url: str | None = Field(None, alias="QDRANT_URL")
+    qdrant_api_key: SecretStr | None = Field(None, alias="QDRANT_API_KEY")
+    qdrant_path: Path | None = Field(None, alias="QDRANT_PATH")
+    qdrant_collection: str = Field("inventory", alias="QDRANT_COLLECTION")
+    inventory_file: Path = Field(PACKAGE_DATA / "inventory.json", alias="INVENTORY_FILE")
+    embedding_model: str | None = Field(None, alias="EMBEDDING_MODEL")
+    reranker_model: str | None = Field(None, alias="RERANKER_MODEL")
+    retrieval_top_k: int = Field(3, ge=1, le=10, alias="RETRIEVAL_TOP_K")
+
+    # --- helpdesk ---------------------------------------------------------------------------------
+    helpdesk: Literal["local"] = Field("local", alias="HELPDESK")
+    helpdesk_seed_file: Path = Field(PACKAGE_DATA / "demo_tickets.json", alias="HELPDESK_SEED_FILE")
+    ai_assignee: str = Field("AI Processing", alias="AI_ASSIGNEE")
+
+    # --- email ------------------------------------------------------------------------------------
+    email_backend: Literal["outbox"] = Field("outbox", alias="EMAIL_BACKEND")
+    email_from: str = Field("Wayfarer Stays <stays@concierge.example.com>", alias="EMAIL_FROM")
+    reply_domain: str = Field("concierge.example.com", alias="EMAIL_REPLY_DOMAIN")
+
+    # --- voice ------------------------------------------------------------------------------------
+    voice_provider: Literal["simulator"] = Field("simulator", alias="VOICE_PROVIDER")
+
+    # --- alerts -----------------------------------------------------------------------------------
+    alerts_console: bool = Field(True, alias="ALERTS_CONSOLE")
+
+    # --- API --------------------------------------------------------------------------------------
+    admin_token: SecretStr | None = Field(None, alias="ADMIN_TOKEN")
+    host: str = Field("127.0.0.1", alias="HOST")
+    port: int = Field(8000, alias="PORT")
+
+    # --- derived paths of the embedded parts ------------------------------------------------------
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.checkpoint_db or self.data_dir / "checkpoints.sqlite"
+
+    @property
+    def app_db_path(self) -> Path:
+        """Events inbox, effects ledger and correlation index."""
+        return self.data_dir / "concierge.sqlite"
+
+    @property
+    def helpdesk_db_path(self) -> Path:
+        return self.data_dir / "helpdesk.sqlite"
+
+    @property
+    def qdrant_local_path(self) -> Path:
+        return self.qdrant_path or self.data_dir / "qdrant"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def calls_dir(self) -> Path:
+        return self.data_dir / "calls"
+
+    @property
+    def alerts_file(self) -> Path:
+        return self.data_dir / "alerts.jsonl"
+
+    @property
+    def llm_engine(self) -> Literal["groq", "openai-compatible", "offline"]:
+        if self.groq_api_key:
+            return "groq"
+        if self.llm_base_url:
+            return "openai-compatible"
+        return "offline"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

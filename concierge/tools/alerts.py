@@ -1,0 +1,48 @@
+"""Team alerts. Embedded default: the console plus one JSON line per alert in `alerts.jsonl`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field
+from rich.console import Console
+
+
+class Alert(BaseModel):
+    kind: Literal["success", "escalation", "info"]
+    thread_id: str
+    title: str
+    text: str
+    fields: dict[str, str] = Field(default_factory=dict)
+    idempotency_key: str
+
+
+class AlertSink(Protocol):
+    async def send(self, alert: Alert) -> None: ...
+
+
+class LocalAlerts:
+    def __init__(self, path: Path, *, console: Console | None = None) -> None:
+        self.path = path
+        self.console = console
+
+    async def send(self, alert: Alert) -> None:
+        record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **alert.model_dump()}
+        await asyncio.to_thread(self._append, json.dumps(record, ensure_ascii=False))
+        if self.console is not None:
+            style = {"success": "green", "escalation": "bold red", "info": "cyan"}[alert.kind]
+            self.console.print(f"[{style}]ALERT[/] {alert.title} — {alert.text}")
+
+    def _append(self, line: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+    def read(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]

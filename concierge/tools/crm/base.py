@@ -1,0 +1,35 @@
+"""What Concierge needs from a helpdesk."""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from concierge.schemas import Ticket
+
+Resolution = Literal["resolved", "escalated", "closed", "handed_off"]
+
+
+class TicketNotFound(LookupError):
+    pass
+
+
+class Helpdesk(Protocol):
+    name: str
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def list_assigned_tickets(self) -> list[Ticket]:
+        """Open tickets assigned to the AI."""
+
+    async def get_ticket(self, ticket_id: str) -> Ticket: ...
+
+    async def customer_history(self, ticket: Ticket) -> list[Ticket]:
+        """The requester's other tickets, oldest first."""
+
+    async def add_note(self, ticket_id: str, body: str) -> str:
+        """An internal note on the ticket; returns the note id."""
+
+    async def set_resolution(self, ticket_id: str, resolution: Resolution, reason: str) -> None:
+        """Move the ticket to the state that matches `resolution`."""

@@ -1,0 +1,78 @@
+"""The offline engine: a LangChain chat model that answers structured-output requests with
+deterministic rules and templates, so every step runs with no key and no network.
+
+It speaks the same tool-calling protocol as Groq: the step binds its pydantic schema as a tool,
+the engine reads the `<data>` block of the last human message, runs the rule registered for that
+schema and answers with one tool call. Its messages say that they come from the offline engine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from concierge.tools.llm import rules, templates
+
+ENGINE_NAME = "concierge-offline-engine"
+LABEL = "[offline engine: deterministic rules and templates, no LLM]"
+
+RULES = {
+    "TriageDecision": rules.triage,
+    "CustomerProfile": rules.profile,
+    "CallAnalysis": rules.analyse_call,
+    "EmailDraft": templates.draft_email,
+}
+
+_DATA = re.compile(r"<data>\s*(.*?)\s*</data>", re.S)
+
+
+def read_data(messages: Sequence[BaseMessage]) -> dict[str, Any]:
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage) and isinstance(message.content, str):
+            match = _DATA.search(message.content)
+            if match:
+                return json.loads(match.group(1))
+    return {}
+
+
+class OfflineChatModel(BaseChatModel):
+    """Deterministic stand-in for the LLM, labelled as such in every answer."""
+
+    @property
+    def _llm_type(self) -> str:
+        return ENGINE_NAME
+
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], tool_choice=tool_choice, **kwargs)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        tools = kwargs.get("tools") or []
+        if not tools:
+            message = AIMessage(content=f"{LABEL} Free-text answers need a configured LLM.")
+        else:
+            name = tools[0]["function"]["name"]
+            rule = RULES.get(name)
+            if rule is None:
+                raise ValueError(f"the offline engine has no rule for {name!r}")
+            args = rule(read_data(messages))
+            message = AIMessage(
+                content=LABEL,
+                tool_calls=[{"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}"}],
+                response_metadata={"model_name": ENGINE_NAME},
+            )
+        return ChatResult(generations=[ChatGeneration(message=message)])

@@ -1,0 +1,100 @@
+"""Email templates of the offline engine: offer, support answer and the phone-number follow-up.
+
+Every figure in an email comes from the offers or policies in the payload; nothing is invented.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SIGNATURE = "{company} Concierge\n\n--\nDrafted by the Concierge offline engine (rules and templates, no LLM)."
+
+
+def _first_name(name: str) -> str:
+    return (name or "there").split()[0]
+
+
+def _money(amount: float, currency: str) -> str:
+    symbol = {"EUR": "€", "GBP": "£", "USD": "$"}.get(currency, f"{currency} ")
+    return f"{symbol}{amount:,.0f}"
+
+
+def _subject(ticket: dict[str, Any]) -> str:
+    subject = ticket.get("subject") or "Your request"
+    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
+
+
+def _offer_lines(offers: list[dict[str, Any]], nights: int | None) -> list[str]:
+    lines = []
+    for i, o in enumerate(offers, 1):
+        price = _money(o["price_per_night"], o["currency"])
+        total = f" ({_money(o['price_per_night'] * nights, o['currency'])} for {nights} nights)" if nights else ""
+        perks = ", ".join((o.get("features") or [])[:2] + (o.get("amenities") or [])[:3])
+        where = f"{o['city']}, {o['area']}" if o.get("area") else o["city"]
+        lines.append(
+            f"{i}. {o['hotel_name']} — {o['room_name']} ({where}, sleeps {o['capacity']}): "
+            f"{price} per night{total}.\n   {perks}."
+        )
+    return lines
+
+
+def offer_email(data: dict[str, Any]) -> dict[str, str]:
+    profile = data.get("profile") or {}
+    offers = data.get("offers") or []
+    party = profile.get("party_size")
+    where = profile.get("destination") or "your trip"
+    when = f" from {profile['check_in']} to {profile['check_out']}" if profile.get("check_in") else ""
+    intro = f"Thank you for getting in touch about {where}{when}"
+    intro += f" for {party} guests." if party else "."
+    parts = [f"Dear {_first_name(data.get('customer_name', ''))},", "", intro]
+    if profile.get("past_friction"):
+        parts += ["", "We have not forgotten the trouble on an earlier stay with us, so we have only picked "
+                      "places where that should not happen again" + (" — every option below is a quiet one." if "quiet" in profile.get("preferences", []) else ".")]
+    if offers:
+        parts += ["", "Here is what we can offer:", ""] + _offer_lines(offers, profile.get("nights"))
+    else:
+        parts += ["", "We are checking availability for you and have a few ideas to talk through."]
+    parts += [
+        "",
+        "One of our travel advisors would love to confirm the details with you by phone and make the booking. "
+        "Could you reply with the best phone number to reach you (with the country code) and a good time to call?",
+        "",
+        "Warm regards,",
+        SIGNATURE.format(company=data.get("company", "")),
+    ]
+    return {"subject": _subject(data.get("ticket", {})), "body": "\n".join(parts)}
+
+
+def support_email(data: dict[str, Any]) -> dict[str, str]:
+    policies = data.get("policies") or []
+    parts = [f"Dear {_first_name(data.get('customer_name', ''))},", "", "Thank you for your question. Here is what applies:", ""]
+    for p in policies:
+        parts += [f"{p['title']}:", p["text"], ""]
+    parts += [
+        "If anything is still unclear, just reply to this email and we will help.",
+        "",
+        "Kind regards,",
+        SIGNATURE.format(company=data.get("company", "")),
+    ]
+    return {"subject": _subject(data.get("ticket", {})), "body": "\n".join(parts)}
+
+
+def clarify_phone_email(data: dict[str, Any]) -> dict[str, str]:
+    parts = [
+        f"Dear {_first_name(data.get('customer_name', ''))},",
+        "",
+        "Thank you for your reply! To call you and confirm the booking we need a phone number, and we could not "
+        "find one in your message. Could you send the best number to reach you, with the country code "
+        "(for example +44 7911 123456)?",
+        "",
+        "Warm regards,",
+        SIGNATURE.format(company=data.get("company", "")),
+    ]
+    return {"subject": _subject(data.get("ticket", {})), "body": "\n".join(parts)}
+
+
+KINDS = {"offer": offer_email, "support_answer": support_email, "clarify_phone": clarify_phone_email}
+
+
+def draft_email(data: dict[str, Any]) -> dict[str, str]:
+    return KINDS[data.get("kind", "offer")](data)

@@ -1,0 +1,123 @@
+"""The embedded voice provider: a call simulator.
+
+`place_call` records the call as a real provider would queue it. `play` then acts out the
+conversation between the assistant (from the call's offers) and a scripted customer persona, and
+returns a Vapi-shaped `end-of-call-report` webhook body for the call-completed route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from concierge.tools.voice.base import CallRequest
+
+Persona = Literal["books", "frustrated", "no_answer"]
+
+
+class CallSimulator:
+    name = "simulator"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    async def place_call(self, request: CallRequest) -> str:
+        call_id = "sim-" + hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:16]
+        record = {"id": call_id, "status": "queued", "request": request.model_dump(), "created_at": _iso(_now())}
+        await asyncio.to_thread(self._write, self.folder / f"{call_id}.json", record)
+        return call_id
+
+    def _write(self, path: Path, record: dict[str, Any]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, indent=1))
+
+    def pending_calls(self) -> list[str]:
+        if not self.folder.exists():
+            return []
+        return sorted(
+            p.stem for p in self.folder.glob("sim-*.json") if json.loads(p.read_text())["status"] == "queued"
+        )
+
+    def play(self, call_id: str, persona: Persona) -> dict[str, Any]:
+        """Act the call out and return the provider webhook body; the call is then marked ended."""
+        path = self.folder / f"{call_id}.json"
+        record = json.loads(path.read_text())
+        request = CallRequest.model_validate(record["request"])
+        turns, ended_reason, success = _conversation(request, persona)
+        started = _now()
+        messages, t = [], 0.0
+        for role, text in turns:
+            messages.append({"role": role, "message": text, "time": int((started.timestamp() + t) * 1000), "secondsFromStart": t})
+            t += 4.0 + len(text) / 18
+        transcript = "\n".join(f"{'AI' if role == 'bot' else 'User'}: {text}" for role, text in turns)
+        record["status"] = "ended"
+        self._write(path, record)
+        return {
+            "message": {
+                "type": "end-of-call-report",
+                "timestamp": int(_now().timestamp() * 1000),
+                "endedReason": ended_reason,
+                "call": {"id": call_id, "type": "outboundPhoneCall", "status": "ended", "customer": {"number": request.to}},
+                "startedAt": _iso(started),
+                "endedAt": _iso(started + timedelta(seconds=t)),
+                "cost": round(0.05 + t / 600, 2),
+                "artifact": {"transcript": transcript, "messages": messages, "recordingUrl": None},
+                "analysis": {
+                    "summary": _summary(request, persona),
+                    "structuredData": {"booked": success},
+                    "successEvaluation": "true" if success else "false",
+                },
+            }
+        }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _money(amount: float, currency: str) -> str:
+    return f"{amount:,.0f} {'euros' if currency == 'EUR' else 'pounds' if currency == 'GBP' else currency}"
+
+
+def _conversation(request: CallRequest, persona: Persona) -> tuple[list[tuple[str, str]], str, bool]:
+    first = request.customer_name.split()[0] if request.customer_name else "there"
+    if persona == "no_answer" or not request.offers:
+        return [], "customer-did-not-answer", False
+    top = request.offers[0]
+    pitch = (
+        f"We emailed you a few options. The one I'd recommend is the {top['room_name']} at {top['hotel_name']} "
+        f"in {top['city']}, at {_money(top['price_per_night'], top['currency'])} a night. Shall I book it for you?"
+    )
+    turns: list[tuple[str, str]] = [("bot", request.first_message), ("user", f"Hi, yes, this is {first}."), ("bot", pitch)]
+    if persona == "books":
+        turns += [
+            ("user", "Yes, that sounds perfect. Please book it for the dates I mentioned."),
+            ("bot", f"Done: the {top['room_name']} at {top['hotel_name']} is reserved. You'll get a confirmation email shortly."),
+            ("user", "Great, thank you so much!"),
+            ("bot", "My pleasure. Have a wonderful trip!"),
+        ]
+        return turns, "assistant-ended-call", True
+    turns += [
+        ("user", "Honestly this is the third time I've had to explain what we need. This is ridiculous."),
+        ("bot", "I'm sorry about that. I can look at other options for you right now."),
+        ("user", "No. I'm not happy, I want to speak to a real person, not a robot."),
+        ("bot", "I understand. I'll ask a member of our team to contact you today."),
+    ]
+    return turns, "customer-ended-call", False
+
+
+def _summary(request: CallRequest, persona: Persona) -> str:
+    if persona == "books" and request.offers:
+        top = request.offers[0]
+        return f"The customer booked the {top['room_name']} at {top['hotel_name']}."
+    if persona == "frustrated":
+        return "The customer was frustrated and asked for a human agent; nothing was booked."
+    return "The customer did not answer."
