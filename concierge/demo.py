@@ -36,37 +36,44 @@ def _progress(console: Console):
     return show
 
 
+async def send_customer_reply(client: httpx.AsyncClient, runtime: AppRuntime, thread_id: str, text: str) -> httpx.Response:
+    """The customer answers the thread's last email, through the inbound-email webhook."""
+    values = (await runtime.runner.snapshot(thread_id)).values
+    ticket, last = values["ticket"], values["emails"][-1]
+    answered = len(values.get("replies") or [])
+    return await client.post("/api/v1/webhooks/inbound_email", json={
+        "from": ticket["customer"]["email"],
+        "to": [reply_address(thread_id, runtime.settings.reply_domain)],
+        "subject": f"Re: {last['subject'].removeprefix('Re: ')}",
+        "text": text,
+        "message_id": f"<reply-{ticket['id']}-{answered + 1}@customer.example.com>",
+        "in_reply_to": last["message_id"],
+    })
+
+
+async def report_call(client: httpx.AsyncClient, runtime: AppRuntime, thread_id: str, persona: str) -> httpx.Response:
+    """The call simulator plays the thread's last call and posts its end-of-call report."""
+    call_id = (await runtime.runner.snapshot(thread_id)).values["calls"][-1]["call_id"]
+    return await client.post("/api/v1/webhooks/call_completed", json=runtime.services.voice.play(call_id, persona))
+
+
 async def _customers_act(client: httpx.AsyncClient, runtime: AppRuntime, script: dict[str, Any]) -> int:
     """Each scripted customer answers what waits for them: an email reply, or the phone call."""
     acted = 0
     for thread_id in await runtime.services.store.thread_ids():
         snapshot = await runtime.runner.snapshot(thread_id)
         values = snapshot.values if snapshot else {}
-        ticket = values.get("ticket") or {}
-        behaviour = script.get(ticket.get("id"), {})
+        behaviour = script.get((values.get("ticket") or {}).get("id"), {})
         waiting = waiting_for(snapshot)
-        if waiting == "email_reply":
-            answered = len(values.get("replies") or [])
-            replies = behaviour.get("replies") or []
-            if answered >= len(replies):
-                continue
-            last = values["emails"][-1]
-            response = await client.post("/api/v1/webhooks/inbound_email", json={
-                "from": ticket["customer"]["email"],
-                "to": [reply_address(thread_id, runtime.settings.reply_domain)],
-                "subject": f"Re: {last['subject'].removeprefix('Re: ')}",
-                "text": replies[answered],
-                "message_id": f"<reply-{ticket['id']}-{answered + 1}@customer.example.com>",
-                "in_reply_to": last["message_id"],
-            })
-            response.raise_for_status()
-            acted += 1
+        replies = behaviour.get("replies") or []
+        if waiting == "email_reply" and len(values.get("replies") or []) < len(replies):
+            response = await send_customer_reply(client, runtime, thread_id, replies[len(values.get("replies") or [])])
         elif waiting == "call_report":
-            call_id = values["calls"][-1]["call_id"]
-            report = runtime.services.voice.play(call_id, behaviour.get("call") or "no_answer")
-            response = await client.post("/api/v1/webhooks/call_completed", json=report)
-            response.raise_for_status()
-            acted += 1
+            response = await report_call(client, runtime, thread_id, behaviour.get("call") or "no_answer")
+        else:
+            continue
+        response.raise_for_status()
+        acted += 1
     return acted
 
 

@@ -1,0 +1,38 @@
+"""Test doubles that keep the real interfaces."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Answers each structured-output request with the scripted arguments for that schema.
+
+    `answers` maps a schema name (e.g. "TriageDecision") to the arguments, or to a list of them
+    consumed in order. Every request is kept in `calls` as (schema name, messages).
+    """
+
+    answers: dict[str, Any]
+    calls: list[tuple[str, list[BaseMessage]]] = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
+    def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any) -> ChatResult:
+        name = kwargs["tools"][0]["function"]["name"]
+        self.calls.append((name, messages))
+        answer = self.answers[name]
+        args = answer.pop(0) if isinstance(answer, list) else answer
+        message = AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": uuid.uuid4().hex}])
+        return ChatResult(generations=[ChatGeneration(message=message)])
