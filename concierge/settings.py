@@ -16,7 +16,8 @@ PACKAGE_DATA = Path(__file__).parent / "data"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # Empty values count as unset, so a copied .env.example keeps every embedded default.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     # --- where embedded parts keep their files -------------------------------------------------
     data_dir: Path = Field(Path(".concierge"), alias="CONCIERGE_DATA_DIR")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from langgraph.runtime import Runtime
 
 from concierge.graph.context import Context, services_of
@@ -22,12 +24,17 @@ def room_query(profile: dict) -> str:
     )
 
 
+def support_query(ticket: dict) -> str:
+    """The subject and the questions asked; greetings and back-story only blur the search."""
+    questions = [s for s in re.split(r"(?<=[.!?])\s+|\n+", ticket["body"]) if s.strip().endswith("?")]
+    return f"{ticket['subject']}. {' '.join(questions) or ticket['body']}"
+
+
 async def retriever(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     kb, k = services.kb, services.settings.retrieval_top_k
     if state.get("path") == "support":
-        ticket = state["ticket"]
-        policies = await kb.asearch_policies(f"{ticket['subject']}. {ticket['body']}", k=2)
+        policies = await kb.asearch_policies(support_query(state["ticket"]), k=2)
         if not policies:
             return {"policies": [], "stage": "escalating", "log": log("retriever", "no policy answers the question"),
                     "escalation": {"reasons": ["The knowledge base has no answer to the customer's question."], "source": "retriever"}}

@@ -28,7 +28,8 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+    # Folding plurals lets "dog" match "dogs" without a stemmer dependency.
+    return [t[:-1] if len(t) > 3 and t.endswith("s") and not t.endswith("ss") else t for t in _TOKEN.findall(text.lower())]
 
 
 def load_inventory(path: Path) -> list[Document]:
@@ -76,17 +77,17 @@ class Reranker(Protocol):
 
 
 class HybridReranker:
-    """Offline reranker: min-max normalised BM25 over the candidates blended with their cosine score."""
+    """Offline reranker: BM25 over the candidates (scaled by the best one) blended with their cosine score."""
 
-    def __init__(self, bm25_weight: float = 0.4) -> None:
+    def __init__(self, bm25_weight: float = 0.3) -> None:
         self.bm25_weight = bm25_weight
 
     def rerank(self, query: str, docs: list[tuple[Document, float]]) -> list[tuple[Document, float]]:
         if not docs:
             return []
         bm25 = BM25Okapi([_tokens(d.page_content) for d, _ in docs]).get_scores(_tokens(query))
-        lo, hi = min(bm25), max(bm25)
-        norm = [(b - lo) / (hi - lo) if hi > lo else 0.0 for b in bm25]
+        hi = max(bm25)
+        norm = [max(b, 0.0) / hi if hi > 0 else 0.0 for b in bm25]
         scored = [(d, (1 - self.bm25_weight) * cos + self.bm25_weight * n) for (d, cos), n in zip(docs, norm)]
         return sorted(scored, key=lambda x: x[1], reverse=True)
 
@@ -183,9 +184,9 @@ class KnowledgeBase:
             self._destinations = sorted({p.payload["metadata"]["city"] for p in points})
         return self._destinations
 
-    def _search(self, query: str, must: list[models.Condition], k: int) -> list[tuple[Document, float]]:
+    def _search(self, query: str, must: list[models.Condition], k: int, min_similarity: float = 0.0) -> list[tuple[Document, float]]:
         candidates = self.store.similarity_search_with_score(query, k=max(k * 5, 20), filter=models.Filter(must=must))
-        return self._reranker.rerank(query, candidates)
+        return self._reranker.rerank(query, [(d, s) for d, s in candidates if s >= min_similarity])
 
     def search_rooms(
         self, query: str, *, city: str | None = None, min_capacity: int | None = None,
@@ -217,13 +218,16 @@ class KnowledgeBase:
                 break
         return offers
 
-    def search_policies(self, query: str, *, k: int = 2, min_score: float = 0.3) -> list[PolicyPassage]:
+    def search_policies(self, query: str, *, k: int = 2, min_similarity: float = 0.35, relative: float = 0.6) -> list[PolicyPassage]:
+        """Passages that answer `query`: cosine at least `min_similarity` (else the KB has no answer), and
+        within `relative` of the best passage's score."""
         must = [models.FieldCondition(key="metadata.kind", match=models.MatchValue(value="policy"))]
-        ranked = self._search(query, must, k)
+        ranked = self._search(query, must, k, min_similarity=min_similarity)
+        top = ranked[0][1] if ranked else 0.0
         return [
             PolicyPassage(id=d.metadata["doc_id"], title=d.metadata["title"], text=d.metadata["text"], score=round(s, 4))
             for d, s in ranked[:k]
-            if s >= min_score
+            if s >= relative * top
         ]
 
     # async facades: embedding and local Qdrant are CPU-bound, keep them off the event loop

@@ -22,16 +22,18 @@ MONTHS = {
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 
 WANTS_HUMAN = re.compile(
-    r"\b(real|actual|live) (person|human)\b|\bhuman( being| agent)?\b|\b(speak|talk) (to|with) (a |an |the |your )?"
-    r"(someone|somebody|person|agent|manager|supervisor|representative|rep)\b|\bmanager\b|\bsupervisor\b"
+    r"\b(real|actual|live) (person|human)\b|\bhuman( being| agent)?\b|\boperator\b|\bmanager\b|\bsupervisor\b"
+    r"|\b(speak|talk|chat|get in touch|contact|reach)( to| with)? (a |an |the |your |some )?"
+    r"(someone|somebody|person|agent|assistant|representative|rep|people)\b"
     r"|\bcustomer (service|support) (rep|representative|agent)\b|\bput me through\b",
     re.I,
 )
+# Anger and formal complaints. Swearing alone is not anger: "book me a f***ing hotel" is a booking.
 ANGER = re.compile(
     r"\b(unacceptable|ridiculous|outrageous|disgusting|disgusted|furious|livid|appalling|appalled|terrible|"
     r"horrible|awful|worst|scam|fraud|lawyer|legal action|chargeback|rip[- ]?off|incompetent|useless|"
     r"third time|fourth time|still (no|not|waiting)|nobody (has )?(answered|replied|responded)|fed up|sick of|"
-    r"complain|complaint|shit|fuck\w*|damn|crap|bloody|pissed)\b",
+    r"complain\w*|reclamation|(file|lodge|make|submit) an? (\w+ )?claim|claim against|pissed)\b",
     re.I,
 )
 SUPPORT_TOPICS = {
