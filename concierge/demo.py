@@ -7,7 +7,10 @@ and the call simulator plays their calls, until every thread is done or waits fo
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +24,14 @@ from concierge.server.runtime import AppRuntime, open_runtime
 from concierge.settings import Settings
 
 MAX_ROUNDS = 8
+
+
+def command_name() -> str:
+    """How to call `concierge` from here: the virtual environment's script when it is not on PATH."""
+    script = Path(sys.executable).parent / "concierge"
+    if shutil.which("concierge") == str(script) or not script.exists():
+        return "concierge"
+    return os.path.relpath(script)
 
 
 def _progress(console: Console):
@@ -148,6 +159,6 @@ async def run_demo(settings: Settings, console: Console, *, reset: bool = False)
     waiting = [r for r in rows if r["waiting_for"] == "human"]
     if waiting:
         console.print("\n[bold]Waiting for a human.[/] Resume with, for example:")
-        console.print(f"  concierge resume {waiting[0]['thread_id']} --action handoff --note \"I'll call the customer myself\"")
+        console.print(f"  {command_name()} resume {waiting[0]['thread_id']} --action handoff --note \"I'll call the customer myself\"")
     console.print(f"\nEmails: {settings.outbox_dir}/ · alerts: {settings.alerts_file} · calls: {settings.calls_dir}/")
     return rows

@@ -35,7 +35,7 @@ class Services:
 @asynccontextmanager
 async def open_services(settings: Settings, *, console: Console | None = None, **overrides) -> AsyncIterator[Services]:
     """Open every part; `overrides` swap one in (tests pass fakes, e.g. `llm=`)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(settings.data_dir.mkdir, parents=True, exist_ok=True)
     parts = dict(
         settings=settings,
         llm=build_chat_model(settings),
@@ -43,7 +43,7 @@ async def open_services(settings: Settings, *, console: Console | None = None, *
         kb=KnowledgeBase(settings),
         email=build_email_sender(settings),
         voice=build_voice_provider(settings),
-        alerts=LocalAlerts(settings.alerts_file, console=console),
+        alerts=LocalAlerts(settings.alerts_file, console=console if settings.alerts_console else None),
         store=AppStore(settings.app_db_path),
     )
     parts.update(overrides)
@@ -59,15 +59,16 @@ async def open_services(settings: Settings, *, console: Console | None = None, *
 
 
 _default: Services | None = None
+_default_manager = None  # kept referenced: a collected manager's generator is finalized, closing the services
 _default_lock = asyncio.Lock()
 
 
 async def default_services() -> Services:
     """Process-wide services from the environment, for runs that inject none (LangGraph Studio)."""
-    global _default
+    global _default, _default_manager
     async with _default_lock:
         if _default is None:
-            manager = open_services(get_settings())
-            _default = await manager.__aenter__()
+            _default_manager = open_services(get_settings())
+            _default = await _default_manager.__aenter__()
             await asyncio.to_thread(_default.kb.ensure_ingested)
         return _default

@@ -5,6 +5,7 @@ which thread (correlations). Embedded default: one SQLite file.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -43,7 +44,7 @@ class AppStore:
         self._db: aiosqlite.Connection | None = None
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path)
         self._db.row_factory = aiosqlite.Row
         await self._db.execute("PRAGMA journal_mode=WAL")
@@ -108,9 +109,12 @@ class AppStore:
             return [dict(r) for r in await cur.fetchall()]
 
     # --- effects ledger: each side effect runs once per key -------------------------------------
-    async def effect_result(self, key: str) -> Any | None:
+    async def _effect_row(self, key: str) -> aiosqlite.Row | None:
         async with self.db.execute("SELECT result FROM effects WHERE key = ?", (key,)) as cur:
-            row = await cur.fetchone()
+            return await cur.fetchone()
+
+    async def effect_result(self, key: str) -> Any | None:
+        row = await self._effect_row(key)
         return None if row is None else json.loads(row["result"])
 
     async def once(self, key: str, thread_id: str, effect: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
@@ -118,9 +122,9 @@ class AppStore:
 
         Jobs for one thread never run concurrently, so check-then-record cannot race within a thread.
         """
-        done = await self.effect_result(key)
+        done = await self._effect_row(key)
         if done is not None:
-            return done, False
+            return json.loads(done["result"]), False
         result = await effect()
         await self.db.execute(
             "INSERT INTO effects (key, thread_id, result, created_at) VALUES (?, ?, ?, ?)",

@@ -14,7 +14,7 @@ RESOLUTION_FOR_ACTION = {"approve": "resolved", "close": "closed", "handoff": "h
 def closing(state: TicketState) -> tuple[str, str, str]:
     """(resolution, summary, note body) for how this thread ends."""
     decision = state.get("human_decision")
-    if decision:
+    if decision and decision["action"] in RESOLUTION_FOR_ACTION:  # a "retry" led here through the normal flow
         resolution = RESOLUTION_FOR_ACTION[decision["action"]]
         summary = f"{decision['action']} by {decision['by']}: {decision['note']}".strip().rstrip(":")
         return resolution, summary, f"Human decision — {summary}"

@@ -29,7 +29,7 @@ async def escalation(state: TicketState, runtime: Runtime[Context]) -> dict:
     store, thread_id = services.store, state["thread_id"]
     info = dict(state.get("escalation") or {})
     reasons = info.get("reasons") or ["Escalated without a recorded reason."]
-    number = info.get("count", 0) + 1
+    number = state.get("escalations", 0) + 1
     ticket = state["ticket"]
 
     async def note() -> str:
@@ -50,7 +50,8 @@ async def escalation(state: TicketState, runtime: Runtime[Context]) -> dict:
     for step, effect in (("note", note), ("status", mark), ("alert", alert)):
         await store.once(effect_key(state, "escalate", number, step), thread_id, effect)
     return {
-        "escalation": {**info, "reasons": reasons, "count": number},
+        "escalation": {**info, "reasons": reasons},
+        "escalations": number,
         "outcome": {"status": "escalated", "summary": "; ".join(reasons)},
         "human_decision": None,
         "stage": "awaiting_human",

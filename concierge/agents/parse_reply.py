@@ -6,6 +6,8 @@ follow-up email, and a second miss escalates.
 
 from __future__ import annotations
 
+import re
+
 from langgraph.runtime import Runtime
 
 from concierge.agents.triage import triage_prompt
@@ -19,10 +21,24 @@ from concierge.tools.phone import extract_phone
 MAX_PHONE_MISSES = 2
 
 
+_QUOTE_HEADER = re.compile(r"^(On .+ wrote:|-{2,}\s*Original Message\s*-{2,}|From: .+)$", re.I)
+
+
+def own_words(text: str) -> str:
+    """The reply without the quoted earlier messages (our own emails carry numbers that are not the customer's)."""
+    lines = []
+    for line in text.splitlines():
+        if _QUOTE_HEADER.match(line.strip()):
+            break
+        if not line.lstrip().startswith(">"):
+            lines.append(line)
+    return "\n".join(lines).strip()
+
+
 async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     reply = state["replies"][-1]
-    text = reply.get("text") or ""
+    text = own_words(reply.get("text") or "")
     mood = await structured(
         services.llm, TriageDecision, triage_prompt(services.settings.company_name),
         "Triage this reply to our offer email.", {"ticket": {"subject": reply.get("subject") or "", "body": text}},

@@ -25,11 +25,21 @@ def thread_from_reply_address(address: str) -> str | None:
     return f"{helpdesk}:{ticket}" if ticket else None
 
 
+def conversation_ids(emails: list[dict], replies: list[dict]) -> list[str]:
+    """Message-IDs in the order they were exchanged: each of our emails waits for the reply that follows it."""
+    ids: list[str] = []
+    for i, email in enumerate(emails):
+        ids.append(email["message_id"])
+        if i < len(replies) and replies[i].get("message_id"):
+            ids.append(replies[i]["message_id"])
+    return ids
+
+
 async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     draft, ticket = state["draft"], state["ticket"]
     sent_before = state.get("emails") or []
-    previous = [e["message_id"] for e in sent_before] + [r["message_id"] for r in state.get("replies") or [] if r.get("message_id")]
+    previous = conversation_ids(sent_before, state.get("replies") or [])
     email = OutboundEmail(
         to=ticket["customer"]["email"],
         to_name=ticket["customer"]["name"],

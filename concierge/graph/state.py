@@ -57,6 +57,7 @@ class TicketState(TypedDict, total=False):
     call_analysis: dict[str, Any] | None  # concierge.schemas.CallAnalysis
 
     escalation: dict[str, Any] | None  # {"reasons": [...], "source": "..."}
+    escalations: int  # how many times this thread was escalated
     human_decision: dict[str, Any] | None  # {"action": ..., "note": ..., "by": ...}
     outcome: dict[str, Any] | None  # {"status": resolved|escalated|closed|handed_off, "summary": ...}
 

@@ -14,9 +14,17 @@ from concierge.server.runtime import AppRuntime, open_runtime
 from concierge.settings import Settings, get_settings
 
 
+def _reason(error: dict) -> str:
+    if error["type"] == "json_invalid":
+        position = error["loc"][-1] if len(error["loc"]) > 1 else "?"
+        return f"body is not valid JSON (at character {position}): {error.get('ctx', {}).get('error', error['msg'])}"
+    field = ".".join(str(p) for p in error["loc"] if p != "body") or "body"
+    return f"{field}: {error['msg']}"
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     """422 with the reason in words as well as the field list."""
-    reasons = [f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in exc.errors()]
+    reasons = [_reason(e) for e in exc.errors()]
     return JSONResponse(status_code=422, content={"detail": "; ".join(reasons), "errors": jsonable_encoder(exc.errors())})
 
 

@@ -40,11 +40,19 @@ class ThreadRunner:
         return snap if snap.values else None
 
     async def start(self, thread_id: str, ticket_id: str) -> bool:
-        """Start the thread of a ticket; False when it already runs (a re-delivered assignment)."""
-        if await self.snapshot(thread_id) is not None:
-            return False
-        await self._run(thread_id, {"thread_id": thread_id, "ticket": {"id": ticket_id}, "stage": "new"})
-        return True
+        """Start the thread of a ticket; False when it already runs (a re-delivered assignment).
+
+        A thread whose last run stopped between steps (a crash, an exhausted retry) and is not
+        waiting continues from its last checkpoint.
+        """
+        snapshot = await self.snapshot(thread_id)
+        if snapshot is None:
+            await self._run(thread_id, {"thread_id": thread_id, "ticket": {"id": ticket_id}, "stage": "new"})
+            return True
+        if snapshot.next and not snapshot.interrupts:
+            await self._run(thread_id, None)
+            return True
+        return False
 
     def check_resumable(self, snapshot: StateSnapshot | None, kind: str) -> None:
         waiting = waiting_for(snapshot)

@@ -55,6 +55,7 @@ class ThreadSummary(BaseModel):
 
 class ThreadDetail(ThreadSummary):
     escalation: dict[str, Any] | None = None
+    escalations: int = 0
     profile: dict[str, Any] | None = None
     offers: list[dict[str, Any]] = Field(default_factory=list)
     emails: list[dict[str, Any]] = Field(default_factory=list)

@@ -29,6 +29,7 @@ def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[d
     return ThreadDetail(
         **thread_summary(thread_id, snapshot).model_dump(),
         escalation=values.get("escalation"),
+        escalations=values.get("escalations", 0),
         profile=values.get("profile"),
         offers=values.get("offers") or [],
         emails=[{**e, "to": mask_email(e.get("to", ""))} for e in values.get("emails") or []],

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Body, HTTPException, status
+from fastapi.responses import JSONResponse
 
 from concierge.agents.send_email import thread_from_reply_address
 from concierge.schemas import thread_id_for
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 async def ticket_assigned(body: TicketAssigned, runtime: RuntimeDep) -> Accepted:
     services = runtime.services
     if body.helpdesk != services.helpdesk.name:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"helpdesk {body.helpdesk!r} is not the configured one ({services.helpdesk.name!r})")
+        raise HTTPException(422, f"helpdesk {body.helpdesk!r} is not the configured one ({services.helpdesk.name!r})")
     try:
         await services.helpdesk.get_ticket(body.ticket_id)
     except TicketNotFound as exc:
@@ -39,7 +40,11 @@ async def inbound_email(email: InboundEmail, runtime: RuntimeDep) -> Accepted:
     store = runtime.services.store
     # Threading headers first; the per-thread reply address when a mail client dropped them.
     thread_id = await store.thread_for(*(f"email:{m}" for m in [email.in_reply_to, *reversed(email.references)] if m))
-    thread_id = thread_id or next((t for t in map(thread_from_reply_address, email.to) if t and await store.has_thread(t)), None)
+    if thread_id is None:
+        for candidate in map(thread_from_reply_address, email.to):
+            if candidate and await store.has_thread(candidate):
+                thread_id = candidate
+                break
     if thread_id is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no thread matches this email (In-Reply-To, References or reply address)")
     event_id = email.event_id or email.message_id or "sha256:" + hashlib.sha256(f"{email.from_}\n{email.subject}\n{email.text}".encode()).hexdigest()
@@ -52,14 +57,14 @@ async def inbound_email(email: InboundEmail, runtime: RuntimeDep) -> Accepted:
 
 
 @router.post("/call_completed", status_code=status.HTTP_202_ACCEPTED, response_model=None)
-async def call_completed(runtime: RuntimeDep, body: dict[str, Any] = Body(...)) -> Accepted | dict:
+async def call_completed(runtime: RuntimeDep, body: dict[str, Any] = Body(...)) -> Accepted | JSONResponse:
     message = body.get("message")
     if isinstance(message, dict) and message.get("type") != "end-of-call-report":
-        return {"ignored": message.get("type")}  # Vapi sends status updates to the same URL
+        return JSONResponse({"ignored": message.get("type")})  # Vapi sends status updates to the same URL: 200, nothing queued
     try:
         report = parse_call_report(body)
     except NotACallReport as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(422, str(exc)) from exc
     thread_id = await runtime.services.store.thread_for(f"call:{report.call_id}")
     if thread_id is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no thread placed call {report.call_id}")

@@ -47,7 +47,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
 
 def data_message(task: str, data: dict[str, Any]) -> HumanMessage:
     """Customer text travels inside a <data> block: it is material to read, never instructions."""
-    payload = json.dumps(data, ensure_ascii=False, indent=1, default=str)
+    payload = json.dumps(data, ensure_ascii=False, indent=1, default=str).replace("<", "\\u003c").replace(">", "\\u003e")
     return HumanMessage(content=f"{task}\n\n{DATA_OPEN}\n{payload}\n{DATA_CLOSE}")
 
 

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import pytest
+
+from concierge.agents.email_writer import email_kind, email_writer
+from tests.agents.helpers import offer, policy, sent_data, ticket_state
+
+OFFERS = [offer("lisbon-estrela-garden-triple"), offer("lisbon-casa-alfama-triple")]  # 160 and 215 EUR
+PROFILE = {"name": "Maria Costa", "party_size": 3, "destination": "Lisbon", "check_in": "2027-04-14",
+           "check_out": "2027-04-18", "nights": 4, "preferences": ["quiet"], "past_friction": [], "summary": "."}
+
+
+async def booking_state(services, **extra):
+    return await ticket_state(services, "1001", path="booking", stage="retrieved", profile=PROFILE, offers=OFFERS, **extra)
+
+
+@pytest.mark.parametrize(("state", "kind"), [
+    ({"stage": "retrieved", "path": "booking"}, "offer"),
+    ({"stage": "retrieved", "path": "support"}, "support_answer"),
+    ({"stage": "phone_missing", "path": "booking"}, "clarify_phone"),
+    ({"stage": "human_decided", "path": "booking"}, "offer"),
+])
+def test_email_kind_follows_stage_and_path(state, kind):
+    assert email_kind(state) == kind
+
+
+@pytest.mark.parametrize(("stage", "path", "kind"), [
+    ("retrieved", "booking", "offer"),
+    ("phone_missing", "booking", "clarify_phone"),
+    ("retrieved", "support", "support_answer"),
+])
+async def test_the_node_asks_for_and_labels_the_right_kind(rt, services, llm, stage, path, kind):
+    llm.answers["EmailDraft"] = {"subject": "Re: your trip", "body": "Dear Maria, thank you. Wayfarer Stays Concierge"}
+    state = await booking_state(services)
+    state.update(stage=stage, path=path, policies=[policy("pets")] if path == "support" else [])
+    update = await email_writer(state, rt)
+
+    [data] = sent_data(llm, "EmailDraft")
+    assert data["kind"] == kind
+    assert f"Write the {kind} email." in llm.calls[-1][1][-1].content
+    assert data["customer_name"] == "Maria Costa"
+    assert update["draft"]["kind"] == kind
+    assert update["stage"] == "drafted"
+
+
+async def test_a_grounded_draft_is_kept(rt, services, llm):
+    body = ("Dear Maria,\n\nThe Triple Room at Estrela Garden Residence is €160 per night (€640 for 4 nights), and the "
+            "Superior Triple at Casa Alfama is 215 EUR per night. What number can we call you on?\n\nWayfarer Stays Concierge")
+    llm.answers["EmailDraft"] = {"subject": "Your quiet room in Lisbon", "body": body}
+    update = await email_writer(await booking_state(services), rt)
+
+    assert update["draft"] == {"kind": "offer", "subject": "Your quiet room in Lisbon", "body": body}
+    assert "replaced" not in update["log"][-1]["text"]
+
+
+async def test_a_draft_quoting_a_price_not_in_the_offers_is_replaced_by_the_template(rt, services, llm):
+    llm.answers["EmailDraft"] = {
+        "subject": "Special deal!",
+        "body": "Dear Maria, we can do the Estrela Garden triple for just €149 a night, a special price for you.",
+    }
+    state = await booking_state(services)
+    update = await email_writer(state, rt)
+
+    draft = update["draft"]
+    assert draft["kind"] == "offer"
+    assert "149" not in draft["body"]
+    assert "€160" in draft["body"] and "€215" in draft["body"]  # the real prices, from the offers
+    assert "€640" in draft["body"]  # 4 nights at 160
+    assert draft["subject"] == "Re: " + state["ticket"]["subject"]
+    note = update["log"][-1]["text"]
+    assert "replaced by the template" in note and "149" in note
+
+
+async def test_a_draft_inventing_a_discounted_total_is_replaced(rt, services, llm):
+    llm.answers["EmailDraft"] = {"subject": "Offer", "body": "Four nights for a total of 560 euros instead of €640."}
+    update = await email_writer(await booking_state(services), rt)
+    assert "560" in update["log"][-1]["text"]
+    assert "560" not in update["draft"]["body"]
+
+
+async def test_a_support_answer_may_quote_amounts_from_the_policy(rt, services, llm):
+    body = "Dear Claire, dogs are welcome at The Lantern House. The fee is 20 EUR per pet per night.\n\nWayfarer Stays Concierge"
+    llm.answers["EmailDraft"] = {"subject": "Re: Bringing our dog", "body": body}
+    state = await ticket_state(services, "1007", path="support", stage="retrieved", policies=[policy("pets")])
+    update = await email_writer(state, rt)
+
+    assert update["draft"]["body"] == body
+    assert update["draft"]["kind"] == "support_answer"
+
+
+async def test_a_support_answer_inventing_a_fee_is_replaced_by_the_policy_text(rt, services, llm):
+    llm.answers["EmailDraft"] = {"subject": "Re: dog", "body": "Dogs cost €35 per night."}
+    state = await ticket_state(services, "1007", path="support", stage="retrieved", policies=[policy("pets")])
+    update = await email_writer(state, rt)
+
+    assert "€35" not in update["draft"]["body"]
+    assert policy("pets")["text"] in update["draft"]["body"]
+
+
+# Regression: the amount pattern used to miss "EUR 149", "149 €" and "149€", so such invented prices passed.
+@pytest.mark.parametrize("quoted", ["EUR 149 per night", "149 € per night", "149€ per night", "US$149 a night",
+                                    "149 dollars a night"])
+async def test_invented_prices_in_other_common_formats_are_also_replaced(rt, services, llm, quoted):
+    llm.answers["EmailDraft"] = {"subject": "Deal", "body": f"Dear Maria, the Estrela Garden triple is only {quoted}."}
+    update = await email_writer(await booking_state(services), rt)
+    assert "149" not in update["draft"]["body"]
+    assert "replaced by the template" in update["log"][-1]["text"]

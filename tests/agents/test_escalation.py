@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from concierge.agents.escalation import escalation
+from tests.agents.helpers import alert_records, apply, ticket_state
+
+REASONS = ["Customer asks for a human: “I want to speak to a real person NOW.”",
+           "Customer is upset: “This is the third time I'm writing about the same problem.”"]
+
+
+async def escalating_state(services, **extra):
+    return await ticket_state(services, "1003", path="escalate", stage="escalating",
+                              escalation={"reasons": REASONS, "source": "triage"}, **extra)
+
+
+async def test_escalation_hands_the_ticket_to_a_human_and_pings_the_team(rt, services, settings):
+    update = await escalation(await escalating_state(services), rt)
+
+    ticket = await services.helpdesk.get_ticket("1003")
+    assert (ticket.status, ticket.assignee) == ("escalated", "Human Queue")
+    [note] = await services.helpdesk.notes("1003")
+    for reason in REASONS:
+        assert f"- {reason}" in note
+    [alert] = alert_records(settings.alerts_file)
+    assert alert["kind"] == "escalation"
+    assert alert["thread_id"] == "local:1003"
+    assert "1003" in alert["title"] and REASONS[0] in alert["text"]
+    assert alert["fields"]["source"] == "triage"
+
+    assert update["stage"] == "awaiting_human"
+    assert update["escalations"] == 1
+    assert update["escalation"]["reasons"] == REASONS
+    assert update["outcome"]["status"] == "escalated"
+    assert update["human_decision"] is None
+
+
+async def test_rerunning_the_same_escalation_writes_nothing_twice(rt, services, settings):
+    state = await escalating_state(services)
+    await escalation(state, rt)
+    again = await escalation(state, rt)
+
+    assert len(await services.helpdesk.notes("1003")) == 1
+    assert len(alert_records(settings.alerts_file)) == 1
+    assert again["stage"] == "awaiting_human"
+
+
+async def test_a_call_escalation_note_carries_the_call_and_transcript(rt, services):
+    state = await escalating_state(
+        services, call_analysis={"summary": "Customer frustrated."},
+        call_report={"transcript": "User: I want to speak to a real person, not a robot."})
+    await escalation(state, rt)
+    [note] = await services.helpdesk.notes("1003")
+    assert "Call: Customer frustrated." in note
+    assert "User: I want to speak to a real person, not a robot." in note
+
+
+async def test_escalation_without_reasons_still_says_why(rt, services):
+    state = await escalating_state(services)
+    state["escalation"] = None
+    update = await escalation(state, rt)
+    assert update["escalation"]["reasons"] == ["Escalated without a recorded reason."]
+    assert "Escalated without a recorded reason." in (await services.helpdesk.notes("1003"))[0]
+
+
+async def test_escalating_again_after_a_retry_writes_a_new_note_and_alert(rt, services, settings):
+    # Regression: the escalation number lived in state['escalation'], which the escalating nodes replace, so a
+    # second escalation reused the ledger keys of the first and wrote nothing.
+    state = await escalating_state(services, phone="+447911123456")
+    state = apply(state, await escalation(state, rt))
+    state = apply(state, {"stage": "human_decided", "human_decision": {"action": "retry", "note": "", "by": "ops"}})
+    # The retried call goes badly: call_analyst's update, as it writes it.
+    state = apply(state, {"stage": "escalating",
+                          "escalation": {"reasons": ["Customer on the call: “stop calling me”"], "source": "call"}})
+    await escalation(state, rt)
+
+    update = await escalation(state, rt)  # replayed: still nothing written twice
+
+    notes = await services.helpdesk.notes("1003")
+    assert len(notes) == 2 and "stop calling me" in notes[-1]
+    alerts = alert_records(settings.alerts_file)
+    assert len(alerts) == 2 and "stop calling me" in alerts[-1]["text"]
+    assert update["escalations"] == 2

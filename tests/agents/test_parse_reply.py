@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import pytest
+
+from concierge.agents.parse_reply import parse_reply
+from concierge.tools.llm import templates
+from tests.agents.helpers import sent_data, ticket_state
+
+CALM = {"path": "booking", "intent": "provide_phone", "sentiment": "positive", "escalation_reasons": [],
+        "rationale": "Answers the offer."}
+ANGRY = {"path": "escalate", "intent": "complaint", "sentiment": "angry",
+         "escalation_reasons": ["Customer is upset: “This is ridiculous, stop emailing me.”"], "rationale": "Upset."}
+
+
+async def replied_state(services, text, **extra):
+    reply = {"from": "maria.costa@example.com", "subject": "Re: Lisbon in April", "text": text,
+             "message_id": "<r1@customer.example.com>"}
+    return await ticket_state(services, "1001", path="booking", stage="reply_received",
+                              replies=[reply], **extra)
+
+
+@pytest.mark.parametrize(("text", "e164"), [
+    ("Thanks, that looks lovely! You can reach me on +351 912 345 678, afternoons are best.", "+351912345678"),
+    ("Yes, call me on 07911 123456 any time after 5pm.", "+447911123456"),  # national, default region GB
+    ("Sorry! My number is +34 612 345 678.", "+34612345678"),
+])
+async def test_a_phone_number_is_found_and_normalised(rt, services, llm, text, e164):
+    llm.answers["TriageDecision"] = CALM
+    update = await parse_reply(await replied_state(services, text, phone_misses=1), rt)
+
+    assert update["phone"] == e164
+    assert update["stage"] == "phone_found"
+    assert update["phone_misses"] == 0
+    assert e164 not in update["log"][-1]["text"]  # masked in the timeline
+
+
+async def test_the_reply_text_is_what_the_model_reads(rt, services, llm):
+    llm.answers["TriageDecision"] = CALM
+    await parse_reply(await replied_state(services, "Call me on +351 912 345 678"), rt)
+    [data] = sent_data(llm, "TriageDecision")
+    assert data == {"ticket": {"subject": "Re: Lisbon in April", "body": "Call me on +351 912 345 678"}}
+
+
+async def test_the_first_reply_without_a_number_asks_again(rt, services, llm):
+    llm.answers["TriageDecision"] = CALM
+    update = await parse_reply(await replied_state(services, "Sounds great — yes please give me a call!"), rt)
+
+    assert update["stage"] == "phone_missing"
+    assert update["phone_misses"] == 1
+    assert "phone" not in update
+
+
+async def test_the_second_reply_without_a_number_escalates(rt, services, llm):
+    llm.answers["TriageDecision"] = CALM
+    text = "I'd rather not share my number, sorry."
+    update = await parse_reply(await replied_state(services, text, phone_misses=1), rt)
+
+    assert update["stage"] == "escalating"
+    assert update["phone_misses"] == 2
+    assert update["escalation"]["source"] == "reply"
+    [reason] = update["escalation"]["reasons"]
+    assert text in reason and "2 replies" in reason
+
+
+async def test_an_angry_reply_escalates_even_with_a_number(rt, services, llm):
+    llm.answers["TriageDecision"] = ANGRY
+    update = await parse_reply(await replied_state(services, "This is ridiculous, stop emailing me. +351 912 345 678"), rt)
+
+    assert update["stage"] == "escalating"
+    assert update["escalation"] == {"reasons": ANGRY["escalation_reasons"], "source": "reply"}
+    assert "phone" not in update
+
+
+async def test_an_unclear_but_calm_reply_still_gets_the_phone_follow_up(rt, services, llm):
+    llm.answers["TriageDecision"] = {**ANGRY, "sentiment": "neutral", "intent": "unclear",
+                                     "escalation_reasons": ["Does not match a path."]}
+    update = await parse_reply(await replied_state(services, "Can you just email me the details instead?"), rt)
+    assert update["stage"] == "phone_missing"
+
+
+async def test_the_example_number_of_our_own_quoted_email_is_not_the_customers(rt, services, llm):
+    # Regression: the quoted clarify_phone email's example number (+44 7911 123456) was taken as the customer's.
+    llm.answers["TriageDecision"] = CALM
+    ours = templates.clarify_phone_email({"customer_name": "Maria Costa", "company": "Wayfarer Stays"})["body"]
+    quoted = "\n".join("> " + line for line in ours.splitlines())
+    text = f"I'd rather not share my number, sorry.\n\nOn Mon, Wayfarer Stays wrote:\n{quoted}"
+    update = await parse_reply(await replied_state(services, text), rt)
+
+    assert update["stage"] == "phone_missing"
+    assert update.get("phone") is None
+    [data] = sent_data(llm, "TriageDecision")
+    assert data["ticket"]["body"] == "I'd rather not share my number, sorry."  # the model reads their words only
+
+
+async def test_a_number_above_the_quoted_email_is_found(rt, services, llm):
+    llm.answers["TriageDecision"] = CALM
+    text = "Sure, +351 912 345 678.\n\nOn Mon, Wayfarer Stays wrote:\n> (for example +44 7911 123456)?"
+    update = await parse_reply(await replied_state(services, text), rt)
+    assert update["phone"] == "+351912345678"

@@ -1,0 +1,126 @@
+"""The waiting nodes hold only an interrupt. They run inside the real graph: a thread is positioned just
+before the wait with `aupdate_state`, runs into the interrupt, and is resumed with `Command(resume=...)`.
+The graph stops right after the waiting node (`interrupt_after`) so each test sees that node's effect only."""
+
+from __future__ import annotations
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
+
+from concierge.agents.waiting import HUMAN_ACTIONS
+from concierge.graph.context import Context
+from concierge.graph.graph import build_graph
+from tests.agents.helpers import ticket_state
+
+HUMAN = {"type": "human", "action": "handoff", "note": "I'll call her myself", "by": "Ana"}
+
+
+async def run_into_wait(services, node, values, as_node):
+    graph = build_graph().compile(checkpointer=InMemorySaver(), interrupt_after=[node])
+    config = {"configurable": {"thread_id": values["thread_id"]}}
+    await graph.aupdate_state(config, values, as_node=as_node)
+    await graph.ainvoke(None, config, context=Context(services=services))
+    snapshot = await graph.aget_state(config)
+    assert snapshot.next == (node,)
+    [pending] = snapshot.interrupts
+    return graph, config, pending.value
+
+
+async def resume(graph, config, services, value):
+    await graph.ainvoke(Command(resume=value), config, context=Context(services=services))
+    return await graph.aget_state(config)
+
+
+async def reply_wait(services):
+    values = await ticket_state(services, "1001", path="booking", stage="email_sent",
+                                emails=[{"kind": "offer", "message_id": "<offer-1@concierge.example.com>"}])
+    return await run_into_wait(services, "wait_for_reply", values, as_node="send_email")
+
+
+async def test_wait_for_reply_waits_for_the_answer_to_the_last_email(services):
+    _, _, waiting = await reply_wait(services)
+    assert waiting == {"waiting_for": "email_reply", "thread_id": "local:1001",
+                       "message_id": "<offer-1@concierge.example.com>"}
+
+
+async def test_wait_for_reply_records_the_customers_reply(services):
+    graph, config, _ = await reply_wait(services)
+    reply = {"type": "email_reply", "from": "maria.costa@example.com", "subject": "Re: Lisbon",
+             "text": "Call me on +351 912 345 678", "message_id": "<r1@customer.example.com>",
+             "received_at": "2026-11-20T10:00:00+00:00", "spam": "ignored"}
+    snapshot = await resume(graph, config, services, reply)
+
+    assert snapshot.values["stage"] == "reply_received"
+    assert snapshot.values["replies"] == [{k: reply[k] for k in ("from", "subject", "text", "message_id", "received_at")}]
+    assert snapshot.next == ("supervisor",)
+    assert snapshot.values["log"][-1]["node"] == "wait_for_reply"
+
+
+async def test_wait_for_reply_accepts_a_human_decision(services):
+    graph, config, _ = await reply_wait(services)
+    snapshot = await resume(graph, config, services, HUMAN)
+
+    assert snapshot.values["stage"] == "human_decided"
+    assert snapshot.values["human_decision"] == {"action": "handoff", "note": "I'll call her myself", "by": "Ana"}
+    assert "replies" not in snapshot.values or not snapshot.values["replies"]
+
+
+async def call_wait(services):
+    values = await ticket_state(services, "1001", path="booking", stage="call_placed", phone="+351912345678",
+                                calls=[{"call_id": "sim-abc", "provider": "simulator"}])
+    return await run_into_wait(services, "wait_for_call", values, as_node="voice_dispatcher")
+
+
+async def test_wait_for_call_records_the_call_report(services):
+    graph, config, waiting = await call_wait(services)
+    assert waiting == {"waiting_for": "call_report", "thread_id": "local:1001", "call_id": "sim-abc"}
+
+    report = {"type": "call_report", "provider": "vapi", "call_id": "sim-abc", "ended_reason": "customer-ended-call",
+              "transcript": "User: hello", "summary": "", "success_evaluation": "false"}
+    snapshot = await resume(graph, config, services, report)
+
+    assert snapshot.values["stage"] == "call_reported"
+    assert snapshot.values["call_report"] == {k: v for k, v in report.items() if k != "type"}
+    assert "customer-ended-call" in snapshot.values["log"][-1]["text"]
+
+
+async def test_wait_for_call_accepts_a_human_decision(services):
+    graph, config, _ = await call_wait(services)
+    snapshot = await resume(graph, config, services, {"type": "human", "action": "close"})
+    assert snapshot.values["stage"] == "human_decided"
+    assert snapshot.values["human_decision"] == {"action": "close", "note": "", "by": "operator"}
+
+
+@pytest.mark.parametrize("action", HUMAN_ACTIONS)
+async def test_human_review_waits_with_the_reasons_and_returns_the_decision(services, action):
+    reasons = ["Customer asks for a human: “I want to speak to a real person NOW.”"]
+    values = await ticket_state(services, "1003", path="escalate", stage="awaiting_human",
+                                escalation={"reasons": reasons, "source": "triage", "count": 1})
+    graph, config, waiting = await run_into_wait(services, "human_review", values, as_node="escalation")
+    assert waiting == {"waiting_for": "human", "thread_id": "local:1003", "reasons": reasons,
+                       "actions": ["approve", "retry", "close", "handoff"]}
+
+    snapshot = await resume(graph, config, services, {**HUMAN, "action": action})
+    assert snapshot.values["stage"] == "human_decided"
+    assert snapshot.values["human_decision"]["action"] == action
+    assert snapshot.values["human_decision"]["by"] == "Ana"
+    assert f"human decision: {action} by Ana" in snapshot.values["log"][-1]["text"]
+
+
+async def test_a_human_retry_gives_the_customer_fresh_phone_attempts(services):
+    values = await ticket_state(services, "1006", path="booking", stage="awaiting_human", phone_misses=2,
+                                escalation={"reasons": ["No usable phone number after 2 replies"], "source": "reply"})
+    graph, config, _ = await run_into_wait(services, "human_review", values, as_node="escalation")
+
+    retried = await resume(graph, config, services, {**HUMAN, "action": "retry"})
+    assert retried.values["phone_misses"] == 0
+    assert retried.values["human_decision"]["action"] == "retry"
+
+
+async def test_other_human_decisions_keep_the_phone_misses(services):
+    values = await ticket_state(services, "1006", path="booking", stage="awaiting_human", phone_misses=2,
+                                escalation={"reasons": ["No usable phone number after 2 replies"], "source": "reply"})
+    graph, config, _ = await run_into_wait(services, "human_review", values, as_node="escalation")
+    closed = await resume(graph, config, services, {**HUMAN, "action": "close"})
+    assert closed.values["phone_misses"] == 2

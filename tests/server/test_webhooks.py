@@ -1,0 +1,354 @@
+"""The webhook routes: ticket_assigned, inbound_email, call_completed.
+
+Accepted events move the thread on; re-deliveries are reported as duplicates and do nothing;
+bad input gets a clear error and changes nothing (checked with a before/after `world`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from concierge.agents.send_email import reply_address
+from concierge.demo import report_call, send_customer_reply
+from tests.server import WEBHOOKS, alerts, assign, nodes, outbox_files, thread, world
+
+T1001 = "local:1001"
+
+
+def reply_body(runtime, detail, text, *, message_id="<reply-1@customer.example.com>", **extra):
+    """An inbound email from the ticket's customer answering the thread's last email."""
+    return {
+        "from": "maria.costa@example.com",
+        "to": [reply_address(detail["thread_id"], runtime.settings.reply_domain)],
+        "subject": f"Re: {detail['emails'][-1]['subject']}",
+        "text": text,
+        "message_id": message_id,
+        "in_reply_to": detail["emails"][-1]["message_id"],
+        **extra,
+    }
+
+
+# concierge/server/routes/webhooks.py:42 calls next() on a generator expression that contains `await`,
+# which makes it an async generator: every email not matched by its headers raises TypeError (a 500).
+# --- ticket_assigned ------------------------------------------------------------------------------
+async def test_assignment_is_accepted_and_starts_the_thread(client, runtime):
+    r = await client.post(f"{WEBHOOKS}/ticket_assigned", json={"helpdesk": "local", "ticket_id": "1001"})
+    assert r.status_code == 202
+    body = r.json()
+    assert body["thread_id"] == T1001
+    assert body["duplicate"] is False
+    await runtime.queue.join()
+
+    detail = await thread(client, T1001)
+    assert detail["ticket_id"] == "1001"
+    assert detail["path"] == "booking"
+    assert detail["waiting_for"] == "email_reply"
+    assert [e["kind"] for e in detail["emails"]] == ["offer"]
+    assert len(outbox_files(runtime)) == 1
+    assert [(e["kind"], e["status"]) for e in detail["events"]] == [("ticket_assigned", "done")]
+
+
+async def test_redelivered_assignment_is_a_duplicate_and_sends_no_second_email(client, runtime):
+    await assign(client, runtime, "1001")
+    before = await world(client, runtime, T1001, "1001")
+
+    r = await client.post(f"{WEBHOOKS}/ticket_assigned", json={"ticket_id": "1001"})
+    assert r.status_code == 202
+    assert r.json() == {"thread_id": T1001, "event_id": f"assigned:{T1001}", "duplicate": True}
+    await runtime.queue.join()
+
+    assert await world(client, runtime, T1001, "1001") == before
+    assert len(outbox_files(runtime)) == 1
+
+
+async def test_reassignment_under_a_new_event_id_does_not_restart_the_thread(client, runtime):
+    await assign(client, runtime, "1001")
+    before = await world(client, runtime, T1001, "1001")
+
+    r = await client.post(f"{WEBHOOKS}/ticket_assigned", json={"ticket_id": "1001", "event_id": "zendesk-42"})
+    assert r.status_code == 202 and r.json()["duplicate"] is False
+    await runtime.queue.join()
+
+    after = await world(client, runtime, T1001, "1001")
+    # The new event is kept in the inbox, but the running thread is not started again.
+    assert [e["event_id"] for e in after["events"]] == [f"assigned:{T1001}", "zendesk-42"]
+    assert {k: v for k, v in after.items() if k not in ("events", "thread")} == \
+           {k: v for k, v in before.items() if k not in ("events", "thread")}
+    assert after["thread"][1]["log"] == before["thread"][1]["log"]
+    assert after["thread"][1]["emails"] == before["thread"][1]["emails"]
+
+
+async def test_malformed_json_is_rejected_with_the_reason(client, runtime):
+    before = await world(client, runtime)
+    r = await client.post(f"{WEBHOOKS}/ticket_assigned", content=b"{not json",
+                          headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert isinstance(r.json()["detail"], str)
+    assert "not valid JSON" in r.json()["detail"]
+    await runtime.queue.join()
+    assert await world(client, runtime) == before
+
+
+async def test_missing_ticket_id_is_rejected_and_named(client, runtime):
+    before = await world(client, runtime)
+    r = await client.post(f"{WEBHOOKS}/ticket_assigned", json={"helpdesk": "local"})
+    assert r.status_code == 422
+    assert "ticket_id" in r.json()["detail"]
+    assert "required" in r.json()["detail"].lower()
+    await runtime.queue.join()
+    assert await world(client, runtime) == before
+
+
+async def test_empty_ticket_id_is_rejected(client, runtime):
+    before = await world(client, runtime)
+    r = await client.post(f"{WEBHOOKS}/ticket_assigned", json={"ticket_id": ""})
+    assert r.status_code == 422
+    assert "ticket_id" in r.json()["detail"]
+    assert await world(client, runtime) == before
+
+
+async def test_unknown_ticket_is_404_and_registers_no_thread(client, runtime):
+    before = await world(client, runtime)
+    r = await client.post(f"{WEBHOOKS}/ticket_assigned", json={"ticket_id": "99999"})
+    assert r.status_code == 404
+    assert "99999" in r.json()["detail"]
+    await runtime.queue.join()
+    assert await world(client, runtime) == before
+    assert (await client.get("/api/v1/threads/local:99999")).status_code == 404
+
+
+async def test_wrong_helpdesk_is_rejected(client, runtime):
+    before = await world(client, runtime, ticket_id="1001")
+    r = await client.post(f"{WEBHOOKS}/ticket_assigned", json={"helpdesk": "zendesk", "ticket_id": "1001"})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert "zendesk" in detail and "local" in detail
+    await runtime.queue.join()
+    assert await world(client, runtime, ticket_id="1001") == before
+    assert (await client.get("/api/v1/threads/zendesk:1001")).status_code == 404
+
+
+# --- inbound_email ----------------------------------------------------------------------------------
+async def test_reply_is_matched_by_in_reply_to(client, runtime):
+    detail = await assign(client, runtime, "1001")
+    body = reply_body(runtime, detail, "Call me on +351 912 345 678", to=["someone-else@example.com"])
+
+    r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert r.status_code == 202
+    assert r.json() == {"thread_id": T1001, "event_id": body["message_id"], "duplicate": False}
+    await runtime.queue.join()
+
+    after = await thread(client, T1001)
+    assert [rep["text"] for rep in after["replies"]] == ["Call me on +351 912 345 678"]
+    assert after["waiting_for"] == "call_report"
+    assert len(after["calls"]) == 1
+
+
+async def test_reply_is_matched_by_the_reply_address_when_headers_are_missing(client, runtime):
+    detail = await assign(client, runtime, "1001")
+    body = reply_body(runtime, detail, "My number is +351 912 345 678", in_reply_to=None)
+    body.pop("in_reply_to")
+    assert body["to"] == ["reply+local.1001@concierge.example.com"]
+
+    r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert r.status_code == 202
+    assert r.json()["thread_id"] == T1001
+    await runtime.queue.join()
+
+    after = await thread(client, T1001)
+    assert len(after["replies"]) == 1
+    assert after["waiting_for"] == "call_report"
+
+
+async def test_reply_matched_by_references_when_in_reply_to_is_unknown(client, runtime):
+    detail = await assign(client, runtime, "1001")
+    body = reply_body(runtime, detail, "+351 912 345 678", in_reply_to="<unknown@elsewhere>",
+                      references=[detail["emails"][-1]["message_id"]], to=[])
+    r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert r.status_code == 202 and r.json()["thread_id"] == T1001
+    await runtime.queue.join()
+    assert (await thread(client, T1001))["waiting_for"] == "call_report"
+
+
+async def test_email_for_no_known_thread_is_404_and_changes_nothing(client, runtime):
+    await assign(client, runtime, "1001")
+    before = await world(client, runtime, T1001, "1001")
+    cases = [
+        {"from": "x@example.com", "to": ["sales@concierge.example.com"], "text": "Hello?"},
+        # A reply address of a thread that does not exist.
+        {"from": "x@example.com", "to": ["reply+local.4242@concierge.example.com"], "text": "Hello?"},
+        {"from": "x@example.com", "to": [], "in_reply_to": "<never-sent@concierge.example.com>", "text": "Hello?"},
+    ]
+    for body in cases:
+        r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+        assert r.status_code == 404, body
+        assert "no thread" in r.json()["detail"]
+    await runtime.queue.join()
+    assert await world(client, runtime, T1001, "1001") == before
+
+
+@pytest.mark.parametrize("missing", ["text", "from"])
+async def test_email_missing_a_required_field_is_422_and_changes_nothing(client, runtime, missing):
+    detail = await assign(client, runtime, "1001")
+    before = await world(client, runtime, T1001, "1001")
+    body = reply_body(runtime, detail, "+351 912 345 678")
+    body.pop(missing)
+
+    r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert r.status_code == 422
+    assert missing in r.json()["detail"]
+    await runtime.queue.join()
+    assert await world(client, runtime, T1001, "1001") == before
+
+
+async def test_same_message_id_twice_records_one_reply(client, runtime):
+    detail = await assign(client, runtime, "1001")
+    body = reply_body(runtime, detail, "Call me on +351 912 345 678")
+
+    first = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert first.status_code == 202 and first.json()["duplicate"] is False
+    await runtime.queue.join()
+    before = await world(client, runtime, T1001, "1001")
+
+    second = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert second.status_code == 202
+    assert second.json() == {"thread_id": T1001, "event_id": body["message_id"], "duplicate": True}
+    await runtime.queue.join()
+
+    assert await world(client, runtime, T1001, "1001") == before
+    after = await thread(client, T1001)
+    assert len(after["replies"]) == 1
+    assert len(after["calls"]) == 1
+
+
+async def test_same_email_without_message_id_twice_is_deduplicated_by_content(client, runtime):
+    detail = await assign(client, runtime, "1001")
+    body = reply_body(runtime, detail, "Call me on +351 912 345 678")
+    body.pop("message_id")
+
+    first = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert first.status_code == 202 and first.json()["event_id"].startswith("sha256:")
+    await runtime.queue.join()
+    second = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert second.json()["duplicate"] is True
+    await runtime.queue.join()
+    assert len((await thread(client, T1001))["replies"]) == 1
+
+
+async def test_email_while_waiting_for_a_call_is_kept_as_a_failed_event(client, runtime):
+    await assign(client, runtime, "1001")
+    (await send_customer_reply(client, runtime, T1001, "Call me on +351 912 345 678")).raise_for_status()
+    await runtime.queue.join()
+    before = await world(client, runtime, T1001, "1001")
+    assert before["thread"][1]["waiting_for"] == "call_report"
+
+    detail = before["thread"][1]
+    body = reply_body(runtime, detail, "Also, can we add a night?", message_id="<late@customer.example.com>")
+    r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert r.status_code == 202 and r.json()["duplicate"] is False
+    await runtime.queue.join()
+
+    after = await world(client, runtime, T1001, "1001")
+    event = next(e for e in after["thread"][1]["events"] if e["event_id"] == "<late@customer.example.com>")
+    assert event["kind"] == "email_reply"
+    assert event["status"] == "failed"
+    assert "call_report" in event["error"] and "email_reply" in event["error"]
+    # Nothing else moved: same stage, same wait, same replies, no email, no write.
+    for key in ("stage", "waiting_for", "replies", "emails", "calls", "log", "outcome"):
+        assert after["thread"][1][key] == detail[key], key
+    for key in ("outbox", "alerts", "calls", "effects", "ticket", "notes"):
+        assert after[key] == before[key], key
+
+
+# --- call_completed ---------------------------------------------------------------------------------
+async def _waiting_for_call(client, runtime) -> dict:
+    await assign(client, runtime, "1001")
+    (await send_customer_reply(client, runtime, T1001, "Call me on +351 912 345 678")).raise_for_status()
+    await runtime.queue.join()
+    detail = await thread(client, T1001)
+    assert detail["waiting_for"] == "call_report"
+    return detail
+
+
+async def test_vapi_status_update_is_ignored(client, runtime):
+    detail = await _waiting_for_call(client, runtime)
+    before = await world(client, runtime, T1001, "1001")
+    body = {"message": {"type": "status-update", "status": "in-progress", "call": {"id": detail["calls"][0]["call_id"]}}}
+
+    r = await client.post(f"{WEBHOOKS}/call_completed", json=body)
+    assert r.is_success
+    assert r.json() == {"ignored": "status-update"}
+    await runtime.queue.join()
+    assert await world(client, runtime, T1001, "1001") == before
+
+
+async def test_vapi_status_update_is_answered_200_not_202(client, runtime):
+    r = await client.post(f"{WEBHOOKS}/call_completed", json={"message": {"type": "status-update"}})
+    assert r.json() == {"ignored": "status-update"}
+    assert r.status_code == 200
+
+
+async def test_report_for_an_unknown_call_is_404(client, runtime):
+    detail = await _waiting_for_call(client, runtime)
+    body = runtime.services.voice.play(detail["calls"][0]["call_id"], "books")
+    body["message"]["call"]["id"] = "sim-does-not-exist"
+    before = await world(client, runtime, T1001, "1001")
+
+    r = await client.post(f"{WEBHOOKS}/call_completed", json=body)
+    assert r.status_code == 404
+    assert "sim-does-not-exist" in r.json()["detail"]
+    await runtime.queue.join()
+    assert await world(client, runtime, T1001, "1001") == before
+
+
+async def test_report_without_a_call_id_is_422(client, runtime):
+    detail = await _waiting_for_call(client, runtime)
+    body = runtime.services.voice.play(detail["calls"][0]["call_id"], "books")
+    before = await world(client, runtime, T1001, "1001")
+    for bad in ({**body["message"], "call": {}}, {k: v for k, v in body["message"].items() if k != "call"}):
+        r = await client.post(f"{WEBHOOKS}/call_completed", json={"message": bad})
+        assert r.status_code == 422
+        assert "message.call.id" in r.json()["detail"]
+    # Neither Vapi's nor Bland's shape.
+    r = await client.post(f"{WEBHOOKS}/call_completed", json={"hello": "world"})
+    assert r.status_code == 422 and "call_id" in r.json()["detail"]
+    r = await client.post(f"{WEBHOOKS}/call_completed", json=[1, 2])
+    assert r.status_code == 422
+    await runtime.queue.join()
+    assert await world(client, runtime, T1001, "1001") == before
+
+
+async def test_valid_report_is_accepted_and_the_thread_moves_on(client, runtime):
+    detail = await _waiting_for_call(client, runtime)
+    call_id = detail["calls"][0]["call_id"]
+
+    r = await report_call(client, runtime, T1001, "books")
+    assert r.status_code == 202
+    assert r.json() == {"thread_id": T1001, "event_id": f"call:{call_id}", "duplicate": False}
+    await runtime.queue.join()
+
+    after = await thread(client, T1001)
+    assert after["waiting_for"] is None
+    assert after["stage"] == "done"
+    assert after["call_analysis"]["booked"] is True
+    assert after["outcome"]["status"] == "resolved"
+
+
+async def test_same_report_twice_is_analysed_once(client, runtime):
+    detail = await _waiting_for_call(client, runtime)
+    body = runtime.services.voice.play(detail["calls"][0]["call_id"], "books")
+
+    first = await client.post(f"{WEBHOOKS}/call_completed", json=body)
+    assert first.status_code == 202 and first.json()["duplicate"] is False
+    await runtime.queue.join()
+    before = await world(client, runtime, T1001, "1001")
+
+    second = await client.post(f"{WEBHOOKS}/call_completed", json=body)
+    assert second.status_code == 202 and second.json()["duplicate"] is True
+    await runtime.queue.join()
+
+    assert await world(client, runtime, T1001, "1001") == before
+    after = await thread(client, T1001)
+    assert len(nodes(after, "call_analyst")) == 1
+    assert len(await runtime.services.helpdesk.notes("1001")) == 1
+    assert [a["kind"] for a in alerts(runtime)] == ["success"]

@@ -1,0 +1,61 @@
+"""`concierge demo`: every seeded ticket reaches its outcome, and a second run repeats nothing."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from concierge.demo import run_demo
+from tests.conftest import make_settings
+
+EXPECTED = {  # ticket: (path, emails sent, call result, outcome, waiting for)
+    "local:1001": ("booking", 1, "booked", "resolved", None),
+    "local:1002": ("support", 1, "—", "resolved", None),
+    "local:1003": ("escalate", 0, "—", "escalated", "human"),
+    "local:1004": ("booking", 2, "booked", "resolved", None),
+    "local:1005": ("booking", 1, "frustrated", "escalated", "human"),
+    "local:1006": ("booking", 2, "—", "escalated", "human"),
+    "local:1007": ("support", 1, "—", "resolved", None),
+}
+
+
+def files(folder, pattern):
+    return sorted(p.name for p in folder.glob(pattern)) if folder.exists() else []
+
+
+def lines(path):
+    return path.read_text().splitlines() if path.exists() else []
+
+
+async def test_demo_runs_every_ticket_to_its_outcome_and_is_idempotent(tmp_path, embeddings, monkeypatch):
+    # run_demo opens its own runtime; hand it the session's embeddings model instead of loading another.
+    monkeypatch.setattr("concierge.tools.knowledge.build_embeddings", lambda settings: embeddings)
+    settings = make_settings(tmp_path / "demo")
+    out = io.StringIO()
+
+    rows = await run_demo(settings, Console(file=out, width=200))
+
+    table = {r["thread_id"]: (r["path"], r["emails"], r["call"], r["outcome"], r["waiting_for"]) for r in rows}
+    assert table == EXPECTED
+    by_id = {r["thread_id"]: r for r in rows}
+    assert by_id["local:1006"]["reason"].startswith("No usable phone number")
+    assert "real person" in by_id["local:1003"]["reason"]
+    assert all(r["reason"] == "" for r in rows if r["outcome"] != "escalated")
+
+    emails = files(settings.outbox_dir, "*.eml")
+    calls = files(settings.calls_dir, "*.json")
+    alert_lines = lines(settings.alerts_file)
+    assert len(emails) == sum(v[1] for v in EXPECTED.values()) == 8
+    assert len(calls) == 3  # 1001, 1004, 1005
+    assert len(alert_lines) == 7  # one per ticket: 4 successes, 3 escalations
+    text = out.getvalue()
+    assert "Concierge demo — outcome per ticket" in text
+    assert "concierge resume local:1003 --action handoff" in text
+
+    again = await run_demo(settings, Console(file=io.StringIO(), width=200))
+
+    assert again == rows
+    assert files(settings.outbox_dir, "*.eml") == emails
+    assert files(settings.calls_dir, "*.json") == calls
+    assert lines(settings.alerts_file) == alert_lines

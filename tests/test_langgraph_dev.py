@@ -1,0 +1,183 @@
+"""`langgraph dev` serves the graph of langgraph.json, and a ticket runs through it over the API.
+
+The server is the real CLI in a subprocess, from the repo root, on the embedded defaults: no run
+context is injected, so the nodes open `default_services()` from the environment, exactly as in
+LangGraph Studio. Its blockbuster check is on: a blocking call on the event loop in a node fails
+the run. The first run loads the embeddings model and ingests the inventory, hence the timeouts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from langgraph_sdk import get_client
+
+from tests.conftest import OFFLINE
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]  # where langgraph.json is
+VENV_BIN = Path(sys.executable).parent  # the venv running the tests, which has langgraph-cli[inmem]
+STARTUP_TIMEOUT_S = 120
+RUN_TIMEOUT_S = 300
+
+REPLY = {
+    "type": "email_reply",
+    "from": "maria.costa@example.com",
+    "subject": "Re: Lisbon in April — a quiet room for 3",
+    "text": "Call me on +351 912 345 678",
+    "message_id": "<r1@example.com>",
+    "received_at": "2026-11-24T10:00:00Z",
+}
+
+
+@dataclass
+class DevServer:
+    url: str
+    data_dir: Path
+    log: Path
+    process: subprocess.Popen
+
+    def log_tail(self, lines: int = 80) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # Blank, not just unset: a developer's .env must not switch the server to Groq, Qdrant or a hub model.
+    env.update({name: "" for name in OFFLINE})
+    env.update({
+        "CONCIERGE_DATA_DIR": str(data_dir),
+        "HF_HUB_OFFLINE": "1",
+        "LANGSMITH_TRACING": "false",
+        "LANGCHAIN_TRACING_V2": "false",
+        "PYTHONUNBUFFERED": "1",
+        "VIRTUAL_ENV": str(VENV_BIN.parent),
+        "PATH": os.pathsep.join([str(VENV_BIN), env.get("PATH", "")]),
+    })
+    return env
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop the whole process group the server started (it may spawn workers)."""
+    if process.poll() is not None:
+        return
+    for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="module")
+def langgraph_dev(tmp_path_factory) -> Iterator[DevServer]:
+    langgraph = VENV_BIN / "langgraph"
+    assert langgraph.exists(), f"{langgraph} is missing: install the dev extras (pip install -e '.[dev]')"
+    base = tmp_path_factory.mktemp("langgraph_dev")
+    data_dir, log = base / "data", base / "server.log"
+    persisted = ROOT / ".langgraph_api"  # the in-memory runtime persists here, relative to its cwd
+    persisted_before = persisted.exists()
+    port = _free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(langgraph), "dev", "--port", str(port), "--host", "127.0.0.1", "--no-reload", "--no-browser"],
+            cwd=ROOT, env=_server_env(data_dir), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    server = DevServer(url=f"http://127.0.0.1:{port}", data_dir=data_dir, log=log, process=process)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"langgraph dev exited with {process.returncode}:\n{server.log_tail()}")
+            try:
+                if httpx.get(f"{server.url}/ok", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"langgraph dev did not answer /ok in {STARTUP_TIMEOUT_S}s:\n{server.log_tail()}")
+            time.sleep(0.5)
+        yield server
+    finally:
+        _stop(process)
+        if not persisted_before:  # leave the checkout as it was
+            shutil.rmtree(persisted, ignore_errors=True)
+
+
+def waiting_for(state: dict) -> list[dict]:
+    """The interrupt payloads the thread waits on, from its pending tasks."""
+    return [i["value"] for task in state["tasks"] for i in task.get("interrupts") or []]
+
+
+async def test_ticket_runs_to_the_call_through_langgraph_dev(langgraph_dev):
+    try:
+        await _ticket_flow(langgraph_dev)
+    except BaseException:
+        print(f"--- langgraph dev log (tail) ---\n{langgraph_dev.log_tail()}")
+        raise
+
+
+async def _ticket_flow(server: DevServer) -> None:
+    client = get_client(url=server.url, api_key=None, timeout=httpx.Timeout(RUN_TIMEOUT_S, connect=10))
+
+    assert "version" in await client.http.get("/info")
+    [assistant] = await client.assistants.search(graph_id="concierge")
+    thread = await client.threads.create()
+    thread_id = thread["thread_id"]
+
+    # 1. A new ticket runs until the offer email is sent and the thread waits for the reply.
+    values = await client.runs.wait(
+        thread_id, assistant["assistant_id"], input={"thread_id": "local:1001", "ticket": {"id": "1001"}, "stage": "new"},
+    )
+    assert values["stage"] == "email_sent" and values["path"] == "booking"
+
+    state = await client.threads.get_state(thread_id)
+    assert state["next"] == ["wait_for_reply"]
+    [waiting] = waiting_for(state)
+    assert waiting["waiting_for"] == "email_reply" and waiting["thread_id"] == "local:1001"
+    if "interrupts" in state:  # newer servers also list them at the top level
+        assert [i["value"] for i in state["interrupts"]] == [waiting]
+    [email] = state["values"]["emails"]
+    assert email["kind"] == "offer" and email["to"] == "maria.costa@example.com"
+    assert waiting["message_id"] == email["message_id"]
+    # The nodes used the services of CONCIERGE_DATA_DIR: the email went to its outbox.
+    assert len(list((server.data_dir / "outbox").glob("*.eml"))) == 1
+
+    # 2. The customer's reply resumes it: the phone number is read and the call placed.
+    values = await client.runs.wait(thread_id, assistant["assistant_id"], command={"resume": REPLY})
+    assert values["stage"] == "call_placed"
+
+    state = await client.threads.get_state(thread_id)
+    assert state["next"] == ["wait_for_call"]
+    [waiting] = waiting_for(state)
+    assert waiting["waiting_for"] == "call_report"
+    values = state["values"]
+    assert values["phone"] == "+351912345678"
+    assert [r["text"] for r in values["replies"]] == [REPLY["text"]]
+    [call] = values["calls"]
+    assert call["to"] == "+351912345678" and waiting["call_id"] == call["call_id"]
+    assert len(values["emails"]) == 1  # resuming did not send the offer again

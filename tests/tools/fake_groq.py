@@ -1,0 +1,161 @@
+"""A local stand-in for Groq's OpenAI-compatible chat API, served over real HTTP.
+
+The real clients (ChatGroq on the `groq` SDK, ChatOpenAI on the `openai` SDK) talk to it exactly as
+they talk to the hosted service, so their request building, auth, retries and response parsing all
+run. Routes:
+
+- `POST /openai/v1/chat/completions`: Groq (`groq.AsyncGroq` appends this path to `base_url`).
+- `POST /v1/chat/completions`: any OpenAI-compatible server (`base_url` ends in `/v1`).
+
+Every request is answered with a tool call to the requested function, with the arguments the test
+scripted for that function name:
+
+    with serve_fake_groq() as fake:
+        fake.tool_args["TriageDecision"] = {"path": "booking", ...}
+        ...  # point GROQ_BASE_URL (or LLM_BASE_URL=fake.url + "/v1") at fake.url
+        assert fake.requests[0].body["model"] == "llama-3.3-70b-versatile"
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+GROQ_PATH = "/openai/v1/chat/completions"
+OPENAI_PATH = "/v1/chat/completions"
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    headers: dict[str, str]  # lower-case names
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeGroq:
+    """Scripted behaviour and everything the server saw. Tests set the public fields directly."""
+
+    api_key: str | None = "gsk_test"  # None: accept any Authorization (a local server without keys)
+    tool_args: dict[str, Any] = field(default_factory=dict)  # tool name -> args, or a list consumed in order
+    rate_limit_first: int = 0  # answer this many of the next requests with 429 + Retry-After
+    retry_after_s: int = 1
+    requests: list[RecordedRequest] = field(default_factory=list)
+    url: str = ""  # http://127.0.0.1:PORT once served
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.api_key = "gsk_test"
+            self.tool_args.clear()
+            self.rate_limit_first = 0
+            self.retry_after_s = 1
+            self.requests.clear()
+
+    # --- the HTTP side ------------------------------------------------------------------------------
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        async def completions(request: Request) -> JSONResponse:
+            body = await request.json()
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            with self._lock:
+                self.requests.append(RecordedRequest(request.url.path, headers, body))
+                return self._answer(headers, body)
+
+        app.post(GROQ_PATH)(completions)
+        app.post(OPENAI_PATH)(completions)
+        return app
+
+    def _answer(self, headers: dict[str, str], body: dict[str, Any]) -> JSONResponse:
+        if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
+            return _error(401, "Invalid API Key", "invalid_request_error", "invalid_api_key")
+        if self.rate_limit_first > 0:
+            self.rate_limit_first -= 1
+            return _error(
+                429,
+                f"Rate limit reached for model `{body.get('model')}` in organization `org_fake` service tier "
+                f"`on_demand` on tokens per minute (TPM): Limit 6000, Used 6000, Requested 512. "
+                f"Please try again in {self.retry_after_s}s.",
+                "tokens", "rate_limit_exceeded", headers={"retry-after": str(self.retry_after_s)},
+            )
+        name = _requested_tool(body)
+        if name is None:
+            return _error(400, "The fake only answers tool calls: send `tools`.", "invalid_request_error", "unsupported")
+        if name not in self.tool_args:
+            return _error(400, f"No scripted arguments for tool `{name}`.", "invalid_request_error", "unscripted_tool")
+        args = self.tool_args[name]
+        if isinstance(args, list):
+            args = args.pop(0)
+        arguments = json.dumps(args)
+        prompt_tokens = len(json.dumps(body.get("messages", []))) // 4
+        completion_tokens = max(1, len(arguments) // 4)
+        return JSONResponse({
+            "id": f"chatcmpl-{uuid.uuid4()}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model"),
+            "choices": [{
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}],
+                },
+                "logprobs": None,
+                "finish_reason": "tool_calls",
+            }],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens},
+            "system_fingerprint": "fp_fake",
+            "x_groq": {"id": f"req_{uuid.uuid4().hex}"},
+        })
+
+
+def _requested_tool(body: dict[str, Any]) -> str | None:
+    """The function `tool_choice` forces, else the first tool offered."""
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") == "function":
+        return choice["function"]["name"]
+    tools = body.get("tools") or []
+    return tools[0]["function"]["name"] if tools else None
+
+
+def _error(status: int, message: str, type_: str, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": type_, "code": code}}, status_code=status, headers=headers)
+
+
+@contextmanager
+def serve_fake_groq(fake: FakeGroq | None = None) -> Iterator[FakeGroq]:
+    """Serve `fake` with uvicorn on 127.0.0.1 and a free port, in a background thread."""
+    fake = fake or FakeGroq()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))  # bound before the thread starts: no race for the port
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(fake.app(), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="fake-groq", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the fake Groq server did not start")
+            time.sleep(0.01)
+        fake.url = f"http://127.0.0.1:{port}"
+        yield fake
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
