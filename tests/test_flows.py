@@ -13,7 +13,7 @@ from concierge.graph.context import Context
 from concierge.server.app import create_app
 from concierge.server.runtime import open_runtime
 from tests.server import (
-    THREADS, alert_lines, alerts, assign, call_files, nodes, outbox_files, outbox_messages, thread, world,
+    THREADS, WEBHOOKS, alert_lines, alerts, assign, call_files, nodes, outbox_files, outbox_messages, thread, world,
 )
 
 
@@ -273,3 +273,26 @@ async def test_pending_event_is_processed_at_the_next_start(settings, kb):
             "assigned:local:1001": "done", "<crash@customer.example.com>": "done"}
         assert await rt.services.store.pending_events() == []
         assert len(alert_lines(rt)) == 0 and len(call_files(rt)) == 1
+
+
+async def test_a_run_that_failed_between_steps_continues_from_its_checkpoint(client, runtime, monkeypatch):
+    helpdesk = runtime.services.helpdesk
+    real_history = helpdesk.customer_history
+
+    async def helpdesk_down(ticket):
+        raise ConnectionError("helpdesk unreachable")
+
+    monkeypatch.setattr(helpdesk, "customer_history", helpdesk_down)  # intake fails on every retry
+    r = await client.post(f"{WEBHOOKS}/ticket_assigned", json={"ticket_id": "1001"})
+    assert r.status_code == 202
+    await runtime.queue.join()
+    snapshot = await runtime.runner.snapshot("local:1001")
+    assert snapshot.next == ("intake",) and not snapshot.interrupts  # stopped between steps, not waiting
+    [event] = await runtime.services.store.events("local:1001")
+    assert event["status"] == "failed" and "helpdesk unreachable" in event["error"]
+
+    monkeypatch.setattr(helpdesk, "customer_history", real_history)
+    assert await runtime.runner.start("local:1001", "1001") is True
+    detail = await thread(client, "local:1001")
+    assert detail["waiting_for"] == "email_reply"
+    assert len(outbox_files(runtime)) == 1

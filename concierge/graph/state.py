@@ -17,7 +17,6 @@ Stage = Literal[
     "retrieved",  # inventory or policy matches found
     "drafted",  # an email is drafted, not sent
     "email_sent",  # the email went out
-    "awaiting_reply",  # waiting for the customer's email
     "reply_received",  # reply arrived, not yet read
     "phone_found",  # a usable phone number is known
     "phone_missing",  # the reply had no usable number
