@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import AsyncIterator
 
+import aiosqlite
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 from rich.console import Console
@@ -36,7 +38,9 @@ async def open_runtime(
         if ingest_kb:
             await asyncio.to_thread(services.kb.ensure_ingested)
         settings.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
-        async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
+        async with aiosqlite.connect(settings.checkpoint_path) as conn:
+            # The state is plain JSON: checkpoints may only deserialize safe types, never arbitrary classes.
+            saver = AsyncSqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=None))
             graph = build_graph().compile(checkpointer=saver, name="concierge")
             runner = ThreadRunner(graph, services, on_progress)
             queue = JobQueue(runner, services.store, workers=workers)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from email.utils import getaddresses
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class TicketAssigned(BaseModel):
@@ -28,6 +30,21 @@ class InboundEmail(BaseModel):
     in_reply_to: str | None = None
     references: list[str] = Field(default_factory=list)
     event_id: str | None = None
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _addresses(cls, value: object) -> object:
+        """Providers send `to` as a list or as one header string ("A <a@x>, b@y"); keep the bare addresses."""
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return [address for _, address in getaddresses(value) if address]
+        return value
+
+    @field_validator("references", mode="before")
+    @classmethod
+    def _message_ids(cls, value: object) -> object:
+        return value.split() if isinstance(value, str) else value
 
 
 class ResumeRequest(BaseModel):

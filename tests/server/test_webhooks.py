@@ -352,3 +352,16 @@ async def test_same_report_twice_is_analysed_once(client, runtime):
     assert len(nodes(after, "call_analyst")) == 1
     assert len(await runtime.services.helpdesk.notes("1001")) == 1
     assert [a["kind"] for a in alerts(runtime)] == ["success"]
+
+
+async def test_reply_address_in_a_to_header_string_is_matched(client, runtime):
+    detail = await assign(client, runtime, "1001")
+    body = reply_body(runtime, detail, "Call me on +351 912 345 678")
+    address = body["to"][0]
+    body |= {"to": f"Wayfarer Stays <{address}>, someone@example.com", "in_reply_to": None, "references": []}
+
+    r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert r.status_code == 202, r.text
+    assert r.json()["thread_id"] == T1001
+    await runtime.queue.join()
+    assert (await thread(client, T1001))["waiting_for"] == "call_report"
