@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from langchain_core.language_models import BaseChatModel
 from rich.console import Console
@@ -59,16 +59,15 @@ async def open_services(settings: Settings, *, console: Console | None = None, *
 
 
 _default: Services | None = None
-_default_manager = None  # kept referenced: a collected manager's generator is finalized, closing the services
+_default_stack = AsyncExitStack()  # holds the process-wide services open for the life of the process
 _default_lock = asyncio.Lock()
 
 
 async def default_services() -> Services:
     """Process-wide services from the environment, for runs that inject none (LangGraph Studio)."""
-    global _default, _default_manager
+    global _default
     async with _default_lock:
         if _default is None:
-            _default_manager = open_services(get_settings())
-            _default = await _default_manager.__aenter__()
+            _default = await _default_stack.enter_async_context(open_services(get_settings()))
             await asyncio.to_thread(_default.kb.ensure_ingested)
         return _default

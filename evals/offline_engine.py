@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from concierge.tools.llm import rules
+from concierge.tools.llm.offline.triage import triage
 from concierge.tools.phone import extract_phone, normalise_phone
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "data"
@@ -29,7 +29,7 @@ def escalation(data: Path) -> None:
     counts = defaultdict(lambda: defaultdict(int))
     for row in rows(data / "escalation_utterances.jsonl"):
         # The label means "asks for a person or complains"; unclear requests also go to a human, but not for that reason.
-        predicted = rules.triage({"ticket": {"subject": "", "body": row["text"]}})["intent"] in {"contact_human_agent", "complaint"}
+        predicted = triage({"ticket": {"subject": "", "body": row["text"]}})["intent"] in {"contact_human_agent", "complaint"}
         actual = row["labels"]["needs_escalation"]
         counts[row["split"]][(predicted, actual)] += 1
     for split, c in sorted(counts.items()):

@@ -13,7 +13,8 @@ from langgraph.runtime import Runtime
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
 from concierge.schemas import EmailDraft
-from concierge.tools.llm import structured, templates
+from concierge.tools.llm import structured
+from concierge.tools.llm.offline import emails
 
 PROMPT = """You write emails for {company}, a hospitality and travel company. Warm, concise, plain text, signed
 "{company} Concierge". Kinds:
@@ -67,6 +68,6 @@ async def email_writer(state: TicketState, runtime: Runtime[Context]) -> dict:
     note = f"{kind} drafted"
     invented = amounts(draft.body) - allowed_amounts(state)
     if invented:
-        draft = EmailDraft(**templates.draft_email(data))
+        draft = EmailDraft(**emails.draft_email(data))
         note += f"; replaced by the template because it quoted amounts not in the knowledge base: {sorted(invented)}"
     return {"draft": {"kind": kind, **draft.model_dump()}, "stage": "drafted", "log": log("email_writer", note)}

@@ -88,7 +88,7 @@ class HybridReranker:
         bm25 = BM25Okapi([_tokens(d.page_content) for d, _ in docs]).get_scores(_tokens(query))
         hi = max(bm25)
         norm = [max(b, 0.0) / hi if hi > 0 else 0.0 for b in bm25]
-        scored = [(d, (1 - self.bm25_weight) * cos + self.bm25_weight * n) for (d, cos), n in zip(docs, norm)]
+        scored = [(d, (1 - self.bm25_weight) * cos + self.bm25_weight * n) for (d, cos), n in zip(docs, norm, strict=True)]
         return sorted(scored, key=lambda x: x[1], reverse=True)
 
 
@@ -104,7 +104,7 @@ class CrossEncoderReranker:
         if not docs:
             return []
         scores = self.model.predict([(query, d.page_content) for d, _ in docs])
-        return sorted(((d, float(s)) for (d, _), s in zip(docs, scores)), key=lambda x: x[1], reverse=True)
+        return sorted(((d, float(s)) for (d, _), s in zip(docs, scores, strict=True)), key=lambda x: x[1], reverse=True)
 
 
 def build_reranker(settings: Settings) -> Reranker:
@@ -140,17 +140,20 @@ class KnowledgeBase:
             self._client = None
             self._store = None
 
+    def _ensure_collection(self) -> None:
+        self._open()
+        if not self._client.collection_exists(self.collection):
+            size = len(self._embeddings.embed_query("probe"))
+            self._client.create_collection(
+                self.collection, vectors_config=models.VectorParams(size=size, distance=models.Distance.COSINE)
+            )
+
     @property
     def store(self):
-        self._open()
         if self._store is None:
             from langchain_qdrant import QdrantVectorStore
 
-            if not self._client.collection_exists(self.collection):
-                size = len(self._embeddings.embed_query("probe"))
-                self._client.create_collection(
-                    self.collection, vectors_config=models.VectorParams(size=size, distance=models.Distance.COSINE)
-                )
+            self._ensure_collection()
             self._store = QdrantVectorStore(client=self._client, collection_name=self.collection, embedding=self._embeddings)
         return self._store
 
@@ -176,7 +179,7 @@ class KnowledgeBase:
     # --- search ---------------------------------------------------------------------------------
     def destinations(self) -> list[str]:
         if self._destinations is None:
-            self.store
+            self._ensure_collection()
             points, _ = self._client.scroll(
                 self.collection, limit=10_000, with_payload=True,
                 scroll_filter=models.Filter(must=[models.FieldCondition(key="metadata.kind", match=models.MatchValue(value="room"))]),

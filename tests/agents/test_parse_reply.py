@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from concierge.agents.parse_reply import parse_reply
-from concierge.tools.llm import templates
+from concierge.tools.llm.offline import emails
 from tests.agents.helpers import sent_data, ticket_state
 
 CALM = {"path": "booking", "intent": "provide_phone", "sentiment": "positive", "escalation_reasons": [],
@@ -81,7 +81,7 @@ async def test_an_unclear_but_calm_reply_still_gets_the_phone_follow_up(rt, serv
 async def test_the_example_number_of_our_own_quoted_email_is_not_the_customers(rt, services, llm):
     # Regression: the quoted clarify_phone email's example number (+44 7911 123456) was taken as the customer's.
     llm.answers["TriageDecision"] = CALM
-    ours = templates.clarify_phone_email({"customer_name": "Maria Costa", "company": "Wayfarer Stays"})["body"]
+    ours = emails.clarify_phone_email({"customer_name": "Maria Costa", "company": "Wayfarer Stays"})["body"]
     quoted = "\n".join("> " + line for line in ours.splitlines())
     text = f"I'd rather not share my number, sorry.\n\nOn Mon, Wayfarer Stays wrote:\n{quoted}"
     update = await parse_reply(await replied_state(services, text), rt)

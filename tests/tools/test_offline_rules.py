@@ -7,7 +7,9 @@ import json
 import pytest
 
 from concierge.settings import PACKAGE_DATA
-from concierge.tools.llm import rules
+from concierge.tools.llm.offline.call import analyse_call
+from concierge.tools.llm.offline.profile import profile
+from concierge.tools.llm.offline.triage import triage
 
 SEED = json.loads((PACKAGE_DATA / "demo_tickets.json").read_text())
 TICKETS = {t["id"]: t for t in SEED["tickets"]}
@@ -17,7 +19,7 @@ CITIES = sorted({h["city"] for h in json.loads((PACKAGE_DATA / "inventory.json")
 
 def triage_of(ticket_id: str) -> dict:
     t = TICKETS[ticket_id]
-    return rules.triage({"ticket": {"subject": t["subject"], "body": t["body"]}})
+    return triage({"ticket": {"subject": t["subject"], "body": t["body"]}})
 
 
 def profile_of(ticket_id: str) -> dict:
@@ -26,7 +28,7 @@ def profile_of(ticket_id: str) -> dict:
     history = sorted((h for h in SEED["tickets"] if h["customer_id"] == t["customer_id"] and h["id"] != ticket_id),
                      key=lambda h: h["created_at"])
     customer = CUSTOMERS[t["customer_id"]]
-    return rules.profile({
+    return profile({
         "ticket": {"subject": t["subject"], "body": t["body"],
                    "customer": {"id": customer["id"], "name": customer["name"], "email": customer["email"]}},
         "history": [{k: h[k] for k in ("id", "subject", "body", "status", "created_at")} for h in history],
@@ -70,15 +72,15 @@ def test_support_demo_tickets_name_the_topic_asked_about():
     ("Hello", "escalate"),  # nothing automated fits
 ])
 def test_triage_on_realistic_texts(text, path):
-    assert rules.triage({"ticket": {"subject": "", "body": text}})["path"] == path
+    assert triage({"ticket": {"subject": "", "body": text}})["path"] == path
 
 
 def test_extending_a_stay_is_an_upsell():
-    assert rules.triage({"ticket": {"subject": "", "body": "Could we add an extra night?"}})["intent"] == "upsell"
+    assert triage({"ticket": {"subject": "", "body": "Could we add an extra night?"}})["intent"] == "upsell"
 
 
 def test_shouting_counts_as_upset():
-    decision = rules.triage({"ticket": {"subject": "", "body": "WHERE IS MY REFUND, NOBODY HAS ANSWERED ME FOR WEEKS"}})
+    decision = triage({"ticket": {"subject": "", "body": "WHERE IS MY REFUND, NOBODY HAS ANSWERED ME FOR WEEKS"}})
     assert decision["path"] == "escalate"
     assert any("capitals" in r for r in decision["escalation_reasons"])
 
@@ -124,7 +126,7 @@ def test_profile_of_ticket_1004():
 def test_profile_only_picks_destinations_the_kb_knows():
     data = {"ticket": {"subject": "Trip", "body": "Two of us want to visit Tokyo and then maybe Lisbon."},
             "known_destinations": ["Paris", "Rome"]}
-    assert rules.profile(data)["destination"] is None
+    assert profile(data)["destination"] is None
 
 
 @pytest.mark.parametrize(("text", "budget"), [
@@ -134,12 +136,12 @@ def test_profile_only_picks_destinations_the_kb_knows():
     ("a budget of $300", (300.0, "USD")),
 ])
 def test_profile_reads_the_budget_and_currency(text, budget):
-    p = rules.profile({"ticket": {"subject": "", "body": text}})
+    p = profile({"ticket": {"subject": "", "body": text}})
     assert (p["budget_per_night"], p["currency"]) == budget
 
 
 def test_profile_dates_across_months():
-    p = rules.profile({"ticket": {"subject": "", "body": "Two adults, from 30 May to 2 June 2027 please."}})
+    p = profile({"ticket": {"subject": "", "body": "Two adults, from 30 May to 2 June 2027 please."}})
     assert (p["check_in"], p["check_out"], p["nights"]) == ("2027-05-30", "2027-06-02", 3)
 
 
@@ -151,7 +153,7 @@ OFFERS = [{"room_id": "lisbon-estrela-garden-triple", "hotel_name": "Estrela Gar
 def test_a_confirmed_call_is_booked_on_the_hotel_mentioned():
     transcript = ("AI: The Superior Triple at Casa Alfama Boutique Hotel is 215 euros a night. Shall I book it?\n"
                   "User: Yes, that sounds perfect, please book it.\nAI: Done.\nUser: Great, thank you!")
-    a = rules.analyse_call({"transcript": transcript, "success_evaluation": "true", "offers": OFFERS})
+    a = analyse_call({"transcript": transcript, "success_evaluation": "true", "offers": OFFERS})
     assert a["booked"] is True and a["frustrated"] is False
     assert a["booked_room_id"] == "lisbon-casa-alfama-triple"
     assert a["reasons"] == []
@@ -160,19 +162,19 @@ def test_a_confirmed_call_is_booked_on_the_hotel_mentioned():
 def test_a_frustrated_call_is_not_booked_and_quotes_the_customer():
     transcript = ("AI: Shall I book it?\nUser: This is ridiculous, I want to speak to a real person.\n"
                   "AI: I'll ask a colleague to call you.")
-    a = rules.analyse_call({"transcript": transcript, "success_evaluation": "false", "offers": OFFERS})
+    a = analyse_call({"transcript": transcript, "success_evaluation": "false", "offers": OFFERS})
     assert a["booked"] is False and a["frustrated"] is True
     assert any("I want to speak to a real person" in r for r in a["reasons"])
 
 
 def test_agreement_without_provider_success_is_not_a_booking():
     transcript = "AI: Shall I book it?\nUser: Yes, sounds good."
-    a = rules.analyse_call({"transcript": transcript, "success_evaluation": "false", "offers": OFFERS})
+    a = analyse_call({"transcript": transcript, "success_evaluation": "false", "offers": OFFERS})
     assert a["booked"] is False
     assert a["reasons"] == ["The call ended without a booking."]
 
 
 def test_a_silent_call_gives_a_reason():
-    a = rules.analyse_call({"transcript": "", "ended_reason": "customer-did-not-answer"})
+    a = analyse_call({"transcript": "", "ended_reason": "customer-did-not-answer"})
     assert a["booked"] is False
     assert "customer-did-not-answer" in a["reasons"][0]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from concierge.tools.llm import templates
+from concierge.tools.llm.offline import emails
 from tests.agents.helpers import INVENTORY, offer, policy
 
 OFFERS = [offer("lisbon-estrela-garden-triple"), offer("lisbon-casa-alfama-triple")]  # 160 and 215 EUR
@@ -14,7 +14,7 @@ MONEY = re.compile(r"([€£$])(\d[\d,]*)")
 
 
 def test_offer_email_lists_only_the_given_offers_with_exact_prices():
-    email = templates.draft_email(DATA)
+    email = emails.draft_email(DATA)
     body = email["body"]
 
     assert email["subject"] == "Re: Lisbon in April — a quiet room for 3"
@@ -32,35 +32,35 @@ def test_offer_email_lists_only_the_given_offers_with_exact_prices():
 
 
 def test_offer_email_asks_for_a_phone_number_with_country_code():
-    body = templates.draft_email(DATA)["body"]
+    body = emails.draft_email(DATA)["body"]
     assert "phone number" in body and "country code" in body
 
 
 def test_offer_email_mentions_past_friction_only_when_there_is_some():
-    calm = templates.draft_email(DATA)["body"]
+    calm = emails.draft_email(DATA)["body"]
     assert "earlier stay" not in calm
 
     friction = {**DATA, "profile": {**PROFILE, "past_friction": ["ticket 768 (2025-05-06): Noisy room"]}}
-    body = templates.draft_email(friction)["body"]
+    body = emails.draft_email(friction)["body"]
     assert "trouble on an earlier stay" in body
     assert "quiet one" in body  # the customer asked for quiet
 
 
 def test_offer_email_prices_in_the_offers_currency():
     data = {**DATA, "offers": [offer("edinburgh-greyfriars-double")], "profile": {**PROFILE, "nights": 4}}
-    body = templates.draft_email(data)["body"]
+    body = emails.draft_email(data)["body"]
     assert "£165 per night (£660 for 4 nights)" in body
     assert "€" not in body
 
 
 def test_offer_email_without_nights_quotes_only_the_nightly_price():
     data = {**DATA, "profile": {**PROFILE, "nights": None}}
-    body = templates.draft_email(data)["body"]
+    body = emails.draft_email(data)["body"]
     assert "€160 per night." in body and "€640" not in body
 
 
 def test_offer_email_without_offers_promises_nothing():
-    body = templates.draft_email({**DATA, "offers": []})["body"]
+    body = emails.draft_email({**DATA, "offers": []})["body"]
     assert "checking availability" in body
     assert not MONEY.findall(body)
 
@@ -69,7 +69,7 @@ def test_support_email_quotes_the_policy_text():
     pets = policy("pets")
     data = {"kind": "support_answer", "company": "Wayfarer Stays", "customer_name": "Claire Dubois",
             "ticket": {"subject": "Bringing our dog to Amsterdam?"}, "policies": [pets, policy("accessibility")]}
-    email = templates.draft_email(data)
+    email = emails.draft_email(data)
     assert email["subject"] == "Re: Bringing our dog to Amsterdam?"
     assert email["body"].startswith("Dear Claire,")
     assert f"Pets:\n{pets['text']}" in email["body"]
@@ -79,7 +79,7 @@ def test_support_email_quotes_the_policy_text():
 def test_clarify_phone_email_asks_again_for_a_number():
     data = {"kind": "clarify_phone", "company": "Wayfarer Stays", "customer_name": "Anneke de Vries",
             "ticket": {"subject": "Re: Edinburgh over New Year for two"}}
-    email = templates.draft_email(data)
+    email = emails.draft_email(data)
     assert email["subject"] == "Re: Edinburgh over New Year for two"  # no "Re: Re:"
     assert "phone" in email["body"] and "country code" in email["body"]
     assert email["body"].startswith("Dear Anneke,")

@@ -20,16 +20,16 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from concierge.tools.llm import rules, templates
+from concierge.tools.llm.offline import call, emails, profile, triage
 
 ENGINE_NAME = "concierge-offline-engine"
 LABEL = "[offline engine: deterministic rules and templates, no LLM]"
 
 RULES = {
-    "TriageDecision": rules.triage,
-    "CustomerProfile": rules.profile,
-    "CallAnalysis": rules.analyse_call,
-    "EmailDraft": templates.draft_email,
+    "TriageDecision": triage.triage,
+    "CustomerProfile": profile.profile,
+    "CallAnalysis": call.analyse_call,
+    "EmailDraft": emails.draft_email,
 }
 
 _DATA = re.compile(r"<data>\s*(.*?)\s*</data>", re.S)
