@@ -78,12 +78,16 @@ async def test_an_unclear_but_calm_reply_still_gets_the_phone_follow_up(rt, serv
     assert update["stage"] == "phone_missing"
 
 
-async def test_the_example_number_of_our_own_quoted_email_is_not_the_customers(rt, services, llm):
-    # Regression: the quoted clarify_phone email's example number (+44 7911 123456) was taken as the customer's.
+@pytest.mark.parametrize("quote_style", ["angle", "header"])
+async def test_numbers_in_the_quoted_thread_are_not_the_customers(rt, services, llm, quote_style):
     llm.answers["TriageDecision"] = CALM
     ours = emails.clarify_phone_email({"customer_name": "Maria Costa", "company": "Wayfarer Stays"})["body"]
-    quoted = "\n".join("> " + line for line in ours.splitlines())
-    text = f"I'd rather not share my number, sorry.\n\nOn Mon, Wayfarer Stays wrote:\n{quoted}"
+    ours += "\nWayfarer Stays front desk: +44 7911 123456"  # a valid number that belongs to us, not the customer
+    if quote_style == "angle":
+        earlier = "On Mon, Wayfarer Stays wrote:\n" + "\n".join("> " + line for line in ours.splitlines())
+    else:  # clients that quote under an "Original Message" header without ">" marks
+        earlier = "-----Original Message-----\n" + ours
+    text = f"I'd rather not share my number, sorry.\n\n{earlier}"
     update = await parse_reply(await replied_state(services, text), rt)
 
     assert update["stage"] == "phone_missing"

@@ -38,59 +38,48 @@ def _offer_lines(offers: list[dict[str, Any]], nights: int | None) -> list[str]:
     return lines
 
 
+def _letter(data: dict[str, Any], paragraphs: list[str], closing: str = "Warm regards,") -> dict[str, str]:
+    """Greeting, paragraphs, sign-off: the frame every email shares."""
+    body = [f"Dear {_first_name(data.get('customer_name', ''))},", "", *paragraphs, "", closing,
+            SIGNATURE.format(company=data.get("company", ""))]
+    return {"subject": _subject(data.get("ticket", {})), "body": "\n".join(body)}
+
+
 def offer_email(data: dict[str, Any]) -> dict[str, str]:
     profile = data.get("profile") or {}
     offers = data.get("offers") or []
     party = profile.get("party_size")
     where = profile.get("destination") or "your trip"
     when = f" from {profile['check_in']} to {profile['check_out']}" if profile.get("check_in") else ""
-    intro = f"Thank you for getting in touch about {where}{when}"
-    intro += f" for {party} guests." if party else "."
-    parts = [f"Dear {_first_name(data.get('customer_name', ''))},", "", intro]
+    parts = [f"Thank you for getting in touch about {where}{when}" + (f" for {party} guests." if party else ".")]
     if profile.get("past_friction"):
-        parts += ["", "We have not forgotten the trouble on an earlier stay with us, so we have only picked "
-                      "places where that should not happen again" + (" — every option below is a quiet one." if "quiet" in profile.get("preferences", []) else ".")]
+        quiet = "quiet" in profile.get("preferences", [])
+        parts += ["", "We have not forgotten the trouble on an earlier stay with us, so we have only picked places "
+                      "where that should not happen again" + (" — every option below is a quiet one." if quiet else ".")]
     if offers:
-        parts += ["", "Here is what we can offer:", ""] + _offer_lines(offers, profile.get("nights"))
+        parts += ["", "Here is what we can offer:", "", *_offer_lines(offers, profile.get("nights"))]
     else:
         parts += ["", "We are checking availability for you and have a few ideas to talk through."]
-    parts += [
-        "",
-        "One of our travel advisors would love to confirm the details with you by phone and make the booking. "
-        "Could you reply with the best phone number to reach you (with the country code) and a good time to call?",
-        "",
-        "Warm regards,",
-        SIGNATURE.format(company=data.get("company", "")),
-    ]
-    return {"subject": _subject(data.get("ticket", {})), "body": "\n".join(parts)}
+    parts += ["", "One of our travel advisors would love to confirm the details with you by phone and make the booking. "
+                  "Could you reply with the best phone number to reach you (with the country code) and a good time to call?"]
+    return _letter(data, parts)
 
 
 def support_email(data: dict[str, Any]) -> dict[str, str]:
-    policies = data.get("policies") or []
-    parts = [f"Dear {_first_name(data.get('customer_name', ''))},", "", "Thank you for your question. Here is what applies:", ""]
-    for p in policies:
+    parts = ["Thank you for your question. Here is what applies:", ""]
+    for p in data.get("policies") or []:
         parts += [f"{p['title']}:", p["text"], ""]
-    parts += [
-        "If anything is still unclear, just reply to this email and we will help.",
-        "",
-        "Kind regards,",
-        SIGNATURE.format(company=data.get("company", "")),
-    ]
-    return {"subject": _subject(data.get("ticket", {})), "body": "\n".join(parts)}
+    parts += ["If anything is still unclear, just reply to this email and we will help."]
+    return _letter(data, parts, closing="Kind regards,")
 
 
 def clarify_phone_email(data: dict[str, Any]) -> dict[str, str]:
-    parts = [
-        f"Dear {_first_name(data.get('customer_name', ''))},",
-        "",
+    # No example number: a customer quoting this email must not hand us a number to dial.
+    return _letter(data, [
         "Thank you for your reply! To call you and confirm the booking we need a phone number, and we could not "
-        "find one in your message. Could you send the best number to reach you, with the country code "
-        "(for example +44 7911 123456)?",
-        "",
-        "Warm regards,",
-        SIGNATURE.format(company=data.get("company", "")),
-    ]
-    return {"subject": _subject(data.get("ticket", {})), "body": "\n".join(parts)}
+        "find one in your message. Could you send the best number to reach you, starting with + and the country "
+        "code (+44 for the UK, +351 for Portugal, and so on)?"
+    ])
 
 
 KINDS = {"offer": offer_email, "support_answer": support_email, "clarify_phone": clarify_phone_email}
