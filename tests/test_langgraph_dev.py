@@ -8,27 +8,17 @@ the run. The first run loads the embeddings model and ingests the inventory, hen
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 from langgraph_sdk import get_client
 
-from tests.conftest import OFFLINE
+from tests.processes import ROOT, VENV_BIN, ServerProcess, free_port, running_server
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]  # where langgraph.json is
-VENV_BIN = Path(sys.executable).parent  # the venv running the tests, which has langgraph-cli[inmem]
 STARTUP_TIMEOUT_S = 120
 RUN_TIMEOUT_S = 300
 
@@ -42,88 +32,19 @@ REPLY = {
 }
 
 
-@dataclass
-class DevServer:
-    url: str
-    data_dir: Path
-    log: Path
-    process: subprocess.Popen
-
-    def log_tail(self, lines: int = 80) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _server_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    # Blank, not just unset: a developer's .env must not switch the server to Groq, Qdrant or a hub model.
-    env.update({name: "" for name in OFFLINE})
-    env.update({
-        "CONCIERGE_DATA_DIR": str(data_dir),
-        "HF_HUB_OFFLINE": "1",
-        "LANGSMITH_TRACING": "false",
-        "LANGCHAIN_TRACING_V2": "false",
-        "PYTHONUNBUFFERED": "1",
-        "VIRTUAL_ENV": str(VENV_BIN.parent),
-        "PATH": os.pathsep.join([str(VENV_BIN), env.get("PATH", "")]),
-    })
-    return env
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop the whole process group the server started (it may spawn workers)."""
-    if process.poll() is not None:
-        return
-    for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 @pytest.fixture(scope="module")
-def langgraph_dev(tmp_path_factory) -> Iterator[DevServer]:
+def langgraph_dev(tmp_path_factory) -> Iterator[ServerProcess]:
     langgraph = VENV_BIN / "langgraph"
     assert langgraph.exists(), f"{langgraph} is missing: install the dev extras (pip install -e '.[dev]')"
-    base = tmp_path_factory.mktemp("langgraph_dev")
-    data_dir, log = base / "data", base / "server.log"
     persisted = ROOT / ".langgraph_api"  # the in-memory runtime persists here, relative to its cwd
     persisted_before = persisted.exists()
-    port = _free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(langgraph), "dev", "--port", str(port), "--host", "127.0.0.1", "--no-reload", "--no-browser"],
-            cwd=ROOT, env=_server_env(data_dir), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    server = DevServer(url=f"http://127.0.0.1:{port}", data_dir=data_dir, log=log, process=process)
+    port = free_port()
+    command = [str(langgraph), "dev", "--port", str(port), "--host", "127.0.0.1", "--no-reload", "--no-browser"]
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"langgraph dev exited with {process.returncode}:\n{server.log_tail()}")
-            try:
-                if httpx.get(f"{server.url}/ok", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"langgraph dev did not answer /ok in {STARTUP_TIMEOUT_S}s:\n{server.log_tail()}")
-            time.sleep(0.5)
-        yield server
+        with running_server(command, base=tmp_path_factory.mktemp("langgraph_dev"), port=port, ready_path="/ok",
+                            timeout_s=STARTUP_TIMEOUT_S) as server:
+            yield server
     finally:
-        _stop(process)
         if not persisted_before:  # leave the checkout as it was
             shutil.rmtree(persisted, ignore_errors=True)
 
@@ -141,7 +62,7 @@ async def test_ticket_runs_to_the_call_through_langgraph_dev(langgraph_dev):
         raise
 
 
-async def _ticket_flow(server: DevServer) -> None:
+async def _ticket_flow(server: ServerProcess) -> None:
     client = get_client(url=server.url, api_key=None, timeout=httpx.Timeout(RUN_TIMEOUT_S, connect=10))
 
     assert "version" in await client.http.get("/info")

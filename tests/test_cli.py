@@ -1,0 +1,78 @@
+"""The `concierge` command: threads, show and resume, against a data folder with real threads."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from concierge.cli import app
+from concierge.server.app import create_app
+from concierge.server.runtime import open_runtime
+from concierge.settings import get_settings
+from tests.conftest import OFFLINE
+
+
+@pytest.fixture
+def data_dir(tmp_path, kb, monkeypatch):
+    """A data folder where ticket 1003 (angry, asks for a person) waits for a human and 1002 is resolved."""
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "data")
+
+    async def prepare() -> None:
+        async with open_runtime(settings, kb=kb) as runtime:
+            transport = httpx.ASGITransport(app=create_app(runtime))
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                for ticket_id in ("1002", "1003"):
+                    (await client.post("/api/v1/webhooks/ticket_assigned", json={"ticket_id": ticket_id})).raise_for_status()
+                await runtime.queue.join()
+
+    asyncio.run(prepare())
+    for name in OFFLINE:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CONCIERGE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.chdir(tmp_path)  # no developer .env
+    get_settings.cache_clear()
+    yield settings.data_dir
+    get_settings.cache_clear()
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+def test_threads_lists_stage_and_what_each_waits_for(data_dir):
+    result = run("threads")
+    assert result.exit_code == 0, result.output
+    line_1002 = next(line for line in result.output.splitlines() if "local:1002" in line)
+    line_1003 = next(line for line in result.output.splitlines() if "local:1003" in line)
+    assert "done" in line_1002 and "resolved" in line_1002
+    assert "awaiting_human" in line_1003 and "human" in line_1003 and "escalated" in line_1003
+
+
+def test_show_prints_the_escalation_reasons_and_the_timeline(data_dir):
+    result = run("show", "local:1003")
+    assert result.exit_code == 0, result.output
+    assert "real person" in result.output  # the customer's own words are the reason
+    assert "timeline" in result.output and "escalation" in result.output
+
+
+def test_resume_as_printed_by_the_demo_hands_the_ticket_over_once(data_dir):
+    result = run("resume", "local:1003", "--action", "handoff", "--note", "I'll call the customer myself")
+    assert result.exit_code == 0, result.output
+    assert "outcome=handed_off" in result.output
+
+    again = run("resume", "local:1003", "--action", "handoff")
+    assert again.exit_code == 1
+    assert "409" in again.output and "not waiting" in again.output
+
+
+def test_unknown_thread_and_bad_action_fail_with_the_reason(data_dir):
+    unknown = run("show", "local:9999")
+    assert unknown.exit_code == 1 and "404" in unknown.output
+    bad = run("resume", "local:1003", "--action", "refund")
+    assert bad.exit_code == 1 and "422" in bad.output and "action" in bad.output
+    assert "awaiting_human" in run("threads").output  # nothing changed
