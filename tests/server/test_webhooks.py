@@ -365,3 +365,21 @@ async def test_reply_address_in_a_to_header_string_is_matched(client, runtime):
     assert r.json()["thread_id"] == T1001
     await runtime.queue.join()
     assert (await thread(client, T1001))["waiting_for"] == "call_report"
+
+
+async def test_assignment_is_kept_when_the_helpdesk_cannot_be_reached(client, runtime, monkeypatch):
+    helpdesk = runtime.services.helpdesk
+    real_get_ticket = helpdesk.get_ticket
+    calls = []
+
+    async def flaky_get_ticket(ticket_id):
+        calls.append(ticket_id)
+        if len(calls) == 1:  # the route's check meets the outage; the worker's intake finds it back
+            raise ConnectionError("helpdesk unreachable")
+        return await real_get_ticket(ticket_id)
+
+    monkeypatch.setattr(helpdesk, "get_ticket", flaky_get_ticket)
+    r = await client.post(f"{WEBHOOKS}/ticket_assigned", json={"ticket_id": "1001"})
+    assert r.status_code == 202 and r.json()["duplicate"] is False
+    await runtime.queue.join()
+    assert (await thread(client, T1001))["waiting_for"] == "email_reply"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from concierge.server.schemas import Accepted, InboundEmail, TicketAssigned
 from concierge.tools.crm import TicketNotFound
 from concierge.tools.voice.reports import NotACallReport, parse_call_report
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
 
@@ -28,6 +30,8 @@ async def ticket_assigned(body: TicketAssigned, runtime: RuntimeDep) -> Accepted
         await services.helpdesk.get_ticket(body.ticket_id)
     except TicketNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except Exception:  # the helpdesk is unreachable: keep the assignment, the worker's intake retries it
+        logger.warning("could not check ticket %s with the helpdesk; accepting it", body.ticket_id, exc_info=True)
     thread_id = thread_id_for(body.helpdesk, body.ticket_id)
     event_id = body.event_id or f"assigned:{thread_id}"
     await services.store.register_thread(thread_id, body.helpdesk, body.ticket_id)
