@@ -296,3 +296,29 @@ async def test_a_run_that_failed_between_steps_continues_from_its_checkpoint(cli
     detail = await thread(client, "local:1001")
     assert detail["waiting_for"] == "email_reply"
     assert len(outbox_files(runtime)) == 1
+
+
+async def test_an_event_whose_run_stopped_midway_is_finished_not_lost_or_repeated(client, runtime, monkeypatch):
+    await assign(client, runtime, "1001")
+    voice = runtime.services.voice
+    real_place_call = voice.place_call
+
+    async def provider_down(request):
+        raise ConnectionError("voice provider unreachable")
+
+    monkeypatch.setattr(voice, "place_call", provider_down)
+    (await send_customer_reply(client, runtime, "local:1001", "Call me on +351 912 345 678")).raise_for_status()
+    await runtime.queue.join()
+    snapshot = await runtime.runner.snapshot("local:1001")
+    assert snapshot.next == ("voice_dispatcher",) and not snapshot.interrupts  # the reply was read, the dial failed
+    [reply_event] = [e for e in await runtime.services.store.events("local:1001") if e["kind"] == "email_reply"]
+    assert reply_event["status"] == "failed"
+
+    # The same event processed again (as a restart does with a pending one) finishes the run once,
+    # without reading the reply twice.
+    monkeypatch.setattr(voice, "place_call", real_place_call)
+    await runtime.runner.resume("local:1001", {"type": "email_reply", **snapshot.values["replies"][-1]})
+    detail = await thread(client, "local:1001")
+    assert detail["waiting_for"] == "call_report"
+    assert len(detail["replies"]) == 1 and len(detail["calls"]) == 1
+    assert len(call_files(runtime)) == 1

@@ -25,6 +25,16 @@ def waiting_for(snapshot: StateSnapshot | None) -> str | None:
     return (snapshot.interrupts[0].value or {}).get("waiting_for")
 
 
+def already_applied(snapshot: StateSnapshot | None, value: dict[str, Any]) -> bool:
+    """Whether the thread's state already holds this email reply or call report."""
+    values = snapshot.values if snapshot else {}
+    if value.get("type") == "email_reply" and value.get("message_id"):
+        return any(r.get("message_id") == value["message_id"] for r in values.get("replies") or [])
+    if value.get("type") == "call_report":
+        return (values.get("call_report") or {}).get("call_id") == value.get("call_id")
+    return False
+
+
 class ThreadRunner:
     def __init__(self, graph: CompiledStateGraph, services: Services, on_progress: Progress | None = None) -> None:
         self.graph = graph
@@ -62,8 +72,15 @@ class ThreadRunner:
             raise NotWaiting(f"the thread waits for {waiting}, not {kind}")
 
     async def resume(self, thread_id: str, value: dict[str, Any]) -> None:
+        snapshot = await self.snapshot(thread_id)
+        if snapshot is not None and snapshot.next and not snapshot.interrupts:
+            # The last run stopped between steps (a crash, an exhausted retry): finish it first.
+            await self._run(thread_id, None)
+            snapshot = await self.snapshot(thread_id)
+            if already_applied(snapshot, value):  # that run had taken this very event before it stopped
+                return
         # A resume that matches no pending interrupt would be silently ignored, so check first.
-        self.check_resumable(await self.snapshot(thread_id), value["type"])
+        self.check_resumable(snapshot, value["type"])
         await self._run(thread_id, Command(resume=value))
 
     async def _run(self, thread_id: str, payload: Any) -> None:
