@@ -17,7 +17,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from concierge.agents.send_email import reply_address
+from concierge.tools.email.addresses import reply_address
 from concierge.server.app import create_app
 from concierge.server.runner import waiting_for
 from concierge.server.runtime import AppRuntime, open_runtime

@@ -10,19 +10,7 @@ from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
 from concierge.privacy import mask_email
 from concierge.tools.email import OutboundEmail
-
-
-def reply_address(thread_id: str, domain: str) -> str:
-    """Replies come back to a per-thread address, so even a reply that lost its headers finds its thread."""
-    return f"reply+{thread_id.replace(':', '.')}@{domain}"
-
-
-def thread_from_reply_address(address: str) -> str | None:
-    local = address.split("@")[0]
-    if not local.startswith("reply+"):
-        return None
-    helpdesk, _, ticket = local[len("reply+"):].partition(".")
-    return f"{helpdesk}:{ticket}" if ticket else None
+from concierge.tools.email.addresses import reply_address
 
 
 def conversation_ids(emails: list[dict], replies: list[dict]) -> list[str]:

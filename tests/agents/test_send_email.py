@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from concierge.agents.send_email import send_email, thread_from_reply_address
+from concierge.agents.send_email import send_email
+from concierge.tools.email.addresses import thread_from_reply_address
 from tests.agents.helpers import apply, outbox, ticket_state
 
 DRAFT = {"kind": "offer", "subject": "Re: Lisbon in April — a quiet room for 3",

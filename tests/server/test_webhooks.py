@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from concierge.agents.send_email import reply_address
+from concierge.tools.email.addresses import reply_address
 from concierge.demo import report_call, send_customer_reply
 from tests.server import WEBHOOKS, alerts, assign, nodes, outbox_files, thread, world
 

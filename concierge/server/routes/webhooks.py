@@ -1,4 +1,4 @@
-"""Webhooks: verify, record the event (deduplicated by its id), queue it, answer 202 at once."""
+"""Webhooks: record the event (deduplicated by its id), queue it, answer 202 at once; workers run the graph."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Body, HTTPException, status
 from fastapi.responses import JSONResponse
 
-from concierge.agents.send_email import thread_from_reply_address
+from concierge.tools.email.addresses import thread_from_reply_address
 from concierge.schemas import thread_id_for
 from concierge.server.deps import RuntimeDep
 from concierge.server.schemas import Accepted, InboundEmail, TicketAssigned
