@@ -102,9 +102,18 @@ def _table(rows: list[dict[str, Any]]) -> Table:
     styles = {"resolved": "green", "escalated": "red", "closed": "yellow", "handed_off": "yellow"}
     for r in rows:
         status = r["outcome"]
-        table.add_row(r["ticket"], r["customer"], r["path"], str(r["emails"]), r["call"],
+        table.add_row(r["thread_id"], r["customer"], r["path"], str(r["emails"]), r["call"],
                       f"[{styles.get(status, 'white')}]{status}[/]", r["reason"])
     return table
+
+
+def _call_result(values: dict[str, Any]) -> str:
+    if not values.get("calls"):
+        return "—"
+    analysis = values.get("call_analysis")
+    if not analysis:
+        return "in progress"
+    return "booked" if analysis.get("booked") else "frustrated" if analysis.get("frustrated") else "no booking"
 
 
 async def summarise(runtime: AppRuntime) -> list[dict[str, Any]]:
@@ -112,18 +121,13 @@ async def summarise(runtime: AppRuntime) -> list[dict[str, Any]]:
     for thread_id in await runtime.services.store.thread_ids():
         snapshot = await runtime.runner.snapshot(thread_id)
         v = snapshot.values if snapshot else {}
-        analysis = v.get("call_analysis")
-        call = "—" if not v.get("calls") else ("booked" if analysis and analysis.get("booked") else
-                                              "frustrated" if analysis and analysis.get("frustrated") else
-                                              "no booking" if analysis else "in progress")
         outcome = (v.get("outcome") or {}).get("status") or f"waiting: {waiting_for(snapshot) or v.get('stage')}"
         rows.append({
             "thread_id": thread_id,
-            "ticket": thread_id,
             "customer": (v.get("ticket") or {}).get("customer", {}).get("name", "?"),
             "path": v.get("path") or "?",
             "emails": len(v.get("emails") or []),
-            "call": call,
+            "call": _call_result(v),
             "outcome": outcome,
             "reason": _shorten((v.get("escalation") or {}).get("reasons", [])) if outcome == "escalated" else "",
             "waiting_for": waiting_for(snapshot),

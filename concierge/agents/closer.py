@@ -5,8 +5,8 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from concierge.graph.context import Context, services_of
-from concierge.graph.state import TicketState, effect_key, log
-from concierge.tools.alerts import Alert
+from concierge.agents.outcome import record_outcome
+from concierge.graph.state import TicketState, log
 
 RESOLUTION_FOR_ACTION = {"approve": "resolved", "close": "closed", "handoff": "handed_off"}
 
@@ -32,25 +32,11 @@ def closing(state: TicketState) -> tuple[str, str, str]:
 
 async def closer(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
-    store, thread_id, ticket = services.store, state["thread_id"], state["ticket"]
+    ticket = state["ticket"]
     resolution, summary, body = closing(state)
-
-    async def note() -> str:
-        return await services.helpdesk.add_note(ticket["id"], body)
-
-    async def mark() -> bool:
-        await services.helpdesk.set_resolution(ticket["id"], resolution, summary)
-        return True
-
-    async def alert() -> bool:
-        await services.alerts.send(Alert(
-            kind="success" if resolution == "resolved" else "info", thread_id=thread_id,
-            idempotency_key=effect_key(state, "close", "alert"),
-            title=f"Ticket {ticket['id']} {resolution.replace('_', ' ')}: {ticket['subject']}", text=summary,
-            fields={"customer": ticket["customer"]["name"], "path": state.get("path", "")},
-        ))
-        return True
-
-    for step, effect in (("note", note), ("status", mark), ("alert", alert)):
-        await store.once(effect_key(state, "close", step), thread_id, effect)
+    await record_outcome(
+        services, state, ("close",), note=body, resolution=resolution, reason=summary,
+        alert_kind="success" if resolution == "resolved" else "info",
+        alert_title=f"Ticket {ticket['id']} {resolution.replace('_', ' ')}: {ticket['subject']}", alert_fields={},
+    )
     return {"outcome": {"status": resolution, "summary": summary}, "stage": "done", "log": log("closer", f"{resolution}: {summary}")}

@@ -9,8 +9,8 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from concierge.graph.context import Context, services_of
-from concierge.graph.state import TicketState, effect_key, log
-from concierge.tools.alerts import Alert
+from concierge.agents.outcome import record_outcome
+from concierge.graph.state import TicketState, log
 
 
 def escalation_note(state: TicketState, reasons: list[str]) -> str:
@@ -26,29 +26,15 @@ def escalation_note(state: TicketState, reasons: list[str]) -> str:
 
 async def escalation(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
-    store, thread_id = services.store, state["thread_id"]
     info = dict(state.get("escalation") or {})
     reasons = info.get("reasons") or ["Escalated without a recorded reason."]
     number = state.get("escalations", 0) + 1
     ticket = state["ticket"]
-
-    async def note() -> str:
-        return await services.helpdesk.add_note(ticket["id"], escalation_note(state, reasons))
-
-    async def mark() -> bool:
-        await services.helpdesk.set_resolution(ticket["id"], "escalated", "; ".join(reasons))
-        return True
-
-    async def alert() -> bool:
-        await services.alerts.send(Alert(
-            kind="escalation", thread_id=thread_id, idempotency_key=effect_key(state, "escalate", number, "alert"),
-            title=f"Ticket {ticket['id']} needs a human: {ticket['subject']}", text=" | ".join(reasons),
-            fields={"customer": ticket["customer"]["name"], "path": state.get("path", ""), "source": info.get("source", "")},
-        ))
-        return True
-
-    for step, effect in (("note", note), ("status", mark), ("alert", alert)):
-        await store.once(effect_key(state, "escalate", number, step), thread_id, effect)
+    await record_outcome(
+        services, state, ("escalate", number), note=escalation_note(state, reasons), resolution="escalated",
+        reason="; ".join(reasons), alert_kind="escalation",
+        alert_title=f"Ticket {ticket['id']} needs a human: {ticket['subject']}", alert_fields={"source": info.get("source", "")},
+    )
     return {
         "escalation": {**info, "reasons": reasons},
         "escalations": number,

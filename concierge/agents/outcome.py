@@ -1,0 +1,36 @@
+"""What closing and escalating share: a helpdesk note, the ticket's new state and a team alert,
+each written once per thread step."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from concierge.graph.state import TicketState, effect_key
+from concierge.services import Services
+from concierge.tools.alerts import Alert
+from concierge.tools.crm.base import Resolution
+
+
+async def record_outcome(
+    services: Services, state: TicketState, step: tuple[object, ...], *, note: str, resolution: Resolution,
+    reason: str, alert_kind: Literal["success", "escalation", "info"], alert_title: str, alert_fields: dict[str, str],
+) -> None:
+    ticket, thread_id = state["ticket"], state["thread_id"]
+
+    async def add_note() -> str:
+        return await services.helpdesk.add_note(ticket["id"], note)
+
+    async def set_resolution() -> bool:
+        await services.helpdesk.set_resolution(ticket["id"], resolution, reason)
+        return True
+
+    async def send_alert() -> bool:
+        await services.alerts.send(Alert(
+            kind=alert_kind, thread_id=thread_id, idempotency_key=effect_key(state, *step, "alert"),
+            title=alert_title, text=reason,
+            fields={"customer": ticket["customer"]["name"], "path": state.get("path", ""), **alert_fields},
+        ))
+        return True
+
+    for part, effect in (("note", add_note), ("status", set_resolution), ("alert", send_alert)):
+        await services.store.once(effect_key(state, *step, part), thread_id, effect)
