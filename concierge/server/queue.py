@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from concierge.server.runner import ThreadRunner
@@ -23,7 +25,8 @@ class JobQueue:
         self.store = store
         self.workers = workers
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._lock_users: defaultdict[str, int] = defaultdict(int)
         self._done: dict[tuple[str, str], asyncio.Event] = {}
         self._tasks: list[asyncio.Task] = []
 
@@ -60,13 +63,26 @@ class JobQueue:
         while True:
             event = await self._queue.get()
             try:
-                async with self._locks[event["thread_id"]]:
+                async with self._thread_lock(event["thread_id"]):
                     await self._process(event)
             finally:
                 self._queue.task_done()
                 done = self._done.pop((event["source"], event["event_id"]), None)
                 if done is not None:
                     done.set()
+
+    @asynccontextmanager
+    async def _thread_lock(self, thread_id: str) -> AsyncIterator[None]:
+        """One job at a time per thread; the lock is dropped when no job holds or awaits it."""
+        lock = self._locks.setdefault(thread_id, asyncio.Lock())
+        self._lock_users[thread_id] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._lock_users[thread_id] -= 1
+            if not self._lock_users[thread_id]:
+                del self._lock_users[thread_id], self._locks[thread_id]
 
     async def _process(self, event: dict[str, Any]) -> None:
         error = None
