@@ -108,19 +108,12 @@ async def test_human_review_waits_with_the_reasons_and_returns_the_decision(serv
     assert f"human decision: {action} by Ana" in snapshot.values["log"][-1]["text"]
 
 
-async def test_a_human_retry_gives_the_customer_fresh_phone_attempts(services):
+@pytest.mark.parametrize(("action", "misses_after"), [("retry", 0), ("close", 2)])
+async def test_only_a_human_retry_gives_the_customer_fresh_phone_attempts(services, action, misses_after):
     values = await ticket_state(services, "1006", path="booking", stage="awaiting_human", phone_misses=2,
                                 escalation={"reasons": ["No usable phone number after 2 replies"], "source": "reply"})
     graph, config, _ = await run_into_wait(services, "human_review", values, as_node="escalation")
 
-    retried = await resume(graph, config, services, {**HUMAN, "action": "retry"})
-    assert retried.values["phone_misses"] == 0
-    assert retried.values["human_decision"]["action"] == "retry"
-
-
-async def test_other_human_decisions_keep_the_phone_misses(services):
-    values = await ticket_state(services, "1006", path="booking", stage="awaiting_human", phone_misses=2,
-                                escalation={"reasons": ["No usable phone number after 2 replies"], "source": "reply"})
-    graph, config, _ = await run_into_wait(services, "human_review", values, as_node="escalation")
-    closed = await resume(graph, config, services, {**HUMAN, "action": "close"})
-    assert closed.values["phone_misses"] == 2
+    decided = await resume(graph, config, services, {**HUMAN, "action": action})
+    assert decided.values["phone_misses"] == misses_after
+    assert decided.values["human_decision"]["action"] == action
