@@ -13,11 +13,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from concierge.eval.cli import eval_app
 from concierge.settings import get_settings
 
 app = typer.Typer(help="Concierge: AI support & sales agent for hospitality and travel.", no_args_is_help=True)
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.add_typer(eval_app, name="eval")
 # Wide enough for the demo table when output is not a terminal (CI logs, pipes).
 console = Console(width=None if Console().is_terminal else 160)
 

@@ -1,4 +1,5 @@
-"""Test doubles that keep the real interfaces."""
+"""Test doubles that keep the real interfaces: a scripted chat model here, and one loopback HTTP
+server per outside provider in the modules beside it."""
 
 from __future__ import annotations
 
