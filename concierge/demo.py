@@ -21,6 +21,7 @@ from concierge.tools.email.addresses import reply_address
 from concierge.server.app import create_app
 from concierge.server.runner import waiting_for
 from concierge.server.runtime import AppRuntime, open_runtime
+from concierge.server.verify import SignedWebhooks, concierge_signature
 from concierge.settings import Settings
 
 MAX_ROUNDS = 8
@@ -54,7 +55,7 @@ async def send_customer_reply(client: httpx.AsyncClient, runtime: AppRuntime, th
     answered = len(values.get("replies") or [])
     return await client.post("/api/v1/webhooks/inbound_email", json={
         "from": ticket["customer"]["email"],
-        "to": [reply_address(thread_id, runtime.settings.reply_domain)],
+        "to": [reply_address(thread_id, runtime.settings.reply_domain, runtime.settings.signing_key)],
         "subject": f"Re: {last['subject'].removeprefix('Re: ')}",
         "text": text,
         "message_id": f"<reply-{ticket['id']}-{answered + 1}@customer.example.com>",
@@ -144,7 +145,8 @@ async def run_demo(settings: Settings, console: Console, *, reset: bool = False)
     console.print("Opening the knowledge base (embeddings model, Qdrant local mode)…")
     async with open_runtime(settings, console=console, on_progress=_progress(console)) as runtime:
         app = create_app(runtime)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://concierge") as client:
+        signed = SignedWebhooks(concierge_signature(settings))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://concierge", auth=signed) as client:
             tickets = await runtime.services.helpdesk.list_assigned_tickets()
             console.print(f"\n[bold]1.[/] {len(tickets)} open ticket(s) assigned to {settings.ai_assignee!r} → ticket_assigned webhook")
             for ticket in tickets:

@@ -36,6 +36,7 @@ class Services:
 async def open_services(settings: Settings, *, console: Console | None = None, **overrides) -> AsyncIterator[Services]:
     """Open every part; `overrides` swap one in (tests pass fakes, e.g. `llm=`)."""
     await asyncio.to_thread(settings.data_dir.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(lambda: (settings.signing_key, settings.webhook_secrets))  # read or create once, off the loop
     parts = dict(
         settings=settings,
         llm=build_chat_model(settings),

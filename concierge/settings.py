@@ -5,12 +5,14 @@ With nothing set, every part runs on its embedded default (no keys, no servers) 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from concierge.keys import local_secret
 
 PACKAGE_DATA = Path(__file__).parent / "data"
 
@@ -70,6 +72,13 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(None, alias="ADMIN_TOKEN")
     host: str = Field("127.0.0.1", alias="HOST")
     port: int = Field(8000, alias="PORT")
+    # Signs reply addresses and message ids; empty = a random key generated once in the data folder.
+    secret_key: SecretStr | None = Field(None, alias="SECRET_KEY")
+    # Generic webhook signature (X-Concierge-Signature); comma-separated, the first signs and all
+    # verify, so a secret can be rotated without downtime. Empty = generated in the data folder.
+    webhook_secret: SecretStr | None = Field(None, alias="WEBHOOK_SECRET")
+    webhook_tolerance_s: int = Field(300, ge=30, le=3600, alias="WEBHOOK_TOLERANCE_S")
+    max_body_bytes: int = Field(1_048_576, ge=1024, alias="MAX_BODY_BYTES")
 
     # --- derived paths of the embedded parts ------------------------------------------------------
     @property
@@ -100,6 +109,18 @@ class Settings(BaseSettings):
     @property
     def alerts_file(self) -> Path:
         return self.data_dir / "alerts.jsonl"
+
+    @cached_property
+    def signing_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key.get_secret_value()
+        return local_secret(self.data_dir, "secret_key")
+
+    @cached_property
+    def webhook_secrets(self) -> list[str]:
+        if self.webhook_secret:
+            return [s.strip() for s in self.webhook_secret.get_secret_value().split(",") if s.strip()]
+        return [local_secret(self.data_dir, "webhook_secret")]
 
     @property
     def llm_engine(self) -> Literal["groq", "openai-compatible", "offline"]:

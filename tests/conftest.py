@@ -6,10 +6,8 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import httpx
 import pytest
 
-from concierge.server.app import create_app
 from concierge.server.runtime import open_runtime
 from concierge.settings import Settings
 from concierge.tools.knowledge import KnowledgeBase, build_embeddings
@@ -51,6 +49,7 @@ async def runtime(settings, kb):
 
 @pytest.fixture
 async def client(runtime):
-    transport = httpx.ASGITransport(app=create_app(runtime))
-    async with httpx.AsyncClient(transport=transport, base_url="http://concierge") as c:
+    from tests.server import asgi_client
+
+    async with asgi_client(runtime) as c:
         yield c

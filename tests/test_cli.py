@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from concierge.cli import app
 from concierge.server.app import create_app
 from concierge.server.runtime import open_runtime
+from concierge.server.verify import SignedWebhooks, concierge_signature
 from concierge.settings import get_settings
 from tests.conftest import OFFLINE
 
@@ -25,7 +26,8 @@ def data_dir(tmp_path, kb, monkeypatch):
     async def prepare() -> None:
         async with open_runtime(settings, kb=kb) as runtime:
             transport = httpx.ASGITransport(app=create_app(runtime))
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            signed = SignedWebhooks(concierge_signature(settings))
+            async with httpx.AsyncClient(transport=transport, base_url="http://t", auth=signed) as client:
                 for ticket_id in ("1002", "1003"):
                     (await client.post("/api/v1/webhooks/ticket_assigned", json={"ticket_id": ticket_id})).raise_for_status()
                 await runtime.queue.join()

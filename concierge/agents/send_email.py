@@ -33,7 +33,7 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
         to_name=ticket["customer"]["name"],
         subject=draft["subject"],
         body=draft["body"],
-        reply_to=reply_address(state["thread_id"], services.settings.reply_domain),
+        reply_to=reply_address(state["thread_id"], services.settings.reply_domain, services.settings.signing_key),
         in_reply_to=previous[-1] if previous else None,
         references=previous,
         idempotency_key=effect_key(state, "email", len(sent_before) + 1),

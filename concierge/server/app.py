@@ -16,8 +16,7 @@ from concierge.settings import Settings, get_settings
 
 def _reason(error: dict) -> str:
     if error["type"] == "json_invalid":
-        position = error["loc"][-1] if len(error["loc"]) > 1 else "?"
-        return f"body is not valid JSON (at character {position}): {error.get('ctx', {}).get('error', error['msg'])}"
+        return f"body is not valid JSON: {error.get('ctx', {}).get('error', error['msg'])}"
     field = ".".join(str(p) for p in error["loc"] if p != "body") or "body"
     return f"{field}: {error['msg']}"
 

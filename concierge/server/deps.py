@@ -1,13 +1,19 @@
-"""Dependencies shared by the routes."""
+"""Dependencies shared by the routes: the runtime, the admin token, and authenticated, size-capped
+webhook bodies parsed into their typed models."""
 
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from concierge.server.runtime import AppRuntime
+from concierge.server.verify import InboundRequest, WebhookAuthError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def get_runtime(request: Request) -> AppRuntime:
@@ -28,3 +34,64 @@ def require_admin(runtime: RuntimeDep, authorization: Annotated[str | None, Head
 
 
 AdminDep = Depends(require_admin)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 as soon as it grows past `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"body larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # later readers (request.form(), request.json()) reuse it, as Starlette's body() does
+    return body
+
+
+async def authenticate(request: Request, runtime: AppRuntime, verifier: str, *, limit: int | None = None) -> bytes:
+    """The body of a request the named verifier accepts; 401 (before anything is read or recorded) otherwise."""
+    body = await read_body(request, limit or runtime.settings.max_body_bytes)
+    try:
+        runtime.verifiers[verifier].verify(InboundRequest(request.method, str(request.url), request.headers, body))
+    except WebhookAuthError as exc:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"webhook authentication failed: {exc}") from exc
+    return body
+
+
+def signed_body(verifier: str) -> Any:
+    """Dependency: the authenticated raw body of a webhook signed with `verifier`'s scheme."""
+
+    async def dependency(request: Request, runtime: RuntimeDep) -> bytes:
+        return await authenticate(request, runtime, verifier)
+
+    return Depends(dependency)
+
+
+def parse_json(model: type[M], body: bytes) -> M:
+    """`body` as `model`; 422 with the reasons otherwise (bad JSON, lone surrogates, wrong types)."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from exc
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+def json_body(model: type[BaseModel], media_type: str = "application/json") -> dict[str, Any]:
+    """`openapi_extra` documenting a body a route reads itself (after verifying its signature)."""
+    schema = model.model_json_schema()
+    inlined = _inline(schema, schema.get("$defs", {}))
+    return {"requestBody": {"required": True, "content": {media_type: {"schema": inlined}}}}

@@ -16,6 +16,7 @@ from rich.console import Console
 from concierge.graph.graph import build_graph
 from concierge.server.queue import JobQueue
 from concierge.server.runner import Progress, ThreadRunner
+from concierge.server.verify import WebhookVerifier, build_verifiers
 from concierge.services import Services, open_services
 from concierge.settings import Settings
 
@@ -27,6 +28,7 @@ class AppRuntime:
     graph: CompiledStateGraph
     runner: ThreadRunner
     queue: JobQueue
+    verifiers: dict[str, WebhookVerifier]
 
 
 @asynccontextmanager
@@ -46,6 +48,6 @@ async def open_runtime(
             queue = JobQueue(runner, services.store, workers=workers)
             await queue.start()
             try:
-                yield AppRuntime(settings, services, graph, runner, queue)
+                yield AppRuntime(settings, services, graph, runner, queue, build_verifiers(settings))
             finally:
                 await queue.stop()

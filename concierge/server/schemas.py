@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from email.utils import getaddresses
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
 
 class TicketAssigned(BaseModel):
@@ -45,6 +45,10 @@ class InboundEmail(BaseModel):
     @classmethod
     def _message_ids(cls, value: object) -> object:
         return value.split() if isinstance(value, str) else value
+
+
+class CallCompleted(RootModel[dict[str, Any]]):
+    """A voice provider's call webhook: a Vapi server message (`{"message": {...}}`) or a Bland post-call body."""
 
 
 class ResumeRequest(BaseModel):

@@ -15,7 +15,7 @@ async def test_send_email_writes_one_threaded_message_to_the_outbox(rt, services
     [msg] = outbox(settings.outbox_dir)
     assert msg["To"].addresses[0].addr_spec == "maria.costa@example.com"
     assert msg["Subject"] == DRAFT["subject"]
-    assert msg["Reply-To"] == "reply+local.1001@concierge.example.com"
+    assert str(msg["Reply-To"]).startswith("reply+local.1001.") and str(msg["Reply-To"]).endswith("@concierge.example.com")
     assert msg["In-Reply-To"] is None  # the first email answers nothing we sent
     assert msg.get_content().strip() == DRAFT["body"].strip()
 
@@ -26,7 +26,11 @@ async def test_send_email_writes_one_threaded_message_to_the_outbox(rt, services
     assert update["draft"] is None
     # A reply quoting this Message-ID finds its thread, and so does the reply address.
     assert await services.store.thread_for(f"email:{msg['Message-ID']}") == "local:1001"
-    assert thread_from_reply_address(str(msg["Reply-To"])) == "local:1001"
+    assert thread_from_reply_address(str(msg["Reply-To"]), settings.signing_key) == "local:1001"
+    # The token is keyed: the address of another ticket cannot be derived from this one.
+    forged = str(msg["Reply-To"]).replace("local.1001.", "local.1004.")
+    assert thread_from_reply_address(forged, settings.signing_key) is None
+    assert thread_from_reply_address("reply+local.1001@concierge.example.com", settings.signing_key) is None
     # The customer's address is masked in the operator timeline.
     assert "maria.costa@example.com" not in update["log"][-1]["text"]
 

@@ -13,10 +13,19 @@ from typing import Any
 
 import httpx
 
+from concierge.server.app import create_app
 from concierge.server.runtime import AppRuntime
+from concierge.server.verify import SignedWebhooks, concierge_signature
 
 WEBHOOKS = "/api/v1/webhooks"
 THREADS = "/api/v1/threads"
+
+
+def asgi_client(runtime: AppRuntime, **kwargs: Any) -> httpx.AsyncClient:
+    """An in-process client of the app whose webhook requests are signed as the runtime's settings say."""
+    transport = httpx.ASGITransport(app=create_app(runtime))
+    signed = SignedWebhooks(concierge_signature(runtime.settings))
+    return httpx.AsyncClient(transport=transport, base_url="http://concierge", auth=signed, **kwargs)
 
 
 def outbox_files(runtime: AppRuntime) -> list[str]:

@@ -8,11 +8,13 @@ import time
 import httpx
 import pytest
 
+from concierge.server.verify import HmacSignature, SignedWebhooks
 from tests.processes import VENV_BIN, free_port, offline_env, running_server, stop
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "serve-test-token"
+WEBHOOK_SECRET = "serve-test-webhook-secret"
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("serve")
     command = [str(VENV_BIN / "concierge"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with running_server(command, base=base, port=port, ready_path="/healthz",
-                        env=offline_env(base / "data", ADMIN_TOKEN=TOKEN, ALERTS_CONSOLE="false")) as running:
+                        env=offline_env(base / "data", ADMIN_TOKEN=TOKEN, WEBHOOK_SECRET=WEBHOOK_SECRET, ALERTS_CONSOLE="false")) as running:
         yield running
 
 
@@ -37,8 +39,11 @@ def wait_for(client: httpx.Client, thread_id: str, condition, timeout_s: float =
 
 def test_a_support_ticket_is_answered_and_resolved_over_http(server):
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    with httpx.Client(base_url=server.url, headers=auth, timeout=30) as client:
+    signed = SignedWebhooks(HmacSignature([WEBHOOK_SECRET]))
+    with httpx.Client(base_url=server.url, headers=auth, auth=signed, timeout=30) as client:
         assert client.get("/healthz").json()["llm"] == "offline"
+        unsigned = client.post("/api/v1/webhooks/ticket_assigned", json={"ticket_id": "1002"}, auth=None)
+        assert unsigned.status_code == 401
 
         r = client.post("/api/v1/webhooks/ticket_assigned", json={"ticket_id": "1002"})
         assert r.status_code == 202 and r.json()["thread_id"] == "local:1002"  # acknowledged before the work is done

@@ -6,10 +6,9 @@ import httpx
 import pytest
 
 from concierge.demo import report_call, send_customer_reply
-from concierge.server.app import create_app
 from concierge.server.runtime import open_runtime
 from tests.conftest import make_settings
-from tests.server import THREADS, alerts, assign, call_files, nodes, thread, world
+from tests.server import THREADS, alerts, asgi_client, assign, call_files, nodes, thread, world
 
 
 async def resume(client, thread_id, **body) -> httpx.Response:
@@ -204,9 +203,8 @@ async def test_operator_can_answer_a_thread_waiting_for_the_customer(client, run
 async def test_admin_token_guards_the_thread_api(tmp_path, kb):
     settings = make_settings(tmp_path / "d", ADMIN_TOKEN="s3cret")
     async with open_runtime(settings, kb=kb) as rt:
-        transport = httpx.ASGITransport(app=create_app(rt))
-        async with httpx.AsyncClient(transport=transport, base_url="http://concierge") as c:
-            r = await c.post("/api/v1/webhooks/ticket_assigned", json={"ticket_id": "1003"})  # webhooks need no token
+        async with asgi_client(rt) as c:
+            r = await c.post("/api/v1/webhooks/ticket_assigned", json={"ticket_id": "1003"})  # webhooks need a signature, no token
             assert r.status_code == 202
             await rt.queue.join()
 

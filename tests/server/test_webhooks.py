@@ -19,7 +19,7 @@ def reply_body(runtime, detail, text, *, message_id="<reply-1@customer.example.c
     """An inbound email from the ticket's customer answering the thread's last email."""
     return {
         "from": "maria.costa@example.com",
-        "to": [reply_address(detail["thread_id"], runtime.settings.reply_domain)],
+        "to": [reply_address(detail["thread_id"], runtime.settings.reply_domain, runtime.settings.signing_key)],
         "subject": f"Re: {detail['emails'][-1]['subject']}",
         "text": text,
         "message_id": message_id,
@@ -125,7 +125,7 @@ async def test_reply_is_matched_by_the_reply_address_when_headers_are_missing(cl
     detail = await assign(client, runtime, "1001")
     body = reply_body(runtime, detail, "My number is +351 912 345 678", in_reply_to=None)
     body.pop("in_reply_to")
-    assert body["to"] == ["reply+local.1001@concierge.example.com"]
+    assert body["to"][0].startswith("reply+local.1001.")
 
     r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
     assert r.status_code == 202

@@ -1,28 +1,30 @@
-"""Webhooks: record the event (deduplicated by its id), queue it, answer 202 at once; workers run the graph."""
+"""Concierge's own webhooks, signed with `X-Concierge-Signature`: a ticket assigned to the AI, a
+customer email, a call report. Provider-specific routes sit beside this module."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
-from fastapi import APIRouter, Body, HTTPException, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
 
-from concierge.tools.email.addresses import thread_from_reply_address
 from concierge.schemas import thread_id_for
-from concierge.server.deps import RuntimeDep
-from concierge.server.schemas import Accepted, InboundEmail, TicketAssigned
+from concierge.server.deps import RuntimeDep, json_body, parse_json, signed_body
+from concierge.server.schemas import Accepted, CallCompleted, InboundEmail, TicketAssigned
 from concierge.tools.crm import TicketNotFound
+from concierge.tools.email.addresses import thread_from_reply_address
 from concierge.tools.voice.reports import NotACallReport, parse_call_report
 
 logger = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+router = APIRouter()
+SIGNED = signed_body("concierge")
 
 
-@router.post("/ticket_assigned", status_code=status.HTTP_202_ACCEPTED)
-async def ticket_assigned(body: TicketAssigned, runtime: RuntimeDep) -> Accepted:
+@router.post("/ticket_assigned", status_code=status.HTTP_202_ACCEPTED, openapi_extra=json_body(TicketAssigned))
+async def ticket_assigned(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted:
+    body = parse_json(TicketAssigned, raw)
     services = runtime.services
     if body.helpdesk != services.helpdesk.name:
         raise HTTPException(422, f"helpdesk {body.helpdesk!r} is not the configured one ({services.helpdesk.name!r})")
@@ -39,13 +41,14 @@ async def ticket_assigned(body: TicketAssigned, runtime: RuntimeDep) -> Accepted
     return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
 
 
-@router.post("/inbound_email", status_code=status.HTTP_202_ACCEPTED)
-async def inbound_email(email: InboundEmail, runtime: RuntimeDep) -> Accepted:
+@router.post("/inbound_email", status_code=status.HTTP_202_ACCEPTED, openapi_extra=json_body(InboundEmail))
+async def inbound_email(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted:
+    email = parse_json(InboundEmail, raw)
     store = runtime.services.store
     # Threading headers first; the per-thread reply address when a mail client dropped them.
     thread_id = await store.thread_for(*(f"email:{m}" for m in [email.in_reply_to, *reversed(email.references)] if m))
     if thread_id is None:
-        for candidate in map(thread_from_reply_address, email.to):
+        for candidate in (thread_from_reply_address(a, runtime.settings.signing_key) for a in email.to):
             if candidate and await store.has_thread(candidate):
                 thread_id = candidate
                 break
@@ -60,8 +63,9 @@ async def inbound_email(email: InboundEmail, runtime: RuntimeDep) -> Accepted:
     return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
 
 
-@router.post("/call_completed", status_code=status.HTTP_202_ACCEPTED, response_model=None)
-async def call_completed(runtime: RuntimeDep, body: dict[str, Any] = Body(...)) -> Accepted | JSONResponse:
+@router.post("/call_completed", status_code=status.HTTP_202_ACCEPTED, response_model=None, openapi_extra=json_body(CallCompleted))
+async def call_completed(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted | JSONResponse:
+    body = parse_json(CallCompleted, raw).root
     message = body.get("message")
     if isinstance(message, dict) and message.get("type") != "end-of-call-report":
         return JSONResponse({"ignored": message.get("type")})  # Vapi sends status updates to the same URL: 200, nothing queued
