@@ -18,7 +18,7 @@ async def record_outcome(
     ticket, thread_id = state["ticket"], state["thread_id"]
 
     async def add_note() -> str:
-        return await services.helpdesk.add_note(ticket["id"], note)
+        return await services.helpdesk.add_note(ticket["id"], note, effect_key(state, *step, "note"))
 
     async def set_resolution() -> bool:
         await services.helpdesk.set_resolution(ticket["id"], resolution, reason)

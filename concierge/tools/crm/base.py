@@ -15,6 +15,9 @@ class TicketNotFound(LookupError):
 
 class Helpdesk(Protocol):
     name: str
+    # True only when `add_note` finds the note an earlier attempt with the same key wrote, so repeating
+    # it after a crash cannot write a second one.
+    retry_safe: bool
 
     async def open(self) -> None: ...
 
@@ -28,8 +31,12 @@ class Helpdesk(Protocol):
     async def customer_history(self, ticket: Ticket) -> list[Ticket]:
         """The requester's other tickets, oldest first."""
 
-    async def add_note(self, ticket_id: str, body: str) -> str:
-        """An internal note on the ticket; returns the note id."""
+    def unassigned_reason(self, ticket: Ticket) -> str | None:
+        """None when the helpdesk has the ticket assigned to the AI (and still open), else why not."""
+
+    async def add_note(self, ticket_id: str, body: str, idempotency_key: str | None = None) -> str:
+        """An internal note on the ticket; returns the note id. With a key, a note already written
+        under that key is found and its id returned instead of writing another."""
 
     async def set_resolution(self, ticket_id: str, resolution: Resolution, reason: str) -> None:
         """Move the ticket to the state that matches `resolution`."""

@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS tickets (
 );
 CREATE TABLE IF NOT EXISTS notes (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ticket_id TEXT NOT NULL REFERENCES tickets(id),
-    body TEXT NOT NULL, created_at TEXT NOT NULL
+    body TEXT NOT NULL, created_at TEXT NOT NULL, idempotency_key TEXT UNIQUE
 );
 """
 
@@ -40,6 +40,7 @@ def _now() -> str:
 
 class LocalHelpdesk:
     name = "local"
+    retry_safe = True  # notes carry their key; a repeated key returns the note already written
 
     def __init__(self, path: Path, *, seed_file: Path | None = None, ai_assignee: str = "AI Processing") -> None:
         self.path = path
@@ -52,6 +53,9 @@ class LocalHelpdesk:
         self._db = await aiosqlite.connect(self.path)
         self._db.row_factory = aiosqlite.Row
         await self._db.executescript(SCHEMA)
+        async with self._db.execute("PRAGMA table_info(notes)") as cur:
+            if "idempotency_key" not in [r["name"] for r in await cur.fetchall()]:  # a folder from an older version
+                await self._db.execute("ALTER TABLE notes ADD COLUMN idempotency_key TEXT")
         await self._db.commit()
         if self.seed_file:
             await self.seed(self.seed_file)
@@ -126,9 +130,23 @@ class LocalHelpdesk:
         ) as cur:
             return [self._ticket(r) for r in await cur.fetchall()]
 
-    async def add_note(self, ticket_id: str, body: str) -> str:
+    def unassigned_reason(self, ticket: Ticket) -> str | None:
+        if ticket.status not in ("new", "open"):
+            return f"ticket {ticket.id} is {ticket.status}, not open"
+        if ticket.assignee != self.ai_assignee:
+            return f"ticket {ticket.id} is assigned to {ticket.assignee or 'nobody'}, not {self.ai_assignee}"
+        return None
+
+    async def add_note(self, ticket_id: str, body: str, idempotency_key: str | None = None) -> str:
         await self.get_ticket(ticket_id)
-        cur = await self.db.execute("INSERT INTO notes (ticket_id, body, created_at) VALUES (?, ?, ?)", (ticket_id, body, _now()))
+        if idempotency_key:
+            async with self.db.execute("SELECT id FROM notes WHERE idempotency_key = ?", (idempotency_key,)) as cur:
+                if (row := await cur.fetchone()) is not None:
+                    return str(row["id"])
+        cur = await self.db.execute(
+            "INSERT INTO notes (ticket_id, body, created_at, idempotency_key) VALUES (?, ?, ?, ?)",
+            (ticket_id, body, _now(), idempotency_key),
+        )
         await self.db.commit()
         return str(cur.lastrowid)
 

@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse
 from concierge.schemas import thread_id_for
 from concierge.server.deps import RuntimeDep, json_body, parse_json, signed_body
 from concierge.server.schemas import Accepted, CallCompleted, InboundEmail, TicketAssigned
-from concierge.tools.crm import TicketNotFound
+from concierge.server.runtime import AppRuntime
+from concierge.tools.crm import HelpdeskUnavailable, TicketNotFound
 from concierge.tools.email.addresses import thread_from_reply_address
 from concierge.tools.voice.reports import NotACallReport, parse_call_report
 
@@ -28,16 +29,32 @@ async def ticket_assigned(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted:
     services = runtime.services
     if body.helpdesk != services.helpdesk.name:
         raise HTTPException(422, f"helpdesk {body.helpdesk!r} is not the configured one ({services.helpdesk.name!r})")
+    return await take_assigned_ticket(runtime, body.ticket_id, body.event_id)
+
+
+async def take_assigned_ticket(runtime: AppRuntime, ticket_id: str, event_id: str | None = None) -> Accepted:
+    """Start a thread for a ticket the helpdesk has assigned to the AI — once, however often and by
+    whichever way (poll, webhook) it is announced. 404 unknown ticket, 409 not the AI's."""
+    services = runtime.services
+    helpdesk = services.helpdesk
+    thread_id = thread_id_for(helpdesk.name, ticket_id)
+    # One event per ticket assignment unless the sender names it: a poll and a webhook for the same
+    # assignment are then one event, and the queue drops the second.
+    event_id = event_id or f"assigned:{thread_id}"
+    if await services.store.has_thread(thread_id):  # already taken (its status has moved on): no re-check
+        queued = await runtime.queue.enqueue(helpdesk.name, event_id, "ticket_assigned", thread_id, {"ticket_id": ticket_id})
+        return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
     try:
-        await services.helpdesk.get_ticket(body.ticket_id)
+        ticket = await helpdesk.get_ticket(ticket_id)
     except TicketNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    except Exception:  # the helpdesk is unreachable: keep the assignment, the worker's intake retries it
-        logger.warning("could not check ticket %s with the helpdesk; accepting it", body.ticket_id, exc_info=True)
-    thread_id = thread_id_for(body.helpdesk, body.ticket_id)
-    event_id = body.event_id or f"assigned:{thread_id}"
-    await services.store.register_thread(thread_id, body.helpdesk, body.ticket_id)
-    queued = await runtime.queue.enqueue(body.helpdesk, event_id, "ticket_assigned", thread_id, {"ticket_id": body.ticket_id})
+    except HelpdeskUnavailable:  # the helpdesk is down: keep the assignment, the worker's intake retries it
+        logger.warning("could not check ticket %s with the helpdesk; accepting it", ticket_id, exc_info=True)
+    else:
+        if (reason := helpdesk.unassigned_reason(ticket)) is not None:
+            raise HTTPException(status.HTTP_409_CONFLICT, reason)
+    await services.store.register_thread(thread_id, helpdesk.name, ticket_id)
+    queued = await runtime.queue.enqueue(helpdesk.name, event_id, "ticket_assigned", thread_id, {"ticket_id": ticket_id})
     return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
 
 
