@@ -48,7 +48,7 @@ async def take_assigned_ticket(runtime: AppRuntime, ticket_id: str, event_id: st
         ticket = await helpdesk.get_ticket(ticket_id)
     except TicketNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    except HelpdeskUnavailable:  # the helpdesk is down: keep the assignment, the worker's intake retries it
+    except (HelpdeskUnavailable, OSError):  # the helpdesk is down: keep the assignment, the worker's intake retries it
         logger.warning("could not check ticket %s with the helpdesk; accepting it", ticket_id, exc_info=True)
     else:
         if (reason := helpdesk.unassigned_reason(ticket)) is not None:
