@@ -73,14 +73,12 @@ class HelpdeskHttp:
 
     def __init__(self, name: str, base_url: str, *, auth: httpx.Auth | None = None, headers: dict[str, str] | None = None,
                  explain: Callable[[httpx.Response], str] | None = None, max_attempts: int = 5,
-                 max_wait_s: float = 60.0, timeout_s: float = 30.0,
-                 on_unauthorized: Callable[[], Any] | None = None) -> None:
+                 max_wait_s: float = 60.0, timeout_s: float = 30.0) -> None:
         self.name = name
         self.client = httpx.AsyncClient(base_url=base_url.rstrip("/"), auth=auth, headers=headers or {}, timeout=timeout_s)
         self.explain = explain or (lambda r: r.text[:300])
         self.max_attempts = max_attempts
         self.max_wait_s = max_wait_s
-        self.on_unauthorized = on_unauthorized  # refresh an expired OAuth token once, then retry
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -93,7 +91,6 @@ class HelpdeskHttp:
 
     async def request(self, method: str, path: str, *, not_found: str | None = None, **kwargs: Any) -> httpx.Response:
         started = time.monotonic()
-        refreshed = False
         retrying = AsyncRetrying(
             retry=retry_if_exception(lambda e: isinstance(e, _Retry)),
             stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_wait_s),
@@ -106,10 +103,6 @@ class HelpdeskHttp:
                         response = await self.client.request(method, path, **kwargs)
                     except httpx.TransportError as exc:
                         raise _Retry(None, exc) from exc
-                    if response.status_code == 401 and self.on_unauthorized is not None and not refreshed:
-                        refreshed = True
-                        await self.on_unauthorized()
-                        response = await self.client.request(method, path, **kwargs)
                     if response.status_code in RETRYABLE:
                         logger.info("%s %s %s -> %s; retrying", self.name, method, path, response.status_code)
                         raise _Retry(response)
