@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(None, alias="WEBHOOK_SECRET")
     webhook_tolerance_s: int = Field(300, ge=30, le=3600, alias="WEBHOOK_TOLERANCE_S")
     max_body_bytes: int = Field(1_048_576, ge=1024, alias="MAX_BODY_BYTES")
+    # The address the outside world calls this server at (e.g. https://concierge.example.com); HubSpot
+    # signs the full URL it called, which a proxy in front of the app changes.
+    public_base_url: str | None = Field(None, alias="PUBLIC_BASE_URL")
 
     # --- derived paths of the embedded parts ------------------------------------------------------
     @property

@@ -13,8 +13,7 @@ from fastapi.responses import JSONResponse
 from concierge.schemas import thread_id_for
 from concierge.server.deps import RuntimeDep, json_body, parse_json, signed_body
 from concierge.server.schemas import Accepted, CallCompleted, InboundEmail, TicketAssigned
-from concierge.server.runtime import AppRuntime
-from concierge.tools.crm import HelpdeskUnavailable, TicketNotFound
+from concierge.server.assignments import take_assigned_ticket
 from concierge.tools.email.addresses import thread_from_reply_address
 from concierge.tools.voice.reports import NotACallReport, parse_call_report
 
@@ -30,32 +29,6 @@ async def ticket_assigned(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted:
     if body.helpdesk != services.helpdesk.name:
         raise HTTPException(422, f"helpdesk {body.helpdesk!r} is not the configured one ({services.helpdesk.name!r})")
     return await take_assigned_ticket(runtime, body.ticket_id, body.event_id)
-
-
-async def take_assigned_ticket(runtime: AppRuntime, ticket_id: str, event_id: str | None = None) -> Accepted:
-    """Start a thread for a ticket the helpdesk has assigned to the AI — once, however often and by
-    whichever way (poll, webhook) it is announced. 404 unknown ticket, 409 not the AI's."""
-    services = runtime.services
-    helpdesk = services.helpdesk
-    thread_id = thread_id_for(helpdesk.name, ticket_id)
-    # One event per ticket assignment unless the sender names it: a poll and a webhook for the same
-    # assignment are then one event, and the queue drops the second.
-    event_id = event_id or f"assigned:{thread_id}"
-    if await services.store.has_thread(thread_id):  # already taken (its status has moved on): no re-check
-        queued = await runtime.queue.enqueue(helpdesk.name, event_id, "ticket_assigned", thread_id, {"ticket_id": ticket_id})
-        return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
-    try:
-        ticket = await helpdesk.get_ticket(ticket_id)
-    except TicketNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    except (HelpdeskUnavailable, OSError):  # the helpdesk is down: keep the assignment, the worker's intake retries it
-        logger.warning("could not check ticket %s with the helpdesk; accepting it", ticket_id, exc_info=True)
-    else:
-        if (reason := helpdesk.unassigned_reason(ticket)) is not None:
-            raise HTTPException(status.HTTP_409_CONFLICT, reason)
-    await services.store.register_thread(thread_id, helpdesk.name, ticket_id)
-    queued = await runtime.queue.enqueue(helpdesk.name, event_id, "ticket_assigned", thread_id, {"ticket_id": ticket_id})
-    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
 
 
 @router.post("/inbound_email", status_code=status.HTTP_202_ACCEPTED, openapi_extra=json_body(InboundEmail))
