@@ -68,10 +68,10 @@ async def helpdesk_webhook(helpdesk: str, request: Request, runtime: RuntimeDep)
     try:
         payload = json.loads(raw)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"body is not JSON: {exc}") from exc
+        raise HTTPException(422, f"body is not JSON: {exc}") from exc
     ticket_ids = list(dict.fromkeys(TICKET_IDS[helpdesk](payload)))
     if not ticket_ids:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"no ticket id found in this {helpdesk} webhook")
+        raise HTTPException(422, f"no ticket id found in this {helpdesk} webhook")
     delivery = HelpdeskDelivery()
     errors: list[HTTPException] = []
     for ticket_id in ticket_ids:
