@@ -115,6 +115,15 @@ class Settings(BaseSettings):
 
     # --- alerts -----------------------------------------------------------------------------------
     alerts_console: bool = Field(True, alias="ALERTS_CONSOLE")
+    # Where alerts go besides the local record (alerts.jsonl): comma-separated console, slack, discord.
+    alerts: str = Field("console", alias="ALERTS")
+    slack_webhook_url: SecretStr | None = Field(None, alias="SLACK_WEBHOOK_URL")
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_channel: str | None = Field(None, alias="SLACK_CHANNEL")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+    discord_webhook_url: SecretStr | None = Field(None, alias="DISCORD_WEBHOOK_URL")
+    # Link to a ticket in the helpdesk's agent UI, e.g. https://acme.zendesk.com/agent/tickets/{ticket_id}
+    helpdesk_ticket_url: str | None = Field(None, alias="HELPDESK_TICKET_URL")
 
     # --- API --------------------------------------------------------------------------------------
     admin_token: SecretStr | None = Field(None, alias="ADMIN_TOKEN")
@@ -172,6 +181,14 @@ class Settings(BaseSettings):
         if self.webhook_secret:
             return [s.strip() for s in self.webhook_secret.get_secret_value().split(",") if s.strip()]
         return [local_secret(self.data_dir, "webhook_secret")]
+
+    @property
+    def alert_destinations(self) -> list[str]:
+        names = [n.strip().lower() for n in self.alerts.split(",") if n.strip()]
+        unknown = sorted(set(names) - {"console", "slack", "discord"})
+        if unknown:
+            raise ValueError(f"ALERTS has unknown destination(s) {', '.join(unknown)}; use console, slack, discord")
+        return names
 
     @property
     def llm_engine(self) -> Literal["groq", "openai-compatible", "offline"]:
