@@ -140,6 +140,11 @@ class Settings(BaseSettings):
     # signs the full URL it called, which a proxy in front of the app changes.
     public_base_url: str | None = Field(None, alias="PUBLIC_BASE_URL")
 
+    # --- runtime ------------------------------------------------------------------------------------
+    # First wait before an event that met a transient failure (provider or LLM unreachable) is tried
+    # again; it doubles each time, up to 5 minutes, for as long as the failure lasts.
+    retry_backoff_s: float = Field(2.0, gt=0, le=300, alias="RETRY_BACKOFF_S")
+
     # --- derived paths of the embedded parts ------------------------------------------------------
     @property
     def checkpoint_path(self) -> Path:

@@ -91,8 +91,8 @@ async def test_a_ticket_owned_by_a_human_is_refused_with_409(tmp_path, fake, kb)
 
 async def test_note_is_found_again_by_its_key(tmp_path, fake):
     async with opened(tmp_path, fake) as helpdesk:
-        first = await helpdesk.add_note("1002", "Answered.", "hubspot:1002:close:note")
-        assert await helpdesk.add_note("1002", "Answered.", "hubspot:1002:close:note") == first
+        first = await helpdesk.add_note("1002", "Answered.", idempotency_key="hubspot:1002:close:note")
+        assert await helpdesk.add_note("1002", "Answered.", idempotency_key="hubspot:1002:close:note") == first
         assert len(fake.notes_on("1002")) == 1
 
 

@@ -96,8 +96,8 @@ async def test_an_unknown_transition_names_the_ones_offered(tmp_path, fake):
 
 async def test_note_is_found_again_by_its_key(tmp_path, fake):
     async with opened(tmp_path, fake) as helpdesk:
-        first = await helpdesk.add_note("SD-1002", "Answered.", "jira:SD-1002:close:note")
-        assert await helpdesk.add_note("SD-1002", "Answered.", "jira:SD-1002:close:note") == first
+        first = await helpdesk.add_note("SD-1002", "Answered.", idempotency_key="jira:SD-1002:close:note")
+        assert await helpdesk.add_note("SD-1002", "Answered.", idempotency_key="jira:SD-1002:close:note") == first
         assert len(fake.internal_notes("SD-1002")) == 1
 
 

@@ -82,8 +82,8 @@ async def test_a_ticket_a_human_owns_is_refused_with_409(tmp_path, fake, kb):
 
 async def test_note_written_before_a_crash_is_found_not_repeated(tmp_path, fake):
     async with _helpdesk(tmp_path, fake) as helpdesk:
-        first = await helpdesk.add_note("1002", "Answered by email.", "zendesk:1002:close:note")
-        again = await helpdesk.add_note("1002", "Answered by email.", "zendesk:1002:close:note")
+        first = await helpdesk.add_note("1002", "Answered by email.", idempotency_key="zendesk:1002:close:note")
+        again = await helpdesk.add_note("1002", "Answered by email.", idempotency_key="zendesk:1002:close:note")
         assert first == again and len(fake.private_notes(1002)) == 1
         assert helpdesk.retry_safe is True
 

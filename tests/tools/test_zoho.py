@@ -91,8 +91,8 @@ async def test_an_expired_access_token_is_renewed_once(tmp_path, fake):
     async with opened(tmp_path, fake) as helpdesk:
         await helpdesk.get_ticket("1002")
         fake.expire_tokens()
-        first = await helpdesk.add_note("1002", "Answered.", "zoho:1002:close:note")
-        assert await helpdesk.add_note("1002", "Answered.", "zoho:1002:close:note") == first
+        first = await helpdesk.add_note("1002", "Answered.", idempotency_key="zoho:1002:close:note")
+        assert await helpdesk.add_note("1002", "Answered.", idempotency_key="zoho:1002:close:note") == first
         assert fake.token_grants == 2 and len(fake.private_comments("1002")) == 1
 
 

@@ -8,17 +8,45 @@ from datetime import UTC, datetime
 from pathlib import Path
 from rich.console import Console
 
+<<<<<<< HEAD:concierge/tools/alerts/console.py
 from concierge.tools.alerts.base import Alert
 
 
 class LocalAlerts:
     retry_safe = False
+=======
+
+class Alert(BaseModel):
+    kind: Literal["success", "escalation", "info"]
+    thread_id: str
+    title: str
+    text: str
+    fields: dict[str, str] = Field(default_factory=dict)
+    idempotency_key: str
+
+
+class AlertSink(Protocol):
+    # True when sending the same alert again (same idempotency key) cannot deliver it twice.
+    retry_safe: bool
+
+    async def send(self, alert: Alert) -> None: ...
+
+
+class LocalAlerts:
+    retry_safe = True  # an alert whose key is already in the file is not written again
+>>>>>>> main:concierge/tools/alerts.py
 
     def __init__(self, path: Path, *, console: Console | None = None) -> None:
         self.path = path
         self.console = console
+        self._sent: set[str] | None = None
 
     async def send(self, alert: Alert) -> None:
+        if self._sent is None:
+            self._sent = {a.get("idempotency_key") for a in await asyncio.to_thread(self.read)}
+        if alert.idempotency_key in self._sent:
+            return
+        self._sent.add(alert.idempotency_key)
         record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **alert.model_dump()}
         await asyncio.to_thread(self._append, json.dumps(record, ensure_ascii=False))
         if self.console is not None:
@@ -33,4 +61,10 @@ class LocalAlerts:
     def read(self) -> list[dict]:
         if not self.path.exists():
             return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+        records = []
+        for line in self.path.read_text().splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:  # a line cut short by a crash while it was written
+                continue
+        return records

@@ -15,8 +15,7 @@ class TicketNotFound(LookupError):
 
 class Helpdesk(Protocol):
     name: str
-    # True only when `add_note` finds the note an earlier attempt with the same key wrote, so repeating
-    # it after a crash cannot write a second one.
+    # True when add_note with the same idempotency key cannot write the note twice.
     retry_safe: bool
 
     async def open(self) -> None: ...
@@ -34,9 +33,8 @@ class Helpdesk(Protocol):
     def unassigned_reason(self, ticket: Ticket) -> str | None:
         """None when the helpdesk has the ticket assigned to the AI (and still open), else why not."""
 
-    async def add_note(self, ticket_id: str, body: str, idempotency_key: str | None = None) -> str:
-        """An internal note on the ticket; returns the note id. With a key, a note already written
-        under that key is found and its id returned instead of writing another."""
+    async def add_note(self, ticket_id: str, body: str, *, idempotency_key: str | None = None) -> str:
+        """An internal note on the ticket; returns the note id (the existing one when the key was used before)."""
 
     async def set_resolution(self, ticket_id: str, resolution: Resolution, reason: str) -> None:
         """Move the ticket to the state that matches `resolution`."""

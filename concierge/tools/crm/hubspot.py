@@ -164,7 +164,7 @@ class HubSpotHelpdesk:
         return None
 
     # --- writing -------------------------------------------------------------------------------------
-    async def add_note(self, ticket_id: str, body: str, idempotency_key: str | None = None) -> str:
+    async def add_note(self, ticket_id: str, body: str, *, idempotency_key: str | None = None) -> str:
         text = "<p>" + html.escape(body).replace("\n", "<br>") + "</p>"
         if idempotency_key:
             marker = marker_for(idempotency_key)

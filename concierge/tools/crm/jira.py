@@ -144,7 +144,7 @@ class JiraHelpdesk:
         return None
 
     # --- writing -------------------------------------------------------------------------------------
-    async def add_note(self, ticket_id: str, body: str, idempotency_key: str | None = None) -> str:
+    async def add_note(self, ticket_id: str, body: str, *, idempotency_key: str | None = None) -> str:
         if idempotency_key:
             marker = marker_for(idempotency_key)
             for comment in await self._comments(ticket_id):

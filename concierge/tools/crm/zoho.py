@@ -148,7 +148,7 @@ class ZohoHelpdesk:
         return None
 
     # --- writing -------------------------------------------------------------------------------------
-    async def add_note(self, ticket_id: str, body: str, idempotency_key: str | None = None) -> str:
+    async def add_note(self, ticket_id: str, body: str, *, idempotency_key: str | None = None) -> str:
         if idempotency_key:
             marker = marker_for(idempotency_key)
             for comment in await self._pages(f"/tickets/{ticket_id}/comments", not_found=f"Zoho Desk has no ticket {ticket_id}"):
