@@ -18,11 +18,11 @@ class FanOutAlerts:
     """Writes the local record first, then every remote destination; a destination that still fails
     after its own retries is logged, so an alert never blocks or loses the ticket's outcome."""
 
-    retry_safe = False
-
     def __init__(self, record: LocalAlerts, remote: dict[str, AlertSink]) -> None:
         self.record = record
         self.remote = remote
+        # Slack and Discord keep no idempotency key: with them, a repeat could post twice.
+        self.retry_safe = all(sink.retry_safe for sink in [record, *remote.values()])
         self.failures: list[tuple[str, str, str]] = []  # (destination, idempotency key, error)
 
     async def send(self, alert: Alert) -> None:

@@ -17,6 +17,9 @@ class Alert(BaseModel):
 
 
 class AlertSink(Protocol):
+    # True when sending the same alert again (same idempotency key) cannot deliver it twice.
+    retry_safe: bool
+
     async def send(self, alert: Alert) -> None: ...
 
 

@@ -8,33 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from rich.console import Console
 
-<<<<<<< HEAD:concierge/tools/alerts/console.py
 from concierge.tools.alerts.base import Alert
 
 
 class LocalAlerts:
-    retry_safe = False
-=======
-
-class Alert(BaseModel):
-    kind: Literal["success", "escalation", "info"]
-    thread_id: str
-    title: str
-    text: str
-    fields: dict[str, str] = Field(default_factory=dict)
-    idempotency_key: str
-
-
-class AlertSink(Protocol):
-    # True when sending the same alert again (same idempotency key) cannot deliver it twice.
-    retry_safe: bool
-
-    async def send(self, alert: Alert) -> None: ...
-
-
-class LocalAlerts:
     retry_safe = True  # an alert whose key is already in the file is not written again
->>>>>>> main:concierge/tools/alerts.py
 
     def __init__(self, path: Path, *, console: Console | None = None) -> None:
         self.path = path
