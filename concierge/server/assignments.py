@@ -11,7 +11,7 @@ from fastapi import HTTPException, status
 from concierge.schemas import thread_id_for
 from concierge.server.runtime import AppRuntime
 from concierge.server.schemas import Accepted
-from concierge.tools.crm import HelpdeskUnavailable, TicketNotFound
+from concierge.tools.crm import HelpdeskError, HelpdeskUnavailable, TicketNotFound
 
 logger = logging.getLogger(__name__)
 
@@ -27,19 +27,21 @@ async def take_assigned_ticket(runtime: AppRuntime, ticket_id: str, event_id: st
     event_id = event_id or f"assigned:{thread_id}"
     if await services.store.has_thread(thread_id):  # already taken (its status has moved on): no re-check
         queued = await runtime.queue.enqueue(helpdesk.name, event_id, "ticket_assigned", thread_id, {"ticket_id": ticket_id})
-        return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
+        return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)
     try:
         ticket = await helpdesk.get_ticket(ticket_id)
     except TicketNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     except (HelpdeskUnavailable, OSError):  # the helpdesk is down: keep the assignment, the worker's intake retries it
         logger.warning("could not check ticket %s with the helpdesk; accepting it", ticket_id, exc_info=True)
+    except HelpdeskError as exc:  # refused (credentials, scopes): nothing recorded, the sender may try again
+        raise HTTPException(status.HTTP_502_BAD_GATEWAY, str(exc)) from exc
     else:
         if (reason := helpdesk.unassigned_reason(ticket)) is not None:
             raise HTTPException(status.HTTP_409_CONFLICT, reason)
     await services.store.register_thread(thread_id, helpdesk.name, ticket_id)
     queued = await runtime.queue.enqueue(helpdesk.name, event_id, "ticket_assigned", thread_id, {"ticket_id": ticket_id})
-    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
+    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)
 
 
 async def poll_assigned_tickets(runtime: AppRuntime) -> list[Accepted]:
