@@ -148,6 +148,20 @@ def poll(wait: bool = typer.Option(True, help="Wait until the taken tickets' thr
 
 
 @app.command()
+def doctor() -> None:
+    """Check every configured integration and print the fix for each failure."""
+    from concierge.doctor import run_checks
+
+    checks = asyncio.run(run_checks(get_settings()))
+    table = Table("part", "", "detail", "fix")
+    for check in checks:
+        table.add_row(check.part, "[green]ok[/]" if check.ok else "[red]fail[/]", check.detail, check.fix)
+    console.print(table)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(host: str | None = None, port: int | None = None) -> None:
     """Run the HTTP API (webhooks and the thread API)."""
     import uvicorn

@@ -26,6 +26,12 @@ class FakeDiscord:
     def _app(self) -> FastAPI:
         app = FastAPI()
 
+        @app.get("/api/webhooks/{wid}/{token}")
+        async def get_webhook(wid: str, token: str):
+            if (wid, token) != (WEBHOOK_ID, WEBHOOK_TOKEN):
+                return JSONResponse({"message": "Unknown Webhook", "code": 10015}, 404)
+            return {"id": WEBHOOK_ID, "type": 1, "name": "Concierge alerts", "token": WEBHOOK_TOKEN}
+
         @app.post("/api/webhooks/{wid}/{token}")
         async def execute(wid: str, token: str, request: Request):
             if (wid, token) != (WEBHOOK_ID, WEBHOOK_TOKEN):

@@ -7,8 +7,8 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import uvicorn
@@ -39,6 +39,24 @@ def serve(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(5)
+
+
+@contextmanager
+def running(fake):
+    """A fake (anything with an `app`) served on loopback, its base URL in `fake.url`."""
+    with serve(fake.app) as url:
+        fake.url = url
+        yield fake
+
+
+@asynccontextmanager
+async def opened(helpdesk) -> AsyncIterator:
+    """A connector opened for a test and closed after it."""
+    await helpdesk.open()
+    try:
+        yield helpdesk
+    finally:
+        await helpdesk.close()
 
 
 class Faults:

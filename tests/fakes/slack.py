@@ -35,8 +35,10 @@ class FakeSlack:
     def _app(self) -> FastAPI:
         app = FastAPI()
 
-        @app.post(WEBHOOK_PATH)
-        async def webhook(request: Request):
+        @app.post("/services/{team}/{bot}/{secret}")
+        async def webhook(team: str, bot: str, secret: str, request: Request):
+            if f"/services/{team}/{bot}/{secret}" != WEBHOOK_PATH:
+                return PlainTextResponse("no_service", 404)
             if self.faults.take():
                 return PlainTextResponse("rate_limited", 429, headers={"Retry-After": self.faults.retry_after})
             try:

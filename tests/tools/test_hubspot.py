@@ -9,16 +9,14 @@ from concierge.server.runtime import open_runtime
 from concierge.tools.crm import HelpdeskError, HelpdeskUnavailable, build_helpdesk
 from tests.conftest import make_settings
 from tests.fakes.hubspot import AI_OWNER, HUMAN_OWNER, TOKEN, FakeHubSpot
-from tests.fakes.loopback import serve
+from tests.fakes.loopback import opened, running
 from tests.server import WEBHOOKS, asgi_client, nodes, thread
 
 
 @pytest.fixture
 def fake():
-    hubspot = FakeHubSpot()
-    with serve(hubspot.app) as url:
-        hubspot.url = url
-        yield hubspot
+    with running(FakeHubSpot()) as fake:
+        yield fake
 
 
 def hubspot_settings(tmp_path, fake, **overrides):
@@ -28,16 +26,8 @@ def hubspot_settings(tmp_path, fake, **overrides):
     })
 
 
-class opened:
-    def __init__(self, tmp_path, fake, **overrides):
-        self.helpdesk = build_helpdesk(hubspot_settings(tmp_path, fake, **overrides))
-
-    async def __aenter__(self):
-        await self.helpdesk.open()
-        return self.helpdesk
-
-    async def __aexit__(self, *exc):
-        await self.helpdesk.close()
+def connector(tmp_path, fake, **overrides):
+    return opened(build_helpdesk(hubspot_settings(tmp_path, fake, **overrides)))
 
 
 async def assign(client, runtime, ticket_id):
@@ -90,20 +80,20 @@ async def test_a_ticket_owned_by_a_human_is_refused_with_409(tmp_path, fake, kb)
 
 
 async def test_note_is_found_again_by_its_key(tmp_path, fake):
-    async with opened(tmp_path, fake) as helpdesk:
+    async with connector(tmp_path, fake) as helpdesk:
         first = await helpdesk.add_note("1002", "Answered.", idempotency_key="hubspot:1002:close:note")
         assert await helpdesk.add_note("1002", "Answered.", idempotency_key="hubspot:1002:close:note") == first
         assert len(fake.notes_on("1002")) == 1
 
 
 async def test_an_unknown_stage_names_the_stages_there_are(tmp_path, fake):
-    async with opened(tmp_path, fake, HELPDESK_STATUS_RESOLVED="Done") as helpdesk:
+    async with connector(tmp_path, fake, HELPDESK_STATUS_RESOLVED="Done") as helpdesk:
         with pytest.raises(HelpdeskError, match=r"no stage 'Done' \(for resolved\); stages: 1 'New'"):
             await helpdesk.get_ticket("1002")
 
 
 async def test_a_429_storm_is_waited_out_and_a_longer_one_gives_up_bounded(tmp_path, fake):
-    async with opened(tmp_path, fake, HELPDESK_MAX_ATTEMPTS=4) as helpdesk:
+    async with connector(tmp_path, fake, HELPDESK_MAX_ATTEMPTS=4) as helpdesk:
         fake.faults.storm = 3
         assert (await helpdesk.get_ticket("1002")).customer.email == "tom.becker@example.net"
         fake.faults.storm = 100
@@ -113,10 +103,10 @@ async def test_a_429_storm_is_waited_out_and_a_longer_one_gives_up_bounded(tmp_p
 
 
 async def test_a_bad_token_or_a_missing_scope_says_so(tmp_path, fake):
-    async with opened(tmp_path, fake, HUBSPOT_TOKEN="pat-wrong") as helpdesk:
+    async with connector(tmp_path, fake, HUBSPOT_TOKEN="pat-wrong") as helpdesk:
         with pytest.raises(HelpdeskError, match="401.*check the token.*INVALID_AUTHENTICATION"):
             await helpdesk.list_assigned_tickets()
     fake.scopes = set()
-    async with opened(tmp_path, fake) as helpdesk:
+    async with connector(tmp_path, fake) as helpdesk:
         with pytest.raises(HelpdeskError, match="403.*scope.*MISSING_SCOPES"):
             await helpdesk.get_ticket("1002")

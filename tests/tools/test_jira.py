@@ -9,16 +9,14 @@ from concierge.server.runtime import open_runtime
 from concierge.tools.crm import HelpdeskError, HelpdeskUnavailable, build_helpdesk
 from tests.conftest import make_settings
 from tests.fakes.jira import AI_ACCOUNT, EMAIL, HUMAN_ACCOUNT, TOKEN, FakeJira
-from tests.fakes.loopback import serve
+from tests.fakes.loopback import opened, running
 from tests.server import WEBHOOKS, asgi_client, nodes, thread
 
 
 @pytest.fixture
 def fake():
-    jira = FakeJira()
-    with serve(jira.app) as url:
-        jira.url = url
-        yield jira
+    with running(FakeJira()) as fake:
+        yield fake
 
 
 def jira_settings(tmp_path, fake, **overrides):
@@ -28,16 +26,8 @@ def jira_settings(tmp_path, fake, **overrides):
     })
 
 
-class opened:
-    def __init__(self, tmp_path, fake, **overrides):
-        self.helpdesk = build_helpdesk(jira_settings(tmp_path, fake, **overrides))
-
-    async def __aenter__(self):
-        await self.helpdesk.open()
-        return self.helpdesk
-
-    async def __aexit__(self, *exc):
-        await self.helpdesk.close()
+def connector(tmp_path, fake, **overrides):
+    return opened(build_helpdesk(jira_settings(tmp_path, fake, **overrides)))
 
 
 async def assign(client, runtime, key):
@@ -89,20 +79,20 @@ async def test_an_issue_assigned_to_a_person_is_refused_with_409(tmp_path, fake,
 
 
 async def test_an_unknown_transition_names_the_ones_offered(tmp_path, fake):
-    async with opened(tmp_path, fake, HELPDESK_STATUS_RESOLVED="Done") as helpdesk:
+    async with connector(tmp_path, fake, HELPDESK_STATUS_RESOLVED="Done") as helpdesk:
         with pytest.raises(HelpdeskError, match="no transition 'Done'.*'Resolve' \\(to 'Resolved'\\)"):
             await helpdesk.set_resolution("SD-1002", "resolved", "answered")
 
 
 async def test_note_is_found_again_by_its_key(tmp_path, fake):
-    async with opened(tmp_path, fake) as helpdesk:
+    async with connector(tmp_path, fake) as helpdesk:
         first = await helpdesk.add_note("SD-1002", "Answered.", idempotency_key="jira:SD-1002:close:note")
         assert await helpdesk.add_note("SD-1002", "Answered.", idempotency_key="jira:SD-1002:close:note") == first
         assert len(fake.internal_notes("SD-1002")) == 1
 
 
 async def test_a_429_storm_is_waited_out_and_a_longer_one_gives_up_bounded(tmp_path, fake):
-    async with opened(tmp_path, fake, HELPDESK_MAX_ATTEMPTS=3) as helpdesk:
+    async with connector(tmp_path, fake, HELPDESK_MAX_ATTEMPTS=3) as helpdesk:
         fake.faults.storm = 2
         assert (await helpdesk.get_ticket("SD-1002")).customer.email == "tom.becker@example.net"
         fake.faults.storm = 100
@@ -112,6 +102,6 @@ async def test_a_429_storm_is_waited_out_and_a_longer_one_gives_up_bounded(tmp_p
 
 
 async def test_a_bad_token_says_so(tmp_path, fake):
-    async with opened(tmp_path, fake, JIRA_API_TOKEN="nope") as helpdesk:
+    async with connector(tmp_path, fake, JIRA_API_TOKEN="nope") as helpdesk:
         with pytest.raises(HelpdeskError, match="401.*check the token.*must be authenticated"):
             await helpdesk.get_ticket("SD-1002")

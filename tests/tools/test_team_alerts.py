@@ -11,7 +11,7 @@ from concierge.tools.alerts.discord import DiscordAlerts
 from concierge.tools.alerts.slack import SlackAlerts
 from tests.conftest import make_settings
 from tests.fakes.discord import WEBHOOK_ID, WEBHOOK_TOKEN, FakeDiscord
-from tests.fakes.loopback import serve
+from tests.fakes.loopback import running
 from tests.fakes.slack import BOT_TOKEN, CHANNEL, WEBHOOK_PATH, FakeSlack
 from tests.server import alerts, asgi_client, assign
 
@@ -20,17 +20,13 @@ TICKET_URL = "https://wayfarer.zendesk.com/agent/tickets/{ticket_id}"
 
 @pytest.fixture
 def slack():
-    fake = FakeSlack()
-    with serve(fake.app) as url:
-        fake.url = url
+    with running(FakeSlack()) as fake:
         yield fake
 
 
 @pytest.fixture
 def discord():
-    fake = FakeDiscord()
-    with serve(fake.app) as url:
-        fake.url = url
+    with running(FakeDiscord()) as fake:
         yield fake
 
 

@@ -8,17 +8,15 @@ import pytest
 from concierge.server.runtime import open_runtime
 from concierge.tools.crm import HelpdeskError, HelpdeskUnavailable, build_helpdesk
 from tests.conftest import make_settings
-from tests.fakes.loopback import serve
+from tests.fakes.loopback import opened, running
 from tests.fakes.zendesk import AI_GROUP, EMAIL, HUMAN_GROUP, TOKEN, FakeZendesk
 from tests.server import WEBHOOKS, asgi_client, nodes, thread
 
 
 @pytest.fixture
 def fake():
-    zendesk = FakeZendesk()
-    with serve(zendesk.app) as url:
-        zendesk.url = url
-        yield zendesk
+    with running(FakeZendesk()) as fake:
+        yield fake
 
 
 def zendesk_settings(tmp_path, fake, **overrides):
@@ -81,7 +79,7 @@ async def test_a_ticket_a_human_owns_is_refused_with_409(tmp_path, fake, kb):
 
 
 async def test_note_written_before_a_crash_is_found_not_repeated(tmp_path, fake):
-    async with _helpdesk(tmp_path, fake) as helpdesk:
+    async with connector(tmp_path, fake) as helpdesk:
         first = await helpdesk.add_note("1002", "Answered by email.", idempotency_key="zendesk:1002:close:note")
         again = await helpdesk.add_note("1002", "Answered by email.", idempotency_key="zendesk:1002:close:note")
         assert first == again and len(fake.private_notes(1002)) == 1
@@ -89,7 +87,7 @@ async def test_note_written_before_a_crash_is_found_not_repeated(tmp_path, fake)
 
 
 async def test_a_429_storm_is_waited_out_and_a_longer_one_gives_up_bounded(tmp_path, fake):
-    async with _helpdesk(tmp_path, fake, HELPDESK_MAX_ATTEMPTS=6) as helpdesk:
+    async with connector(tmp_path, fake, HELPDESK_MAX_ATTEMPTS=6) as helpdesk:
         fake.faults.storm = 4
         ticket = await helpdesk.get_ticket("1002")
         assert ticket.customer.email == "tom.becker@example.net" and fake.faults.throttled == 4
@@ -100,18 +98,10 @@ async def test_a_429_storm_is_waited_out_and_a_longer_one_gives_up_bounded(tmp_p
 
 
 async def test_a_bad_token_says_so(tmp_path, fake):
-    async with _helpdesk(tmp_path, fake, ZENDESK_API_TOKEN="wrong") as helpdesk:
+    async with connector(tmp_path, fake, ZENDESK_API_TOKEN="wrong") as helpdesk:
         with pytest.raises(HelpdeskError, match="401.*check the token.*Couldn't authenticate you"):
             await helpdesk.list_assigned_tickets()
 
 
-class _helpdesk:
-    def __init__(self, tmp_path, fake, **overrides):
-        self.helpdesk = build_helpdesk(zendesk_settings(tmp_path, fake, **overrides))
-
-    async def __aenter__(self):
-        await self.helpdesk.open()
-        return self.helpdesk
-
-    async def __aexit__(self, *exc):
-        await self.helpdesk.close()
+def connector(tmp_path, fake, **overrides):
+    return opened(build_helpdesk(zendesk_settings(tmp_path, fake, **overrides)))

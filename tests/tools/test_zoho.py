@@ -8,7 +8,7 @@ import pytest
 from concierge.server.runtime import open_runtime
 from concierge.tools.crm import HelpdeskError, HelpdeskUnavailable, build_helpdesk
 from tests.conftest import make_settings
-from tests.fakes.loopback import serve
+from tests.fakes.loopback import opened, running
 from tests.fakes.zoho import AI_AGENT, CLIENT_ID, CLIENT_SECRET, HUMAN_TEAM, ORG_ID, REFRESH_TOKEN, FakeZoho
 from tests.server import WEBHOOKS, asgi_client, nodes, thread
 
@@ -16,10 +16,8 @@ from tests.server import WEBHOOKS, asgi_client, nodes, thread
 @pytest.fixture
 def fake(monkeypatch):
     monkeypatch.setattr("concierge.tools.crm.zoho.PAGE", 1)  # every list read across pages
-    zoho = FakeZoho()
-    with serve(zoho.app) as url:
-        zoho.url = url
-        yield zoho
+    with running(FakeZoho()) as fake:
+        yield fake
 
 
 def zoho_settings(tmp_path, fake, **overrides):
@@ -30,16 +28,8 @@ def zoho_settings(tmp_path, fake, **overrides):
     })
 
 
-class opened:
-    def __init__(self, tmp_path, fake, **overrides):
-        self.helpdesk = build_helpdesk(zoho_settings(tmp_path, fake, **overrides))
-
-    async def __aenter__(self):
-        await self.helpdesk.open()
-        return self.helpdesk
-
-    async def __aexit__(self, *exc):
-        await self.helpdesk.close()
+def connector(tmp_path, fake, **overrides):
+    return opened(build_helpdesk(zoho_settings(tmp_path, fake, **overrides)))
 
 
 async def assign(client, runtime, ticket_id):
@@ -88,7 +78,7 @@ async def test_a_ticket_of_another_agent_is_refused_with_409(tmp_path, fake, kb)
 
 
 async def test_an_expired_access_token_is_renewed_once(tmp_path, fake):
-    async with opened(tmp_path, fake) as helpdesk:
+    async with connector(tmp_path, fake) as helpdesk:
         await helpdesk.get_ticket("1002")
         fake.expire_tokens()
         first = await helpdesk.add_note("1002", "Answered.", idempotency_key="zoho:1002:close:note")
@@ -97,7 +87,7 @@ async def test_an_expired_access_token_is_renewed_once(tmp_path, fake):
 
 
 async def test_a_429_storm_is_waited_out_and_a_longer_one_gives_up_bounded(tmp_path, fake):
-    async with opened(tmp_path, fake, HELPDESK_MAX_ATTEMPTS=3) as helpdesk:
+    async with connector(tmp_path, fake, HELPDESK_MAX_ATTEMPTS=3) as helpdesk:
         fake.faults.storm = 2
         assert (await helpdesk.get_ticket("1002")).customer.email == "tom.becker@example.net"
         fake.faults.storm = 100
@@ -107,9 +97,9 @@ async def test_a_429_storm_is_waited_out_and_a_longer_one_gives_up_bounded(tmp_p
 
 
 async def test_a_bad_refresh_token_or_org_says_so(tmp_path, fake):
-    async with opened(tmp_path, fake, ZOHO_REFRESH_TOKEN="1000.stale") as helpdesk:
+    async with connector(tmp_path, fake, ZOHO_REFRESH_TOKEN="1000.stale") as helpdesk:
         with pytest.raises(HelpdeskError, match="refused the refresh token \\(invalid_code\\)"):
             await helpdesk.get_ticket("1002")
-    async with opened(tmp_path, fake, ZOHO_ORG_ID="999") as helpdesk:
+    async with connector(tmp_path, fake, ZOHO_ORG_ID="999") as helpdesk:
         with pytest.raises(HelpdeskError, match="422.*orgId header"):
             await helpdesk.get_ticket("1002")
