@@ -129,7 +129,7 @@ def poll(wait: bool = typer.Option(True, help="Wait until the taken tickets' thr
     """Take every open ticket the helpdesk has assigned to the AI (the same intake as its webhook)."""
     from concierge.server.assignments import poll_assigned_tickets
     from concierge.server.runtime import open_runtime
-    from concierge.tools.crm import HelpdeskError
+    from concierge.tools.crm import HelpdeskError, HelpdeskUnavailable
 
     async def run() -> list:
         async with open_runtime(get_settings()) as runtime:
@@ -140,7 +140,7 @@ def poll(wait: bool = typer.Option(True, help="Wait until the taken tickets' thr
 
     try:
         taken = asyncio.run(run())
-    except HelpdeskError as exc:
+    except (HelpdeskError, HelpdeskUnavailable) as exc:
         console.print(f"[red]helpdesk error[/] {exc}")
         raise typer.Exit(1) from exc
     new = [a.thread_id for a in taken if not a.duplicate]

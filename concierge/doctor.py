@@ -25,7 +25,7 @@ HELPDESK_FIX = {
 
 
 async def check_helpdesk(settings: Settings) -> Check:
-    from concierge.tools.crm import HelpdeskError, build_helpdesk
+    from concierge.tools.crm import HelpdeskError, HelpdeskUnavailable, build_helpdesk
 
     part = f"helpdesk ({settings.helpdesk})"
     try:
@@ -40,7 +40,7 @@ async def check_helpdesk(settings: Settings) -> Check:
     except HelpdeskError as exc:
         fix = HELPDESK_FIX.get(exc.status or 0, "fix the setting the message names (stage, status, URL)")
         return Check(part, False, str(exc), fix)
-    except httpx.HTTPError as exc:
+    except (HelpdeskUnavailable, httpx.HTTPError) as exc:
         return Check(part, False, f"unreachable: {exc}", "check the base URL / subdomain / data centre and the network")
     finally:
         await helpdesk.close()

@@ -56,7 +56,7 @@ async def test_support_request_flows_through_jira_and_is_resolved_with_one_inter
 
         r = await assign(client, runtime, "SD-1002")
         assert r.json()["duplicate"] is True
-        assert len(fake.internal_notes("SD-1002")) == 1 and fake.transitioned == [("SD-1002", "Resolved")]
+        assert len(fake.internal_notes("SD-1002")) == 1 and fake.transitioned == [("SD-1002", "In Progress"), ("SD-1002", "Resolved")]
 
 
 async def test_escalation_transitions_and_assigns_the_human(tmp_path, fake, kb):

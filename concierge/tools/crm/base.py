@@ -30,6 +30,9 @@ class Helpdesk(Protocol):
     async def customer_history(self, ticket: Ticket) -> list[Ticket]:
         """The requester's other tickets, oldest first."""
 
+    async def mark_processing(self, ticket_id: str) -> None:
+        """Show in the helpdesk that the AI is working on the ticket (the "AI processing" status)."""
+
     def unassigned_reason(self, ticket: Ticket) -> str | None:
         """None when the helpdesk has the ticket assigned to the AI (and still open), else why not."""
 

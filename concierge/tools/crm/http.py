@@ -29,8 +29,13 @@ class HelpdeskError(RuntimeError):
         self.status = status
 
 
-class HelpdeskUnavailable(HelpdeskError):
-    """429/5xx or no connection, still failing after the bounded retries: try the ticket again later."""
+class HelpdeskUnavailable(ConnectionError):
+    """429/5xx or no connection, still failing after the bounded retries. A ConnectionError, so the
+    job queue keeps the ticket's event and tries it again later instead of giving up on it."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class _Retry(Exception):

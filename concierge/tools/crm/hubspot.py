@@ -181,6 +181,11 @@ class HubSpotHelpdesk:
         })
         return str(note["id"])
 
+    async def mark_processing(self, ticket_id: str) -> None:
+        pipeline = await self.pipeline()
+        await self.http.json("PATCH", f"/crm/v3/objects/tickets/{ticket_id}", not_found=f"HubSpot has no ticket {ticket_id}",
+                             json={"properties": {"hs_pipeline": pipeline["id"], "hs_pipeline_stage": pipeline["stages"]["processing"]}})
+
     async def set_resolution(self, ticket_id: str, resolution: Resolution, reason: str) -> None:
         pipeline = await self.pipeline()
         role = "resolved" if resolution in ("resolved", "closed") else "human"

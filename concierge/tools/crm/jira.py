@@ -5,6 +5,7 @@ issue offers now."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ from concierge.schemas import Customer, Ticket
 from concierge.settings import Settings
 from concierge.tools.crm.base import Resolution
 from concierge.tools.crm.http import HelpdeskError, HelpdeskHttp, marker_for
+
+logger = logging.getLogger(__name__)
 
 FIELDS = ["summary", "description", "status", "reporter", "assignee", "priority", "created"]
 
@@ -168,6 +171,12 @@ class JiraHelpdesk:
             raise HelpdeskError(f"Jira issue {ticket_id} offers no transition {name!r} now; it offers: "
                                 + ", ".join(f"{t['name']!r} (to {(t.get('to') or {}).get('name')!r})" for t in offered))
         await self.http.request("POST", f"/rest/api/3/issue/{ticket_id}/transitions", json={"transition": {"id": chosen["id"]}})
+
+    async def mark_processing(self, ticket_id: str) -> None:
+        try:
+            await self.transition(ticket_id, self.transitions["processing"])
+        except HelpdeskError as exc:  # a workflow without that step: the ticket is still the AI's
+            logger.info("Jira issue %s not marked as processing: %s", ticket_id, exc)
 
     async def set_resolution(self, ticket_id: str, resolution: Resolution, reason: str) -> None:
         await self.get_ticket(ticket_id)  # its current status, to tell "already there" from "not offered"

@@ -133,6 +133,9 @@ class LocalHelpdesk:
         ) as cur:
             return [self._ticket(r) for r in await cur.fetchall()]
 
+    async def mark_processing(self, ticket_id: str) -> None:
+        """Nothing to change: the AI assignee already says who is working on it."""
+
     def unassigned_reason(self, ticket: Ticket) -> str | None:
         if ticket.status not in ("new", "open"):
             return f"ticket {ticket.id} is {ticket.status}, not open"

@@ -40,6 +40,7 @@ class ZendeskHelpdesk:
         self.base_url = settings.zendesk_base_url or f"https://{settings.zendesk_subdomain}.zendesk.com/api/v2"
         self.ai_group = settings.zendesk_ai_group_id
         self.ai_assignee = settings.zendesk_ai_assignee_id
+        self.status_processing = settings.helpdesk_status_processing or "open"
         self.status_resolved = settings.helpdesk_status_resolved or "solved"
         self.status_human = settings.helpdesk_status_human or "open"
         self.http: HelpdeskHttp | None = None
@@ -136,6 +137,10 @@ class ZendeskHelpdesk:
         )
         events = result.get("audit", {}).get("events", [])
         return next((str(e["id"]) for e in events if e.get("type") == "Comment"), str(result.get("audit", {}).get("id", "")))
+
+    async def mark_processing(self, ticket_id: str) -> None:
+        await self.http.json("PUT", f"/tickets/{ticket_id}.json", json={"ticket": {"status": self.status_processing}},
+                             not_found=f"Zendesk has no ticket {ticket_id}")
 
     async def set_resolution(self, ticket_id: str, resolution: Resolution, reason: str) -> None:
         if resolution in ("resolved", "closed"):

@@ -75,6 +75,7 @@ class ZohoHelpdesk:
         self.base_url = settings.zoho_base_url or f"https://desk.zoho.{settings.zoho_domain}/api/v1"
         self.accounts_url = settings.zoho_accounts_url or f"https://accounts.zoho.{settings.zoho_domain}"
         self.ai = settings.zoho_ai_agent_id
+        self.status_processing = settings.helpdesk_status_processing or "Open"
         self.status_resolved = settings.helpdesk_status_resolved or "Closed"
         self.status_human = settings.helpdesk_status_human or "Escalated"
         self.http: HelpdeskHttp | None = None
@@ -158,6 +159,10 @@ class ZohoHelpdesk:
         comment = await self.http.json("POST", f"/tickets/{ticket_id}/comments", not_found=f"Zoho Desk has no ticket {ticket_id}",
                                        json={"isPublic": False, "contentType": "plainText", "content": body})
         return str(comment["id"])
+
+    async def mark_processing(self, ticket_id: str) -> None:
+        await self.http.json("PATCH", f"/tickets/{ticket_id}", json={"status": self.status_processing},
+                             not_found=f"Zoho Desk has no ticket {ticket_id}")
 
     async def set_resolution(self, ticket_id: str, resolution: Resolution, reason: str) -> None:
         if resolution in ("resolved", "closed"):
