@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     helpdesk_seed_file: Path = Field(PACKAGE_DATA / "demo_tickets.json", alias="HELPDESK_SEED_FILE")
     ai_assignee: str = Field("AI Processing", alias="AI_ASSIGNEE")
     # Hosted helpdesks: retries on 429/5xx are bounded by attempts and by total seconds.
+    # While the server runs, hosted helpdesks are polled for AI tickets this often (0 = webhooks only).
+    helpdesk_poll_interval_s: float = Field(300.0, ge=0, alias="HELPDESK_POLL_INTERVAL_S")
     helpdesk_max_attempts: int = Field(5, ge=1, le=20, alias="HELPDESK_MAX_ATTEMPTS")
     helpdesk_max_wait_s: float = Field(60.0, ge=0, le=600, alias="HELPDESK_MAX_WAIT_S")
     # Status mapping (empty = the helpdesk's default, see the README): what "handed to a human",

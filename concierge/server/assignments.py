@@ -4,6 +4,7 @@ times or several ways is one thread, processed once."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import HTTPException, status
@@ -53,3 +54,13 @@ async def poll_assigned_tickets(runtime: AppRuntime) -> list[Accepted]:
         except HTTPException as exc:  # changed hands between the listing and now
             logger.info("skipping ticket %s: %s", ticket.id, exc.detail)
     return taken
+
+
+async def poll_forever(runtime: AppRuntime, interval_s: float) -> None:
+    """Poll every `interval_s` seconds for as long as the server runs; a failed poll waits for the next."""
+    while True:
+        try:
+            await poll_assigned_tickets(runtime)
+        except Exception:  # the helpdesk down or refusing: logged, tried again next round
+            logger.warning("polling the helpdesk failed", exc_info=True)
+        await asyncio.sleep(interval_s)

@@ -4,12 +4,13 @@ ticket announced by webhook twice and by poll being one thread with one note."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
 import pytest
 
-from concierge.server.assignments import poll_assigned_tickets
+from concierge.server.assignments import poll_assigned_tickets, poll_forever
 from concierge.server.runtime import open_runtime
 from concierge.server.verify import InboundRequest, WebhookAuthError
 from concierge.tools.crm.signatures import HubSpotSignature, JiraSignature, ZendeskSignature, ZohoToken
@@ -190,3 +191,23 @@ async def test_hubspot_batch_is_verified_against_the_public_url(tmp_path, kb):
             assert len(fake.notes_on("1002")) == 1
             signed_for_the_wrong_host = HubSpotSignature("app-secret").sign("POST", "http://concierge/api/v1/webhooks/crm/hubspot", body)
             assert (await post(client, body, signed_for_the_wrong_host, helpdesk="hubspot")).status_code == 401
+
+
+async def test_the_server_poll_takes_new_tickets_and_outlives_an_outage(zendesk):
+    fake, runtime, client = zendesk
+    for t in fake.tickets.values():
+        if t["id"] != 1002:
+            t["group_id"] = 360003
+    fake.faults.storm = 1000  # the helpdesk is throttling everything when polling starts
+    poller = asyncio.create_task(poll_forever(runtime, 0.05))
+    try:
+        await asyncio.sleep(0.3)
+        assert await runtime.services.store.thread_ids() == []
+        fake.faults.storm = 0
+        for _ in range(100):
+            if await runtime.services.store.thread_ids():
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        poller.cancel()
+    assert await runtime.services.store.thread_ids() == ["zendesk:1002"]
