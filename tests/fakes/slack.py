@@ -29,6 +29,7 @@ def block_problem(blocks: list[dict]) -> str | None:
 class FakeSlack:
     def __init__(self) -> None:
         self.messages: list[dict] = []
+        self.updates = 0
         self.faults = Faults()
         self.app = self._app()
 
@@ -68,5 +69,19 @@ class FakeSlack:
                 return JSONResponse({"ok": False, "error": problem})
             self.messages.append(body)
             return {"ok": True, "channel": CHANNEL, "ts": f"1700000000.{len(self.messages):06d}", "message": body}
+
+        @app.post("/api/chat.update")
+        async def update_message(request: Request):
+            if request.headers.get("authorization") != f"Bearer {BOT_TOKEN}":
+                return JSONResponse({"ok": False, "error": "invalid_auth"})
+            body = json.loads(await request.body())
+            if isinstance(body.get("blocks"), str):
+                body["blocks"] = json.loads(body["blocks"])
+            index = int(str(body.get("ts", "")).rpartition(".")[2] or 0) - 1
+            if body.get("channel") != CHANNEL or not 0 <= index < len(self.messages):
+                return JSONResponse({"ok": False, "error": "message_not_found"})
+            self.messages[index] = {**self.messages[index], **body}
+            self.updates += 1
+            return {"ok": True, "channel": CHANNEL, "ts": body["ts"]}
 
         return app

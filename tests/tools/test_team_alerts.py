@@ -95,3 +95,17 @@ async def test_errors_are_reported_and_a_429_storm_gives_up_bounded(slack, disco
     with pytest.raises(AlertDeliveryError, match="429"):
         await SlackAlerts(webhook_url=slack.url + WEBHOOK_PATH, max_retries=2).send(alert())
     assert slack.faults.throttled == 3
+
+
+async def test_with_a_bot_token_a_later_alert_edits_the_threads_message(tmp_path, kb, slack):
+    settings = make_settings(tmp_path / "data", **{
+        "ALERTS": "slack", "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_CHANNEL": CHANNEL, "SLACK_API_URL": slack.url + "/api/",
+    })
+    async with open_runtime(settings, kb=kb) as runtime, asgi_client(runtime) as client:
+        await assign(client, runtime, "1003")
+        [message] = slack.messages
+        assert "Needs a human" in str(message["blocks"])
+        r = await client.post("/api/v1/threads/local:1003/resume", json={"action": "handoff", "note": "I'll call him", "by": "marta"})
+        assert r.status_code == 200, r.text
+    [message] = slack.messages  # still one message, now saying what happened last
+    assert slack.updates == 1 and "Needs a human" not in str(message["blocks"])

@@ -48,6 +48,7 @@ def build_alerts(settings: Settings, console: Console | None = None) -> FanOutAl
             webhook_url=settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None,
             bot_token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
             channel=settings.slack_channel, ticket_url=settings.helpdesk_ticket_url, api_url=settings.slack_api_url,
+            message_index=settings.data_dir / "slack_messages.json",
         )
     if "discord" in wanted:
         from concierge.tools.alerts.discord import DiscordAlerts

@@ -4,6 +4,8 @@ through an incoming webhook, or through a bot token and channel (`chat.postMessa
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
@@ -41,7 +43,8 @@ class SlackAlerts:
     retry_safe = False  # Slack does not deduplicate messages
 
     def __init__(self, *, webhook_url: str | None = None, bot_token: str | None = None, channel: str | None = None,
-                 ticket_url: str | None = None, api_url: str = "https://slack.com/api/", max_retries: int = 3) -> None:
+                 ticket_url: str | None = None, api_url: str = "https://slack.com/api/", max_retries: int = 3,
+                 message_index: Path | None = None) -> None:
         if not webhook_url and not (bot_token and channel):
             raise ValueError("Slack alerts need SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and SLACK_CHANNEL")
         # The SDK's own 429 handler sleeps per Retry-After; the sync clients run in a worker thread
@@ -51,6 +54,8 @@ class SlackAlerts:
         self.web = None if webhook_url else WebClient(token=bot_token, base_url=api_url, timeout=15, retry_handlers=retry)
         self.channel = channel
         self.ticket_url = ticket_url
+        # Bot mode: the message posted for each thread (channel, ts), so later alerts edit it in place.
+        self.message_index = message_index
 
     async def send(self, alert: Alert) -> None:
         blocks = blocks_for(alert, ticket_link(alert, self.ticket_url))
@@ -61,8 +66,27 @@ class SlackAlerts:
             if not (response.status_code == 200 and response.body == "ok"):
                 raise AlertDeliveryError(f"Slack webhook answered {response.status_code}: {response.body}")
             return
+        posted = await asyncio.to_thread(self._messages)
+        earlier = posted.get(alert.thread_id)
         try:
-            await asyncio.to_thread(self.web.chat_postMessage, channel=self.channel, text=fallback, blocks=blocks,
-                                    unfurl_links=False)
+            if earlier:
+                await asyncio.to_thread(self.web.chat_update, channel=earlier["channel"], ts=earlier["ts"], text=fallback,
+                                        blocks=blocks)
+                return
+            response = await asyncio.to_thread(self.web.chat_postMessage, channel=self.channel, text=fallback, blocks=blocks,
+                                               unfurl_links=False)
         except SlackApiError as exc:
-            raise AlertDeliveryError(f"Slack chat.postMessage failed: {exc.response.get('error')}") from exc
+            raise AlertDeliveryError(f"Slack {'chat.update' if earlier else 'chat.postMessage'} failed: "
+                                     f"{exc.response.get('error')}") from exc
+        posted[alert.thread_id] = {"channel": response["channel"], "ts": response["ts"]}
+        await asyncio.to_thread(self._save, posted)
+
+    def _messages(self) -> dict[str, dict[str, str]]:
+        if self.message_index is None or not self.message_index.exists():
+            return {}
+        return json.loads(self.message_index.read_text())
+
+    def _save(self, posted: dict[str, dict[str, str]]) -> None:
+        if self.message_index is not None:
+            self.message_index.parent.mkdir(parents=True, exist_ok=True)
+            self.message_index.write_text(json.dumps(posted))
