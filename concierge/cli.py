@@ -125,6 +125,43 @@ def kb_ingest(file: Path = typer.Argument(..., exists=True, readable=True, help=
 
 
 @app.command()
+def poll(wait: bool = typer.Option(True, help="Wait until the taken tickets' threads stop before exiting.")) -> None:
+    """Take every open ticket the helpdesk has assigned to the AI (the same intake as its webhook)."""
+    from concierge.server.assignments import poll_assigned_tickets
+    from concierge.server.runtime import open_runtime
+    from concierge.tools.crm import HelpdeskError, HelpdeskUnavailable
+
+    async def run() -> list:
+        async with open_runtime(get_settings()) as runtime:
+            taken = await poll_assigned_tickets(runtime)
+            if wait:
+                await runtime.queue.join()
+            return taken
+
+    try:
+        taken = asyncio.run(run())
+    except (HelpdeskError, HelpdeskUnavailable) as exc:
+        console.print(f"[red]helpdesk error[/] {exc}")
+        raise typer.Exit(1) from exc
+    new = [a.thread_id for a in taken if not a.duplicate]
+    console.print(f"{len(taken)} ticket(s) assigned to the AI; {len(new)} new: {', '.join(new) or '—'}")
+
+
+@app.command()
+def doctor() -> None:
+    """Check every configured integration and print the fix for each failure."""
+    from concierge.doctor import run_checks
+
+    checks = asyncio.run(run_checks(get_settings()))
+    table = Table("part", "", "detail", "fix")
+    for check in checks:
+        table.add_row(check.part, "[green]ok[/]" if check.ok else "[red]fail[/]", check.detail, check.fix)
+    console.print(table)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(host: str | None = None, port: int | None = None) -> None:
     """Run the HTTP API (webhooks and the thread API)."""
     import uvicorn

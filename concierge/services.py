@@ -12,7 +12,7 @@ from rich.console import Console
 
 from concierge.settings import Settings, get_settings
 from concierge.store import AppStore
-from concierge.tools.alerts import AlertSink, LocalAlerts
+from concierge.tools.alerts import AlertSink, build_alerts
 from concierge.tools.crm import Helpdesk, build_helpdesk
 from concierge.tools.email import EmailSender, build_email_sender
 from concierge.tools.knowledge import KnowledgeBase
@@ -44,7 +44,7 @@ async def open_services(settings: Settings, *, console: Console | None = None, *
         kb=KnowledgeBase(settings),
         email=build_email_sender(settings),
         voice=build_voice_provider(settings),
-        alerts=LocalAlerts(settings.alerts_file, console=console if settings.alerts_console else None),
+        alerts=build_alerts(settings, console),
         store=AppStore(settings.app_db_path),
     )
     parts.update(overrides)

@@ -53,9 +53,59 @@ class Settings(BaseSettings):
     retrieval_top_k: int = Field(3, ge=1, le=10, alias="RETRIEVAL_TOP_K")
 
     # --- helpdesk ---------------------------------------------------------------------------------
-    helpdesk: Literal["local"] = Field("local", alias="HELPDESK")
+    helpdesk: Literal["local", "hubspot", "zendesk", "jira", "zoho"] = Field("local", alias="HELPDESK")
     helpdesk_seed_file: Path = Field(PACKAGE_DATA / "demo_tickets.json", alias="HELPDESK_SEED_FILE")
     ai_assignee: str = Field("AI Processing", alias="AI_ASSIGNEE")
+    # Hosted helpdesks: retries on 429/5xx are bounded by attempts and by total seconds.
+    # While the server runs, hosted helpdesks are polled for AI tickets this often (0 = webhooks only).
+    helpdesk_poll_interval_s: float = Field(300.0, ge=0, alias="HELPDESK_POLL_INTERVAL_S")
+    helpdesk_max_attempts: int = Field(5, ge=1, le=20, alias="HELPDESK_MAX_ATTEMPTS")
+    helpdesk_max_wait_s: float = Field(60.0, ge=0, le=600, alias="HELPDESK_MAX_WAIT_S")
+    # Status mapping (empty = the helpdesk's default, see the README): what "handed to a human",
+    # "AI processing" and "resolved" are in the helpdesk's own words (status, stage or transition name).
+    helpdesk_status_processing: str | None = Field(None, alias="HELPDESK_STATUS_PROCESSING")
+    helpdesk_status_resolved: str | None = Field(None, alias="HELPDESK_STATUS_RESOLVED")
+    helpdesk_status_human: str | None = Field(None, alias="HELPDESK_STATUS_HUMAN")
+
+    # HubSpot Service Hub (Private App token; scopes tickets, crm.objects.contacts.read)
+    hubspot_token: SecretStr | None = Field(None, alias="HUBSPOT_TOKEN")
+    hubspot_base_url: str = Field("https://api.hubapi.com", alias="HUBSPOT_BASE_URL")
+    hubspot_pipeline: str = Field("0", alias="HUBSPOT_PIPELINE")  # pipeline id or label
+    hubspot_ai_stage: str = Field("New", alias="HUBSPOT_AI_STAGE")  # stage id or label where AI tickets wait
+    hubspot_ai_owner_id: str | None = Field(None, alias="HUBSPOT_AI_OWNER_ID")  # owner id of the AI user
+    hubspot_human_owner_id: str | None = Field(None, alias="HUBSPOT_HUMAN_OWNER_ID")
+    hubspot_client_secret: SecretStr | None = Field(None, alias="HUBSPOT_CLIENT_SECRET")  # webhook v3 signatures
+
+    # Zendesk Support (agent email + API token)
+    zendesk_subdomain: str | None = Field(None, alias="ZENDESK_SUBDOMAIN")
+    zendesk_base_url: str | None = Field(None, alias="ZENDESK_BASE_URL")  # empty = https://{subdomain}.zendesk.com/api/v2
+    zendesk_email: str | None = Field(None, alias="ZENDESK_EMAIL")
+    zendesk_api_token: SecretStr | None = Field(None, alias="ZENDESK_API_TOKEN")
+    zendesk_ai_group_id: str | None = Field(None, alias="ZENDESK_AI_GROUP_ID")
+    zendesk_ai_assignee_id: str | None = Field(None, alias="ZENDESK_AI_ASSIGNEE_ID")
+    zendesk_human_group_id: str | None = Field(None, alias="ZENDESK_HUMAN_GROUP_ID")
+    zendesk_webhook_secret: SecretStr | None = Field(None, alias="ZENDESK_WEBHOOK_SECRET")
+
+    # Jira Service Management (Cloud; account email + API token)
+    jira_base_url: str | None = Field(None, alias="JIRA_BASE_URL")  # https://{site}.atlassian.net
+    jira_email: str | None = Field(None, alias="JIRA_EMAIL")
+    jira_api_token: SecretStr | None = Field(None, alias="JIRA_API_TOKEN")
+    jira_project: str | None = Field(None, alias="JIRA_PROJECT")
+    jira_ai_account_id: str | None = Field(None, alias="JIRA_AI_ACCOUNT_ID")
+    jira_human_account_id: str | None = Field(None, alias="JIRA_HUMAN_ACCOUNT_ID")
+    jira_webhook_secret: SecretStr | None = Field(None, alias="JIRA_WEBHOOK_SECRET")
+
+    # Zoho Desk (OAuth refresh token; data centre by domain)
+    zoho_domain: str = Field("com", alias="ZOHO_DOMAIN")  # com, eu, in, com.au, jp, com.cn
+    zoho_base_url: str | None = Field(None, alias="ZOHO_BASE_URL")  # empty = https://desk.zoho.{domain}/api/v1
+    zoho_accounts_url: str | None = Field(None, alias="ZOHO_ACCOUNTS_URL")  # empty = https://accounts.zoho.{domain}
+    zoho_org_id: str | None = Field(None, alias="ZOHO_ORG_ID")
+    zoho_client_id: str | None = Field(None, alias="ZOHO_CLIENT_ID")
+    zoho_client_secret: SecretStr | None = Field(None, alias="ZOHO_CLIENT_SECRET")
+    zoho_refresh_token: SecretStr | None = Field(None, alias="ZOHO_REFRESH_TOKEN")
+    zoho_ai_agent_id: str | None = Field(None, alias="ZOHO_AI_AGENT_ID")
+    zoho_human_team_id: str | None = Field(None, alias="ZOHO_HUMAN_TEAM_ID")
+    zoho_webhook_token: SecretStr | None = Field(None, alias="ZOHO_WEBHOOK_TOKEN")
 
     # --- email ------------------------------------------------------------------------------------
     email_backend: Literal["outbox"] = Field("outbox", alias="EMAIL_BACKEND")
@@ -67,6 +117,15 @@ class Settings(BaseSettings):
 
     # --- alerts -----------------------------------------------------------------------------------
     alerts_console: bool = Field(True, alias="ALERTS_CONSOLE")
+    # Where alerts go besides the local record (alerts.jsonl): comma-separated console, slack, discord.
+    alerts: str = Field("console", alias="ALERTS")
+    slack_webhook_url: SecretStr | None = Field(None, alias="SLACK_WEBHOOK_URL")
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_channel: str | None = Field(None, alias="SLACK_CHANNEL")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+    discord_webhook_url: SecretStr | None = Field(None, alias="DISCORD_WEBHOOK_URL")
+    # Link to a ticket in the helpdesk's agent UI, e.g. https://acme.zendesk.com/agent/tickets/{ticket_id}
+    helpdesk_ticket_url: str | None = Field(None, alias="HELPDESK_TICKET_URL")
 
     # --- API --------------------------------------------------------------------------------------
     admin_token: SecretStr | None = Field(None, alias="ADMIN_TOKEN")
@@ -79,6 +138,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(None, alias="WEBHOOK_SECRET")
     webhook_tolerance_s: int = Field(300, ge=30, le=3600, alias="WEBHOOK_TOLERANCE_S")
     max_body_bytes: int = Field(1_048_576, ge=1024, alias="MAX_BODY_BYTES")
+    # The address the outside world calls this server at (e.g. https://concierge.example.com); HubSpot
+    # signs the full URL it called, which a proxy in front of the app changes.
+    public_base_url: str | None = Field(None, alias="PUBLIC_BASE_URL")
 
     # --- runtime ------------------------------------------------------------------------------------
     # First wait before an event that met a transient failure (provider or LLM unreachable) is tried
@@ -126,6 +188,14 @@ class Settings(BaseSettings):
         if self.webhook_secret:
             return [s.strip() for s in self.webhook_secret.get_secret_value().split(",") if s.strip()]
         return [local_secret(self.data_dir, "webhook_secret")]
+
+    @property
+    def alert_destinations(self) -> list[str]:
+        names = [n.strip().lower() for n in self.alerts.split(",") if n.strip()]
+        unknown = sorted(set(names) - {"console", "slack", "discord"})
+        if unknown:
+            raise ValueError(f"ALERTS has unknown destination(s) {', '.join(unknown)}; use console, slack, discord")
+        return names
 
     @property
     def llm_engine(self) -> Literal["groq", "openai-compatible", "offline"]:

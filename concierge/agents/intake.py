@@ -11,6 +11,7 @@ from concierge.graph.state import TicketState, log
 async def intake(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     ticket = await services.helpdesk.get_ticket(state["ticket"]["id"])
+    await services.helpdesk.mark_processing(ticket.id)  # a status write: repeating it changes nothing
     history = await services.helpdesk.customer_history(ticket)
     return {
         "ticket": ticket.model_dump(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -38,7 +39,17 @@ def create_app(runtime: AppRuntime | None = None, settings: Settings | None = No
             return
         async with open_runtime(settings or get_settings()) as opened:
             app.state.runtime = opened
-            yield
+            interval = opened.settings.helpdesk_poll_interval_s
+            poller = None
+            if interval and opened.services.helpdesk.name != "local":
+                from concierge.server.assignments import poll_forever
+
+                poller = asyncio.create_task(poll_forever(opened, interval), name="helpdesk-poll")
+            try:
+                yield
+            finally:
+                if poller is not None:
+                    poller.cancel()
 
     app = FastAPI(title="Concierge", version="0.1.0", lifespan=lifespan)
     if runtime is not None:

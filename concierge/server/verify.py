@@ -101,4 +101,23 @@ def concierge_signature(settings: Settings) -> HmacSignature:
 
 def build_verifiers(settings: Settings) -> dict[str, WebhookVerifier]:
     """Every webhook verifier this configuration needs, by the name routes refer to."""
-    return {"concierge": concierge_signature(settings)}
+    verifiers: dict[str, WebhookVerifier] = {"concierge": concierge_signature(settings)}
+    verifiers.update(helpdesk_verifiers(settings))
+    return verifiers
+
+
+def helpdesk_verifiers(settings: Settings) -> dict[str, WebhookVerifier]:
+    """The configured helpdesk's own webhook signature, when its secret is set."""
+    from concierge.tools.crm import signatures
+
+    tolerance = settings.webhook_tolerance_s
+    if settings.helpdesk == "hubspot" and settings.hubspot_client_secret:
+        return {"hubspot": signatures.HubSpotSignature(settings.hubspot_client_secret.get_secret_value(),
+                                                       public_base_url=settings.public_base_url, tolerance_s=tolerance)}
+    if settings.helpdesk == "zendesk" and settings.zendesk_webhook_secret:
+        return {"zendesk": signatures.ZendeskSignature(settings.zendesk_webhook_secret.get_secret_value(), tolerance_s=tolerance)}
+    if settings.helpdesk == "jira" and settings.jira_webhook_secret:
+        return {"jira": signatures.JiraSignature(settings.jira_webhook_secret.get_secret_value(), tolerance_s=tolerance)}
+    if settings.helpdesk == "zoho" and settings.zoho_webhook_token:
+        return {"zoho": signatures.ZohoToken(settings.zoho_webhook_token.get_secret_value())}
+    return {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concierge.settings import Settings
 from concierge.tools.crm.base import Helpdesk, TicketNotFound
+from concierge.tools.crm.http import HelpdeskError, HelpdeskUnavailable
 
 
 def build_helpdesk(settings: Settings) -> Helpdesk:
@@ -11,7 +12,23 @@ def build_helpdesk(settings: Settings) -> Helpdesk:
         from concierge.tools.crm.local import LocalHelpdesk
 
         return LocalHelpdesk(settings.helpdesk_db_path, seed_file=settings.helpdesk_seed_file, ai_assignee=settings.ai_assignee)
+    if settings.helpdesk == "zendesk":
+        from concierge.tools.crm.zendesk import ZendeskHelpdesk
+
+        return ZendeskHelpdesk(settings)
+    if settings.helpdesk == "hubspot":
+        from concierge.tools.crm.hubspot import HubSpotHelpdesk
+
+        return HubSpotHelpdesk(settings)
+    if settings.helpdesk == "jira":
+        from concierge.tools.crm.jira import JiraHelpdesk
+
+        return JiraHelpdesk(settings)
+    if settings.helpdesk == "zoho":
+        from concierge.tools.crm.zoho import ZohoHelpdesk
+
+        return ZohoHelpdesk(settings)
     raise ValueError(f"unknown HELPDESK {settings.helpdesk!r}")
 
 
-__all__ = ["Helpdesk", "TicketNotFound", "build_helpdesk"]
+__all__ = ["Helpdesk", "HelpdeskError", "HelpdeskUnavailable", "TicketNotFound", "build_helpdesk"]

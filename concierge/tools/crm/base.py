@@ -30,6 +30,12 @@ class Helpdesk(Protocol):
     async def customer_history(self, ticket: Ticket) -> list[Ticket]:
         """The requester's other tickets, oldest first."""
 
+    async def mark_processing(self, ticket_id: str) -> None:
+        """Show in the helpdesk that the AI is working on the ticket (the "AI processing" status)."""
+
+    def unassigned_reason(self, ticket: Ticket) -> str | None:
+        """None when the helpdesk has the ticket assigned to the AI (and still open), else why not."""
+
     async def add_note(self, ticket_id: str, body: str, *, idempotency_key: str | None = None) -> str:
         """An internal note on the ticket; returns the note id (the existing one when the key was used before)."""
 

@@ -133,6 +133,16 @@ class LocalHelpdesk:
         ) as cur:
             return [self._ticket(r) for r in await cur.fetchall()]
 
+    async def mark_processing(self, ticket_id: str) -> None:
+        """Nothing to change: the AI assignee already says who is working on it."""
+
+    def unassigned_reason(self, ticket: Ticket) -> str | None:
+        if ticket.status not in ("new", "open"):
+            return f"ticket {ticket.id} is {ticket.status}, not open"
+        if ticket.assignee != self.ai_assignee:
+            return f"ticket {ticket.id} is assigned to {ticket.assignee or 'nobody'}, not {self.ai_assignee}"
+        return None
+
     async def add_note(self, ticket_id: str, body: str, *, idempotency_key: str | None = None) -> str:
         await self.get_ticket(ticket_id)
         await self.db.execute(

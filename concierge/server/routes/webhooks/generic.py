@@ -10,10 +10,9 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
 
-from concierge.schemas import thread_id_for
 from concierge.server.deps import RuntimeDep, json_body, parse_json, signed_body
 from concierge.server.schemas import Accepted, CallCompleted, InboundEmail, TicketAssigned
-from concierge.tools.crm import TicketNotFound
+from concierge.server.assignments import take_assigned_ticket
 from concierge.tools.email.addresses import thread_from_reply_address
 from concierge.tools.voice.reports import NotACallReport, parse_call_report
 
@@ -28,17 +27,7 @@ async def ticket_assigned(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted:
     services = runtime.services
     if body.helpdesk != services.helpdesk.name:
         raise HTTPException(422, f"helpdesk {body.helpdesk!r} is not the configured one ({services.helpdesk.name!r})")
-    try:
-        await services.helpdesk.get_ticket(body.ticket_id)
-    except TicketNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    except Exception:  # the helpdesk is unreachable: keep the assignment, the worker's intake retries it
-        logger.warning("could not check ticket %s with the helpdesk; accepting it", body.ticket_id, exc_info=True)
-    thread_id = thread_id_for(body.helpdesk, body.ticket_id)
-    event_id = body.event_id or f"assigned:{thread_id}"
-    await services.store.register_thread(thread_id, body.helpdesk, body.ticket_id)
-    queued = await runtime.queue.enqueue(body.helpdesk, event_id, "ticket_assigned", thread_id, {"ticket_id": body.ticket_id})
-    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)
+    return await take_assigned_ticket(runtime, body.ticket_id, body.event_id)
 
 
 @router.post("/inbound_email", status_code=status.HTTP_202_ACCEPTED, openapi_extra=json_body(InboundEmail))

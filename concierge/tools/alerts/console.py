@@ -1,4 +1,4 @@
-"""Team alerts. Embedded default: the console plus one JSON line per alert in `alerts.jsonl`."""
+"""The embedded alert sink: one JSON line per alert in `alerts.jsonl` (the record), and the console."""
 
 from __future__ import annotations
 
@@ -6,26 +6,9 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol
-
-from pydantic import BaseModel, Field
 from rich.console import Console
 
-
-class Alert(BaseModel):
-    kind: Literal["success", "escalation", "info"]
-    thread_id: str
-    title: str
-    text: str
-    fields: dict[str, str] = Field(default_factory=dict)
-    idempotency_key: str
-
-
-class AlertSink(Protocol):
-    # True when sending the same alert again (same idempotency key) cannot deliver it twice.
-    retry_safe: bool
-
-    async def send(self, alert: Alert) -> None: ...
+from concierge.tools.alerts.base import Alert
 
 
 class LocalAlerts:

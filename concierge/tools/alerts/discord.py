@@ -1,0 +1,67 @@
+"""Discord alerts: one embed per alert through a channel webhook, kept within Discord's limits;
+a 429 waits the `retry_after` Discord asks for (bounded), other errors are reported."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
+
+from concierge.tools.alerts.base import Alert, AlertDeliveryError, ticket_link, ticket_of
+
+COLOR = {"success": 0x2EB67D, "escalation": 0xE01E5A, "info": 0x36C5F0}
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def embed_for(alert: Alert, link: str | None) -> dict:
+    fields = [{"name": "Ticket", "value": ticket_of(alert), "inline": True}]
+    fields += [{"name": _clip(k.capitalize(), 256), "value": _clip(v, 1024), "inline": True} for k, v in alert.fields.items() if v]
+    embed = {"title": _clip(alert.title, 256), "description": _clip(alert.text, 4096), "color": COLOR[alert.kind],
+             "fields": fields[:25], "footer": {"text": _clip(f"thread {alert.thread_id}", 2048)},
+             "timestamp": datetime.now(UTC).isoformat(timespec="seconds")}
+    if link:
+        embed["url"] = link
+    # 6000 characters across the embed: the description gives way first.
+    over = len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"]) \
+        + sum(len(f["name"]) + len(f["value"]) for f in embed["fields"]) - 6000
+    if over > 0:
+        embed["description"] = _clip(embed["description"], max(len(embed["description"]) - over, 1))
+    return embed
+
+
+class _RateLimited(Exception):
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+
+
+class DiscordAlerts:
+    retry_safe = False  # Discord does not deduplicate webhook messages
+
+    def __init__(self, webhook_url: str, *, ticket_url: str | None = None, max_attempts: int = 4, max_wait_s: float = 30) -> None:
+        self.webhook_url = webhook_url
+        self.ticket_url = ticket_url
+        self.max_attempts = max_attempts
+        self.max_wait_s = max_wait_s
+
+    async def send(self, alert: Alert) -> None:
+        body = {"embeds": [embed_for(alert, ticket_link(alert, self.ticket_url))], "allowed_mentions": {"parse": []}}
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(_RateLimited), reraise=True,
+            stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_wait_s),
+            wait=lambda state: min(state.outcome.exception().retry_after, self.max_wait_s),
+        )
+        async with httpx.AsyncClient(timeout=15) as client:
+            try:
+                async for attempt in retrying:
+                    with attempt:
+                        response = await client.post(self.webhook_url, params={"wait": "true"}, json=body)
+                        if response.status_code == 429:
+                            raise _RateLimited(float(response.json().get("retry_after", 1)))
+            except _RateLimited as exc:
+                raise AlertDeliveryError(f"Discord kept rate limiting the webhook (retry_after {exc.retry_after}s)") from None
+        if response.status_code not in (200, 204):
+            raise AlertDeliveryError(f"Discord webhook answered {response.status_code}: {response.text[:300]}")

@@ -1,0 +1,92 @@
+"""Slack alerts with slack-sdk: a Block Kit message (ticket link, customer, outcome, summary, reasons)
+through an incoming webhook, or through a bot token and channel (`chat.postMessage`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from concierge.tools.alerts.base import Alert, AlertDeliveryError, ticket_link, ticket_of
+
+EMOJI = {"success": ":white_check_mark:", "escalation": ":rotating_light:", "info": ":information_source:"}
+OUTCOME = {"success": "Resolved by Concierge", "escalation": "Needs a human", "info": "Update"}
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def blocks_for(alert: Alert, link: str | None) -> list[dict[str, Any]]:
+    """Header, the text (summary or escalation reasons), up to 10 fields, and a button to the ticket."""
+    fields = {"Ticket": f"<{link}|{ticket_of(alert)}>" if link else ticket_of(alert), "Outcome": OUTCOME[alert.kind],
+              **{k.capitalize(): v for k, v in alert.fields.items() if v}}
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _clip(f"{alert.title}", 150), "emoji": True}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _clip(f"{EMOJI[alert.kind]} {alert.text}", 3000)},
+         "fields": [{"type": "mrkdwn", "text": _clip(f"*{k}*\n{v}", 2000)} for k, v in list(fields.items())[:10]]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"thread `{alert.thread_id}`"}]},
+    ]
+    if link:
+        blocks.append({"type": "actions", "elements": [
+            {"type": "button", "text": {"type": "plain_text", "text": "Open ticket"}, "url": link}]})
+    return blocks
+
+
+class SlackAlerts:
+    retry_safe = False  # Slack does not deduplicate messages
+
+    def __init__(self, *, webhook_url: str | None = None, bot_token: str | None = None, channel: str | None = None,
+                 ticket_url: str | None = None, api_url: str = "https://slack.com/api/", max_retries: int = 3,
+                 message_index: Path | None = None) -> None:
+        if not webhook_url and not (bot_token and channel):
+            raise ValueError("Slack alerts need SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and SLACK_CHANNEL")
+        # The SDK's own 429 handler sleeps per Retry-After; the sync clients run in a worker thread
+        # (the async ones need aiohttp, which nothing else here uses).
+        retry = [RateLimitErrorRetryHandler(max_retry_count=max_retries)]
+        self.webhook = WebhookClient(webhook_url, timeout=15, retry_handlers=retry) if webhook_url else None
+        self.web = None if webhook_url else WebClient(token=bot_token, base_url=api_url, timeout=15, retry_handlers=retry)
+        self.channel = channel
+        self.ticket_url = ticket_url
+        # Bot mode: the message posted for each thread (channel, ts), so later alerts edit it in place.
+        self.message_index = message_index
+
+    async def send(self, alert: Alert) -> None:
+        blocks = blocks_for(alert, ticket_link(alert, self.ticket_url))
+        fallback = _clip(f"{alert.title} — {alert.text}", 3000)
+        if self.webhook is not None:
+            response = await asyncio.to_thread(self.webhook.send, text=fallback, blocks=blocks, unfurl_links=False)
+            # The SDK does not raise on HTTP errors: success is exactly 200 "ok".
+            if not (response.status_code == 200 and response.body == "ok"):
+                raise AlertDeliveryError(f"Slack webhook answered {response.status_code}: {response.body}")
+            return
+        posted = await asyncio.to_thread(self._messages)
+        earlier = posted.get(alert.thread_id)
+        try:
+            if earlier:
+                await asyncio.to_thread(self.web.chat_update, channel=earlier["channel"], ts=earlier["ts"], text=fallback,
+                                        blocks=blocks)
+                return
+            response = await asyncio.to_thread(self.web.chat_postMessage, channel=self.channel, text=fallback, blocks=blocks,
+                                               unfurl_links=False)
+        except SlackApiError as exc:
+            raise AlertDeliveryError(f"Slack {'chat.update' if earlier else 'chat.postMessage'} failed: "
+                                     f"{exc.response.get('error')}") from exc
+        posted[alert.thread_id] = {"channel": response["channel"], "ts": response["ts"]}
+        await asyncio.to_thread(self._save, posted)
+
+    def _messages(self) -> dict[str, dict[str, str]]:
+        if self.message_index is None or not self.message_index.exists():
+            return {}
+        return json.loads(self.message_index.read_text())
+
+    def _save(self, posted: dict[str, dict[str, str]]) -> None:
+        if self.message_index is not None:
+            self.message_index.parent.mkdir(parents=True, exist_ok=True)
+            self.message_index.write_text(json.dumps(posted))

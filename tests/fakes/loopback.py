@@ -1,0 +1,93 @@
+"""Run a fake provider (a Starlette/FastAPI app) as a real HTTP server on 127.0.0.1 and a free port,
+and the helpdesk seed the fake helpdesks share."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+import uvicorn
+
+from concierge.settings import PACKAGE_DATA
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """Serve `app` on loopback in a thread; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("fake server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+
+
+@contextmanager
+def running(fake):
+    """A fake (anything with an `app`) served on loopback, its base URL in `fake.url`."""
+    with serve(fake.app) as url:
+        fake.url = url
+        yield fake
+
+
+@asynccontextmanager
+async def opened(helpdesk) -> AsyncIterator:
+    """A connector opened for a test and closed after it."""
+    await helpdesk.open()
+    try:
+        yield helpdesk
+    finally:
+        await helpdesk.close()
+
+
+class Faults:
+    """Scripted trouble: the next `storm` requests get 429 with `Retry-After`."""
+
+    def __init__(self) -> None:
+        self.storm = 0
+        self.retry_after = "0"
+        self.throttled = 0
+
+    def take(self) -> bool:
+        if self.storm > 0:
+            self.storm -= 1
+            self.throttled += 1
+            return True
+        return False
+
+
+# An older ticket for the support customer, so both flow customers have three tickets.
+EXTRA = [{
+    "id": "655", "customer_id": "c-102", "subject": "Late check-out in Lisbon?",
+    "body": "Hi, could we check out at 13:00 on our last day at Casa Alfama? Tom", "status": "solved",
+    "assignee": "Sofia (Support)", "priority": "low", "created_at": "2024-04-02T10:00:00Z",
+}]
+
+
+def demo_seed(path: Path = PACKAGE_DATA / "demo_tickets.json") -> tuple[dict[str, dict], dict[str, dict]]:
+    """Customers by numeric id ("c-102" → "102") and tickets by id, from the demo seed."""
+    seed = json.loads(path.read_text())
+    customers = {c["id"].removeprefix("c-"): {**c, "id": c["id"].removeprefix("c-")} for c in seed["customers"]}
+    tickets = {
+        t["id"]: {**t, "customer_id": t["customer_id"].removeprefix("c-")} for t in [*seed["tickets"], *EXTRA]
+    }
+    return customers, tickets
