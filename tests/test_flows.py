@@ -340,3 +340,22 @@ async def test_an_event_whose_run_stopped_midway_is_finished_not_lost_or_repeate
         detail = await until(lambda: _waiting(client, "local:1001", "call_report"))
     assert len(detail["replies"]) == 1 and len(detail["calls"]) == 1
     assert len(call_files(runtime)) == 1
+
+
+async def test_a_step_that_fails_for_good_goes_to_a_person_with_the_error(client, runtime, monkeypatch):
+    async def refuses(email):  # what a provider does with a header it cannot send
+        raise ValueError("Header values may not contain linefeed or carriage return characters")
+
+    monkeypatch.setattr(runtime.services.email, "send", refuses)
+    r = await client.post(f"{WEBHOOKS}/ticket_assigned", json={"ticket_id": "1001"})
+    assert r.status_code == 202
+    await runtime.queue.join()
+
+    detail = await thread(client, "local:1001")
+    assert detail["waiting_for"] == "human" and detail["outcome"]["status"] == "escalated"
+    [reason] = detail["escalation"]["reasons"]
+    assert "send_email" in reason and "linefeed" in reason
+    assert [e["status"] for e in detail["events"]] == ["failed"]
+    assert (await runtime.services.helpdesk.get_ticket("1001")).status == "escalated"
+    assert [a["kind"] for a in alerts(runtime)] == ["escalation"]
+    assert outbox_files(runtime) == []
