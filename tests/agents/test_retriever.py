@@ -5,6 +5,7 @@ from tests.agents.helpers import ROOMS, ticket_state
 
 LISBON_FOR_THREE = {"name": "Maria Costa", "party_size": 3, "destination": "Lisbon", "budget_per_night": 260.0,
                     "currency": "EUR", "preferences": ["quiet"], "past_friction": ["ticket 768: noisy room"],
+                    "constraints": {"required": ["facility:quiet"]},
                     "nights": 4, "summary": "."}
 
 
