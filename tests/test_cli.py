@@ -76,3 +76,28 @@ def test_unknown_thread_and_bad_action_fail_with_the_reason(data_dir):
     bad = run("resume", "local:1003", "--action", "refund")
     assert bad.exit_code == 1 and "422" in bad.output and "action" in bad.output
     assert "awaiting_human" in run("threads").output  # nothing changed
+
+
+def test_kb_ingest_twice_then_search_shows_why_and_what_breaks(tmp_path, monkeypatch):
+    for name in OFFLINE:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CONCIERGE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    try:
+        from concierge.settings import PACKAGE_DATA
+
+        runner = CliRunner()
+        first = runner.invoke(app, ["kb", "ingest", str(PACKAGE_DATA / "inventory.json")])
+        again = runner.invoke(app, ["kb", "ingest", str(PACKAGE_DATA / "inventory.json")])
+        assert first.exit_code == again.exit_code == 0, first.output
+        assert "collection now holds 45 documents" in first.output and "collection now holds 45 documents" in again.output
+
+        fits = runner.invoke(app, ["kb", "search", "a room in Barcelona for 2 people, a pool is a must", "--k", "3"])
+        assert fits.exit_code == 0, fits.output
+        assert "in Barcelona; sleeps 2" in fits.output and "facility:pool" in fits.output and "Nothing fits" not in fits.output
+
+        nothing = runner.invoke(app, ["kb", "search", "a room in Lisbon for 3 with a pool, up to 100 euros"])
+        assert "Nothing fits every hard constraint" in nothing.output and "at most 100 EUR a night" in nothing.output
+    finally:
+        get_settings.cache_clear()

@@ -110,6 +110,7 @@ class KnowledgeBase:
             done += len(batch)
             if progress:
                 progress(done, len(docs))
+        store.flush()
         self._destinations = None
         return len(docs)
 
@@ -127,8 +128,6 @@ class KnowledgeBase:
 
     # --- search ---------------------------------------------------------------------------------
     def _candidates(self, query: str, filter: Filter, limit: int) -> list[tuple[Document, float]]:
-        if self.count() == 0:
-            return []
         hits = self.store.query(list(self._query_vector(query)), filter, limit)
         docs = [(Document(page_content=p["page_content"], metadata=p), s) for _, p, s in hits]
         return self.reranker.rerank(query, docs)
@@ -187,8 +186,6 @@ class KnowledgeBase:
     def search_policies(self, query: str, *, k: int = 2, min_similarity: float = 0.35, relative: float = 0.6) -> list[PolicyPassage]:
         """Passages that answer `query`: cosine at least `min_similarity` (else the KB has no answer), and
         within `relative` of the best passage's score."""
-        if self.count() == 0:
-            return []
         hits = self.store.query(list(self._query_vector(query)), Filter(must=(POLICIES,)), max(k * 5, 20))
         ranked = self.reranker.rerank(query, [(Document(page_content=p["page_content"], metadata=p), s) for _, p, s in hits if s >= min_similarity])
         top = ranked[0][1] if ranked else 0.0

@@ -93,11 +93,13 @@ class StayRequest:
     @classmethod
     def from_profile(cls, profile: dict[str, Any]) -> StayRequest:
         constraints = profile.get("constraints") or {}
+        hard = set(constraints.get("required") or []) | set(constraints.get("excluded") or [])
+        wishes = list(constraints.get("preferred") or []) + [f"facility:{p}" for p in profile.get("preferences") or []]
         return cls(
             city=profile.get("destination"), min_capacity=profile.get("party_size"),
             max_price=profile.get("budget_per_night"), currency=profile.get("currency"),
             required=list(constraints.get("required") or []), excluded=list(constraints.get("excluded") or []),
-            preferred=list(constraints.get("preferred") or []) + [f"facility:{p}" for p in profile.get("preferences") or []],
+            preferred=[w for w in dict.fromkeys(wishes) if w not in hard],
         )
 
     def hard_conditions(self) -> list[tuple[str, Condition, bool]]:

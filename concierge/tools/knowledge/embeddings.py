@@ -10,7 +10,12 @@ from concierge.settings import Settings
 
 
 def build_embeddings(settings: Settings) -> Embeddings:
+    import torch
     from langchain_huggingface import HuggingFaceEmbeddings
+
+    # Few threads per call: a single query gains nothing from more, and parallel requests (or other
+    # processes on the machine) would otherwise fight over the cores and stall each other.
+    torch.set_num_threads(settings.embedding_threads)
 
     if settings.embedding_model:
         return HuggingFaceEmbeddings(model_name=settings.embedding_model)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ class Store(Protocol):
     def ensure(self, size: int) -> None: ...
     def upsert(self, ids: list[str], vectors: list[list[float]], payloads: list[dict[str, Any]]) -> None: ...
     def delete(self, ids: list[str]) -> None: ...
+    def flush(self) -> None: ...
     def payloads(self, ids: list[str]) -> dict[str, dict[str, Any]]: ...
     def query(self, vector: list[float], filter: Filter, limit: int) -> list[tuple[str, dict[str, Any], float]]: ...
     def scroll(self, filter: Filter) -> list[tuple[str, dict[str, Any]]]: ...
@@ -59,11 +61,14 @@ class EdgeStore:
     def upsert(self, ids: list[str], vectors: list[list[float]], payloads: list[dict[str, Any]]) -> None:
         points = [self.q.Point(id=i, vector=v, payload=p) for i, v, p in zip(ids, vectors, payloads, strict=True)]
         self.shard.update(self.q.UpdateOperation.upsert_points(points))
-        self.shard.flush()
 
     def delete(self, ids: list[str]) -> None:
         if ids:
             self.shard.update(self.q.UpdateOperation.delete_points(ids))
+
+    def flush(self) -> None:
+        # One flush per ingest, not per batch: each one syncs the segments to disk.
+        if self.shard is not None:
             self.shard.flush()
 
     def payloads(self, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -73,6 +78,8 @@ class EdgeStore:
 
     def query(self, vector: list[float], filter: Filter, limit: int) -> list[tuple[str, dict[str, Any], float]]:
         q = self.q
+        if self.shard is None:
+            return []
         hits = self.shard.query(q.QueryRequest(limit=limit, query=q.Query.Nearest(vector), filter=self._filter(filter), with_payload=True))
         return [(str(h.id), h.payload, h.score) for h in hits]
 
@@ -107,10 +114,12 @@ class ServerStore:
         if self.client.collection_exists(self.collection):
             return
         self.client.create_collection(self.collection, vectors_config=m.VectorParams(size=size, distance=m.Distance.COSINE))
-        for fields, schema in ((KEYWORD_FIELDS, m.PayloadSchemaType.KEYWORD), (INTEGER_FIELDS, m.PayloadSchemaType.INTEGER),
-                               (FLOAT_FIELDS, m.PayloadSchemaType.FLOAT)):
-            for name in fields:
-                self.client.create_payload_index(self.collection, name, field_schema=schema)
+        with warnings.catch_warnings():  # qdrant-client's local mode, the test stand-in, warns that it ignores them
+            warnings.simplefilter("ignore", UserWarning)
+            for fields, schema in ((KEYWORD_FIELDS, m.PayloadSchemaType.KEYWORD), (INTEGER_FIELDS, m.PayloadSchemaType.INTEGER),
+                                   (FLOAT_FIELDS, m.PayloadSchemaType.FLOAT)):
+                for name in fields:
+                    self.client.create_payload_index(self.collection, name, field_schema=schema)
 
     def _condition(self, c: Condition):
         m = self.m
@@ -129,12 +138,17 @@ class ServerStore:
         if ids:
             self.client.delete(self.collection, points_selector=self.m.PointIdsList(points=ids))
 
+    def flush(self) -> None:
+        """The server persists every write itself."""
+
     def payloads(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         if not ids or not self.client.collection_exists(self.collection):
             return {}
         return {str(r.id): r.payload for r in self.client.retrieve(self.collection, ids=ids, with_payload=True)}
 
     def query(self, vector: list[float], filter: Filter, limit: int) -> list[tuple[str, dict[str, Any], float]]:
+        if not self.client.collection_exists(self.collection):
+            return []
         hits = self.client.query_points(self.collection, query=vector, query_filter=self._filter(filter), limit=limit, with_payload=True).points
         return [(str(h.id), h.payload, h.score) for h in hits]
 

@@ -16,7 +16,7 @@ _STAR_NUM = r"(\d|zero|one|two|three|four|five)"
 HARD = re.compile(r"\b(must|need|needs|needed|essential|has to|have to|required|requirement|insist\w*|non-negotiable|"
                   r"mandatory|important|only)\b|\bwith\b", re.I)
 SOFT = re.compile(r"\b(ideally|if possible|would be nice|nice to have|bonus|prefer\w*|would love|maybe|perhaps|optional)\b", re.I)
-NEGATION = re.compile(r"\b(without|no|not|don't want|do not want|mustn't|must not have|doesn't have|lacking|free of)"
+NEGATION = re.compile(r"\b(without|no|not|nothing|don't want|do not want|mustn't|must not have|doesn't have|lacking|free of)"
                       r"\s+(?:(?!and\b|but\b)\w+\s+){0,3}$", re.I)
 INDIFFERENT = re.compile(r"\b(no need for|don't need|do not need|don't care about|not bothered about)\s+(?:\w+\s+){0,2}$", re.I)
 
