@@ -28,8 +28,6 @@ FACILITIES: dict[str, str] = {
     "family rooms": r"\bfamily rooms?\b",
     "gym": r"\bgym\b|\bfitness\b",
 }
-PRICE_RANGES = ("cheap", "moderate", "expensive")
-AREAS = ("centre", "north", "south", "east", "west")
 # Attributes a constraint can name, and the payload key each is checked against.
 ATTRIBUTES = {"city": "city", "area": "area", "type": "property_type", "stars": "stars", "min_stars": "stars",
               "price_range": "price_range", "facility": "facilities"}
