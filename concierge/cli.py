@@ -112,14 +112,64 @@ def resume(
 
 
 @kb_app.command("ingest")
-def kb_ingest(file: Path = typer.Argument(..., exists=True, readable=True, help="Inventory JSON (hotels, rooms, policies).")) -> None:
-    """Upsert an inventory file into the knowledge base."""
+def kb_ingest(files: list[Path] = typer.Argument(..., exists=True, readable=True,
+                                                 help="Inventory JSON (hotels, rooms, policies), rooms CSV, or policy Markdown/HTML.")) -> None:
+    """Upsert files into the knowledge base; re-ingesting a file updates it in place."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from concierge.tools.knowledge import KnowledgeBase
 
     kb = KnowledgeBase(get_settings())
     try:
-        count = kb.ingest(file)
-        console.print(f"ingested {count} documents; collection now holds {kb.count()}")
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+            for file in files:
+                task = bar.add_task(file.name, total=None)
+                count = kb.ingest(file, progress=lambda done, total, task=task: bar.update(task, completed=done, total=total))
+                bar.update(task, description=f"{file.name}: {count} documents")
+        console.print(f"collection now holds {kb.count()} documents")
+    except ValueError as e:
+        console.print(f"[red]{e}[/]")
+        raise typer.Exit(1) from e
+    finally:
+        kb.close()
+
+
+@kb_app.command("search")
+def kb_search(
+    query: str = typer.Argument(..., help="What the customer asks, e.g. 'a cheap guesthouse in the north with parking'."),
+    city: str | None = typer.Option(None, "--city", help="Defaults to a known destination named in the query."),
+    k: int = typer.Option(5, "--k", help="How many hotels to show."),
+    policies: bool = typer.Option(False, "--policies", help="Search the policies instead of the rooms."),
+) -> None:
+    """Search as the retriever does: constraints read from the query filter, the rest ranks; shows why each hit matches."""
+    from concierge.tools.knowledge import KnowledgeBase, StayRequest
+    from concierge.tools.llm.offline.profile import profile
+
+    kb = KnowledgeBase(get_settings())
+    try:
+        if policies:
+            table = Table("score", "policy", "matching words", "text")
+            for p in kb.search_policies(query, k=k):
+                table.add_row(f"{p.score:.3f}", p.title, ", ".join(kb.why(query, p.text)), p.text[:100])
+            console.print(table)
+            return
+        read = profile({"ticket": {"subject": "", "body": query}, "known_destinations": kb.destinations()})
+        if city:
+            read["destination"] = city
+        request = StayRequest.from_profile(read)
+        from concierge.agents.retriever import room_query
+
+        search = kb.find_rooms(room_query(read), request, k=k)
+        asked = [label for label, _, _ in request.hard_conditions()] or ["nothing hard"]
+        console.print(f"hard constraints: {'; '.join(asked)}   preferred: {', '.join(request.preferred) or '—'}")
+        if search.nothing_fits:
+            console.print("[yellow]Nothing fits every hard constraint.[/] " + ("Nearest alternatives:" if search.alternatives else ""))
+        table = Table("score", "hotel", "room", "price", "why it matches", "breaks", "source")
+        for o in search.offers or search.alternatives:
+            table.add_row(f"{o.score:.3f}", o.hotel_name, f"{o.room_name} (sleeps {o.capacity})", f"{o.price_per_night:.0f} {o.currency}",
+                          "; ".join(o.matches + [f"words: {', '.join(kb.why(query, o.hotel_name + ' ' + ' '.join(o.amenities + o.features)))}"]),
+                          "; ".join(o.breaks) or "—", ", ".join(o.source_ids))
+        console.print(table)
     finally:
         kb.close()
 

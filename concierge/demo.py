@@ -142,7 +142,7 @@ async def run_demo(settings: Settings, console: Console, *, reset: bool = False)
     script = json.loads(settings.helpdesk_seed_file.read_text()).get("demo_script", {})
     console.rule("[bold]Concierge demo")
     console.print(f"LLM: [bold]{settings.llm_engine}[/] · data in [bold]{settings.data_dir}[/]")
-    console.print("Opening the knowledge base (embeddings model, Qdrant local mode)…")
+    console.print("Opening the knowledge base (embeddings model, the Qdrant engine in-process)…")
     async with open_runtime(settings, console=console, on_progress=_progress(console)) as runtime:
         app = create_app(runtime)
         signed = SignedWebhooks(concierge_signature(settings))

@@ -61,6 +61,21 @@ class TriageDecision(BaseModel):
     rationale: str = Field(description="One sentence: why this path.")
 
 
+class StayConstraints(BaseModel):
+    """What the stay must, must not and would ideally have, each as attribute:value."""
+
+    required: list[str] = Field(
+        default_factory=list,
+        description="Must-haves: area:centre|north|south|east|west, type:hotel|guesthouse, stars:N (exactly), "
+        "min_stars:N, price_range:cheap|moderate|expensive, facility:parking|internet|pool|pet friendly|"
+        "wheelchair accessible|quiet|breakfast|air conditioning|... Only what the customer insists on.",
+    )
+    excluded: list[str] = Field(
+        default_factory=list, description='Must-not-haves in the same form, e.g. facility:parking for "without parking".'
+    )
+    preferred: list[str] = Field(default_factory=list, description="Nice-to-haves in the same form; they only rank.")
+
+
 class CustomerProfile(BaseModel):
     """What we know about the customer and this trip, from the ticket and the whole history."""
 
@@ -74,6 +89,7 @@ class CustomerProfile(BaseModel):
     budget_per_night: float | None = Field(None, description="Upper budget per night, in currency.")
     currency: str | None = None
     preferences: list[str] = Field(default_factory=list, description="Amenities and wishes, e.g. quiet, pool.")
+    constraints: StayConstraints = Field(default_factory=StayConstraints)
     past_friction: list[str] = Field(
         default_factory=list, description="Problems on earlier stays or tickets, each with its ticket id."
     )
@@ -112,9 +128,17 @@ class Offer(BaseModel):
     currency: str
     amenities: list[str] = Field(default_factory=list)
     features: list[str] = Field(default_factory=list)
+    property_type: str = "hotel"
+    stars: int = 0
+    price_range: str = ""
+    facilities: list[str] = Field(default_factory=list)
     quiet: bool = False
     refundable: bool = True
     score: float = 0.0
+    source: str = ""
+    source_ids: list[str] = Field(default_factory=list, description="Knowledge-base documents the offer quotes.")
+    matches: list[str] = Field(default_factory=list, description="The constraints and wishes it meets.")
+    breaks: list[str] = Field(default_factory=list, description="Hard constraints it breaks (alternatives only).")
 
 
 class PolicyPassage(BaseModel):

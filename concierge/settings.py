@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     inventory_file: Path = Field(PACKAGE_DATA / "inventory.json", alias="INVENTORY_FILE")
     embedding_model: str | None = Field(None, alias="EMBEDDING_MODEL")
     reranker_model: str | None = Field(None, alias="RERANKER_MODEL")
+    embedding_threads: int = Field(1, ge=1, alias="EMBEDDING_THREADS")
     retrieval_top_k: int = Field(3, ge=1, le=10, alias="RETRIEVAL_TOP_K")
 
     # --- helpdesk ---------------------------------------------------------------------------------

@@ -112,3 +112,26 @@ def test_read_only_commands_process_no_pending_event(data_dir):
     # A decision applies only itself: the pending assignment is still left for the server.
     assert run("resume", "local:1003", "--action", "close").exit_code == 0
     assert pending_and_outbox(data_dir) == before
+
+
+def test_kb_ingest_twice_then_search_shows_why_and_what_breaks(tmp_path, monkeypatch):
+    for name in OFFLINE:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CONCIERGE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    try:
+        from concierge.settings import PACKAGE_DATA
+
+        runner = CliRunner()
+        first = runner.invoke(app, ["kb", "ingest", str(PACKAGE_DATA / "inventory.json")])
+        again = runner.invoke(app, ["kb", "ingest", str(PACKAGE_DATA / "inventory.json")])
+        assert first.exit_code == again.exit_code == 0, first.output
+        assert "collection now holds 45 documents" in first.output and "collection now holds 45 documents" in again.output
+
+        nothing = runner.invoke(app, ["kb", "search", "a room in Lisbon for 3 with a pool, up to 100 euros"])
+        assert nothing.exit_code == 0, nothing.output
+        assert "hard constraints: in Lisbon; sleeps 3; at most 100 EUR a night; facility:pool" in nothing.output
+        assert "Nothing fits every hard constraint" in nothing.output and "Tejo Lumen" in nothing.output
+    finally:
+        get_settings.cache_clear()

@@ -8,11 +8,13 @@ from langgraph.runtime import Runtime
 
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
+from concierge.tools.knowledge import RoomSearch, StayRequest
 
 
 def room_query(profile: dict) -> str:
     """The semantic part of the search; hard constraints go to filters."""
-    wishes = ", ".join(profile.get("preferences") or [])
+    required = [c.partition(":")[2] for c in (profile.get("constraints") or {}).get("required") or [] if c.startswith("facility:")]
+    wishes = ", ".join(dict.fromkeys([*required, *(profile.get("preferences") or [])]))
     party = profile.get("party_size")
     return " ".join(
         p for p in [
@@ -42,15 +44,22 @@ async def retriever(state: TicketState, runtime: Runtime[Context]) -> dict:
         return {"policies": [p.model_dump() for p in policies], "stage": "retrieved", "log": log("retriever", f"policies: {titles}")}
 
     profile = state.get("profile") or {}
-    offers = await kb.asearch_rooms(
-        room_query(profile), city=profile.get("destination"), min_capacity=profile.get("party_size"),
-        max_price=profile.get("budget_per_night"), currency=profile.get("currency"),
-        preferences=profile.get("preferences") or [], k=k,
-    )
-    if not offers:
-        where = profile.get("destination") or "the requested destination"
-        reason = f"No room in the inventory fits {profile.get('party_size') or 'the'} guest(s) in {where}."
-        return {"offers": [], "stage": "escalating", "log": log("retriever", reason),
-                "escalation": {"reasons": [reason], "source": "retriever"}}
-    names = "; ".join(f"{o.hotel_name} {o.room_name} {o.price_per_night:.0f} {o.currency}" for o in offers)
-    return {"offers": [o.model_dump() for o in offers], "stage": "retrieved", "log": log("retriever", names)}
+    search = await find_offers(kb, profile, k)
+    if search.offers:
+        names = "; ".join(f"{o.hotel_name} {o.room_name} {o.price_per_night:.0f} {o.currency}" for o in search.offers)
+        return {"offers": [o.model_dump() for o in search.offers], "stage": "retrieved", "log": log("retriever", names)}
+    where = profile.get("destination") or "the requested destination"
+    reason = f"No room in the inventory fits {profile.get('party_size') or 'the'} guest(s) in {where}"
+    asked = [label for label, _, _ in StayRequest.from_profile(profile).hard_conditions()]
+    reason += f" with every requirement ({'; '.join(asked)})." if asked else "."
+    if search.alternatives:  # said honestly: each alternative names what it breaks
+        names = "; ".join(f"{o.hotel_name} (breaks: {', '.join(o.breaks)})" for o in search.alternatives)
+        return {"offers": [o.model_dump() for o in search.alternatives], "stage": "retrieved",
+                "log": log("retriever", f"{reason} Nearest alternatives: {names}")}
+    return {"offers": [], "stage": "escalating", "log": log("retriever", reason),
+            "escalation": {"reasons": [reason], "source": "retriever"}}
+
+
+async def find_offers(kb, profile: dict, k: int) -> RoomSearch:
+    """Rooms for the profile: its hard constraints filter, its wishes rank."""
+    return await kb.afind_rooms(room_query(profile), StayRequest.from_profile(profile), k)

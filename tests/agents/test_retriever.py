@@ -5,6 +5,7 @@ from tests.agents.helpers import ROOMS, ticket_state
 
 LISBON_FOR_THREE = {"name": "Maria Costa", "party_size": 3, "destination": "Lisbon", "budget_per_night": 260.0,
                     "currency": "EUR", "preferences": ["quiet"], "past_friction": ["ticket 768: noisy room"],
+                    "constraints": {"required": ["facility:quiet"]},
                     "nights": 4, "summary": "."}
 
 
@@ -90,3 +91,17 @@ async def test_support_question_the_kb_cannot_answer_escalates(rt, services):
     assert update["policies"] == []
     assert update["escalation"]["source"] == "retriever"
     assert update["escalation"]["reasons"]
+
+
+async def test_when_nothing_fits_the_alternatives_name_what_they_break(rt, services):
+    profile = {**LISBON_FOR_THREE, "budget_per_night": 100.0}
+    update = await retriever(await ticket_state(services, "1001", path="booking", profile=profile), rt)
+
+    assert update["stage"] == "retrieved"
+    assert update["offers"]
+    for o in update["offers"]:
+        assert_grounded(o)
+        assert o["city"] == "Lisbon" and o["capacity"] >= 3  # the city and the party are never bent
+        assert "at most 100 EUR a night" in o["breaks"] and o["price_per_night"] > 100
+    assert "No room in the inventory fits 3 guest(s) in Lisbon" in update["log"][-1]["text"]
+    assert "Nearest alternatives" in update["log"][-1]["text"]

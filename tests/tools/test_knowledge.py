@@ -1,11 +1,14 @@
-"""Searches on the session knowledge base (the demo inventory in Qdrant local mode)."""
+"""Searches on the session knowledge base (the demo inventory in the embedded Qdrant engine), ingestion, backends, reranking."""
 
 from __future__ import annotations
 
 import json
 
 from concierge.settings import PACKAGE_DATA
-from concierge.tools.knowledge import load_inventory
+from concierge.tools.knowledge import CrossEncoderReranker, KnowledgeBase, StayRequest, build_reranker, load_documents
+from concierge.tools.knowledge.constraints import Filter
+from concierge.tools.knowledge.stores import ServerStore
+from tests.conftest import make_settings
 from tests.agents.helpers import CITIES, INVENTORY, ROOMS
 
 N_ROOMS = sum(len(h["rooms"]) for h in INVENTORY["hotels"])
@@ -19,7 +22,7 @@ def test_every_room_and_policy_is_ingested(kb):
 
 def test_quiet_lisbon_rooms_for_three_within_budget(kb):
     offers = kb.search_rooms("Hotel room in Lisbon for 3 guests with quiet", city="Lisbon", min_capacity=3,
-                             max_price=260, currency="EUR", preferences=["quiet"], k=3)
+                             max_price=260, currency="EUR", required=["facility:quiet"], k=3)
 
     assert offers
     for o in offers:
@@ -42,7 +45,7 @@ def test_without_the_quiet_wish_the_lively_hotel_can_be_offered(kb):
 
 def test_barcelona_rooms_with_a_pool(kb):
     offers = kb.search_rooms("Hotel room in Barcelona for 2 guests with pool", city="Barcelona", min_capacity=2,
-                             max_price=250, currency="EUR", preferences=["pool"], k=3)
+                             max_price=250, currency="EUR", required=["facility:pool"], k=3)
     assert offers
     for o in offers:
         assert o.city == "Barcelona" and "pool" in o.amenities and o.price_per_night <= 250
@@ -82,9 +85,119 @@ def test_reingesting_updates_in_place(kb, tmp_path):
 
 
 def test_load_inventory_keeps_every_quoted_field():
-    docs = load_inventory(PACKAGE_DATA / "inventory.json")
+    docs = load_documents(PACKAGE_DATA / "inventory.json")
     assert len(docs) == N_DOCS
     room = next(d for d in docs if d.metadata["doc_id"] == "lisbon-estrela-garden-triple")
     assert room.metadata["price_per_night"] == 160 and room.metadata["currency"] == "EUR"
     assert room.metadata["quiet"] is True and "Estrela Garden Residence" in room.page_content
     assert json.loads(json.dumps(room.metadata)) == room.metadata  # plain JSON payload
+
+
+def test_an_excluded_facility_is_never_offered(kb):
+    offers = kb.search_rooms("Hotel room in Lisbon", city="Lisbon", excluded=["facility:quiet"], k=5)
+    assert {o.hotel_id for o in offers} == {"lisbon-noite-bairro-alto"}
+
+
+def test_offers_carry_their_source_documents_and_why_they_match(kb):
+    offers = kb.search_rooms("Hotel room in Barcelona with pool", city="Barcelona", min_capacity=3,
+                             required=["facility:pool"], k=3)
+    assert {o.room_id for o in offers} == {"barcelona-salt-house-family", "barcelona-pati-gracia-triple"}
+    for offer in offers:
+        assert offer.source_ids == [offer.room_id] and offer.source == "inventory.json"
+        assert offer.matches == ["in Barcelona", "sleeps 3", "facility:pool"] and offer.breaks == []
+
+
+def test_when_nothing_fits_the_alternatives_say_what_they_break(kb):
+    request = StayRequest(city="Lisbon", min_capacity=3, max_price=100, currency="EUR", required=["facility:pool"])
+    search = kb.find_rooms("Hotel room in Lisbon for 3 guests with pool", request, k=3)
+
+    assert search.nothing_fits and search.offers == []
+    assert search.alternatives
+    for alt in search.alternatives:
+        assert alt.city == "Lisbon" and alt.capacity >= 3  # the destination and the party are never bent
+        assert alt.breaks == request.violations(alt.model_dump()) != []
+
+
+def test_csv_rooms_and_markdown_and_html_policies_are_ingested(tmp_path, embeddings):
+    (tmp_path / "rooms.csv").write_text(
+        "hotel_id,hotel_name,city,area,type,stars,price_range,amenities,quiet,room_id,room_name,capacity,beds,price_per_night,currency,features\n"
+        "h1,Harbour Inn,Porto,Ribeira,guesthouse,3,cheap,free wifi;parking,yes,h1-d,Double,2,1 double,80,EUR,river view\n"
+        "h1,Harbour Inn,Porto,Ribeira,guesthouse,3,cheap,free wifi;parking,yes,h1-f,Family,4,2 doubles,120,EUR,\n"
+        "h2,Grand Douro,Porto,Centre,hotel,5,expensive,pool;spa,no,h2-d,Deluxe Double,2,1 king,260,EUR,balcony\n")
+    (tmp_path / "policies.md").write_text("# House rules\n\n## Quiet hours\n\nQuiet hours run from 22:00 to 07:00.\n\n"
+                                          "## Smoking\n\n" + "Smoking is not allowed anywhere in the building. " * 30)
+    (tmp_path / "faq.html").write_text("<h2>Late arrival</h2><p>Reception is open until midnight; later arrivals get a key box code.</p>")
+    kb = KnowledgeBase(make_settings(tmp_path / "data"), embeddings=embeddings)
+    try:
+        assert kb.ingest(tmp_path / "rooms.csv") == 3
+        assert kb.ingest(tmp_path / "policies.md") >= 3  # the long smoking section is chunked
+        assert kb.ingest(tmp_path / "faq.html") == 1
+        [offer] = kb.search_rooms("guesthouse with parking in Porto", city="Porto", required=["type:guesthouse", "facility:parking"], k=3)
+        assert offer.hotel_id == "h1" and offer.room_id == "h1-d" and "internet" in offer.facilities
+        assert kb.search_policies("what time are quiet hours")[0].title == "Quiet hours"
+        assert kb.search_policies("I arrive after midnight, how do I get in?")[0].title == "Late arrival"
+    finally:
+        kb.close()
+
+
+def test_reingesting_the_same_file_leaves_the_collection_unchanged(tmp_path, embeddings):
+    kb = KnowledgeBase(make_settings(tmp_path / "data"), embeddings=embeddings)
+    try:
+        kb.ingest(PACKAGE_DATA / "inventory.json")
+        before = sorted(kb.store.scroll(Filter()), key=lambda p: p[0])
+        calls = []
+        kb.ingest(PACKAGE_DATA / "inventory.json", progress=lambda done, total: calls.append((done, total)))
+        assert sorted(kb.store.scroll(Filter()), key=lambda p: p[0]) == before
+        assert calls == [(N_DOCS, N_DOCS)]  # nothing was embedded again
+    finally:
+        kb.close()
+
+
+def test_the_server_backend_answers_like_the_embedded_engine(kb, tmp_path, embeddings):
+    from qdrant_client import QdrantClient
+
+    server = KnowledgeBase(make_settings(tmp_path / "data"), embeddings=embeddings,
+                           store=ServerStore(QdrantClient(":memory:"), "inventory"))
+    try:
+        server.ingest(PACKAGE_DATA / "inventory.json")
+        assert server.count() == kb.count() and server.destinations() == kb.destinations()
+        for request in [StayRequest(city="Lisbon", min_capacity=3, max_price=260, required=["facility:quiet"]),
+                        StayRequest(city="Rome", excluded=["facility:pool"]), StayRequest(city="Lisbon", max_price=50)]:
+            embedded, served = kb.find_rooms("a quiet room", request, k=5), server.find_rooms("a quiet room", request, k=5)
+            assert [o.room_id for o in served.offers] == [o.room_id for o in embedded.offers]
+            assert {o.hotel_id for o in served.alternatives} == {o.hotel_id for o in embedded.alternatives}
+        assert [p.id for p in server.search_policies("can I bring my dog")] == [p.id for p in kb.search_policies("can I bring my dog")]
+    finally:
+        server.close()
+
+
+def test_a_cross_encoder_reranks_when_reranker_model_is_set(tmp_path, embeddings):
+    from sentence_transformers import CrossEncoder
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    # A tiny random BERT cross-encoder, built and saved here: the loading path is real, no download.
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted({t for d in load_documents(PACKAGE_DATA / "inventory.json") for t in d.page_content.lower().split()})]
+    (tmp_path / "vocab.txt").write_text("\n".join(vocab))
+    model_dir = tmp_path / "tiny-reranker"
+    BertTokenizerFast(vocab_file=str(tmp_path / "vocab.txt")).save_pretrained(model_dir)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32, num_labels=1)
+    BertForSequenceClassification(config).save_pretrained(model_dir)
+
+    settings = make_settings(tmp_path / "data", RERANKER_MODEL=str(model_dir))
+    reranker = build_reranker(settings)
+    assert isinstance(reranker, CrossEncoderReranker)
+    kb = KnowledgeBase(settings, embeddings=embeddings)
+    try:
+        kb.ingest(PACKAGE_DATA / "inventory.json")
+        offers = kb.search_rooms("a quiet room in Lisbon", city="Lisbon", min_capacity=3, k=5)
+        expected = CrossEncoder(str(model_dir)).predict([("a quiet room in Lisbon", "x")])  # the model really runs
+        assert len(expected) == 1
+        assert offers and all(o.city == "Lisbon" and o.capacity >= 3 for o in offers)
+        scores = [o.score for o in offers]
+        # The scores are the cross-encoder's (plus the capacity fit), not cosine similarities.
+        hybrid = KnowledgeBase(make_settings(tmp_path / "data2"), embeddings=embeddings)
+        hybrid.ingest(PACKAGE_DATA / "inventory.json")
+        assert scores != [o.score for o in hybrid.search_rooms("a quiet room in Lisbon", city="Lisbon", min_capacity=3, k=5)]
+        hybrid.close()
+    finally:
+        kb.close()

@@ -83,3 +83,11 @@ def test_clarify_phone_email_asks_again_for_a_number():
     assert email["subject"] == "Re: Edinburgh over New Year for two"  # no "Re: Re:"
     assert "phone" in email["body"] and "country code" in email["body"]
     assert email["body"].startswith("Dear Anneke,")
+
+
+def test_alternatives_are_presented_as_such_with_what_they_do_not_meet():
+    alternatives = [{**o, "breaks": ["at most 100 EUR a night"]} for o in OFFERS]
+    body = emails.draft_email({**DATA, "offers": alternatives})["body"]
+    assert "nothing we have meets everything you asked for" in body
+    assert "Here is what we can offer" not in body
+    assert body.count("Alternative: it does not meet at most 100 EUR a night.") == 2

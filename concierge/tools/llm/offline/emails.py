@@ -34,6 +34,7 @@ def _offer_lines(offers: list[dict[str, Any]], nights: int | None) -> list[str]:
         lines.append(
             f"{i}. {o['hotel_name']} — {o['room_name']} ({where}, sleeps {o['capacity']}): "
             f"{price} per night{total}.\n   {perks}."
+            + (f"\n   Alternative: it does not meet {', '.join(o['breaks'])}." if o.get("breaks") else "")
         )
     return lines
 
@@ -53,10 +54,13 @@ def offer_email(data: dict[str, Any]) -> dict[str, str]:
     when = f" from {profile['check_in']} to {profile['check_out']}" if profile.get("check_in") else ""
     parts = [f"Thank you for getting in touch about {where}{when}" + (f" for {party} guests." if party else ".")]
     if profile.get("past_friction"):
-        quiet = "quiet" in profile.get("preferences", [])
+        quiet = "quiet" in profile.get("preferences", []) and offers and all(o.get("quiet") for o in offers)
         parts += ["", "We have not forgotten the trouble on an earlier stay with us, so we have only picked places "
                       "where that should not happen again" + (" — every option below is a quiet one." if quiet else ".")]
-    if offers:
+    if offers and any(o.get("breaks") for o in offers):
+        parts += ["", "We have looked carefully, and nothing we have meets everything you asked for. These are the "
+                      "nearest alternatives; each one says what it does not meet:", "", *_offer_lines(offers, profile.get("nights"))]
+    elif offers:
         parts += ["", "Here is what we can offer:", "", *_offer_lines(offers, profile.get("nights"))]
     else:
         parts += ["", "We are checking availability for you and have a few ideas to talk through."]

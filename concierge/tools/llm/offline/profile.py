@@ -6,20 +6,12 @@ import re
 from datetime import date
 from typing import Any
 
+from concierge.tools.knowledge.constraints import FACILITIES
+from concierge.tools.llm.offline.stay import stay_constraints
 from concierge.tools.llm.offline.text import MONTHS, number, quote_matches, ticket_text
 
-AMENITY_PATTERNS = {
-    "quiet": r"\bquiet\b|\bpeaceful\b|\bcalm\b|\bnois\w+\b|\bsleep\b",
-    "pool": r"\bpool\b|\bswim\w*\b",
-    "breakfast": r"\bbreakfast\b",
-    "parking": r"\bparking\b|\bpark the car\b",
-    "sea view": r"\bsea views?\b|\bocean views?\b|\bview of the sea\b",
-    "pet friendly": r"\bpets?\b|\bdog\b",
-    "wheelchair accessible": r"\bwheelchair\b|\baccessib\w+\b",
-    "spa": r"\bspa\b",
-    "kids club": r"\bkids'? club\b",
-    "family rooms": r"\bfamily room\b",
-}
+# The knowledge base's facility vocabulary; a customer who mentions noise or sleep wants quiet.
+AMENITY_PATTERNS = {**FACILITIES, "quiet": FACILITIES["quiet"] + r"|\bnois\w+\b|\bsleep\b"}
 FRICTION = re.compile(
     r"\b(nois\w+|unbearabl\w+|dirty|filthy|late|delay\w*|rude|broken|cold shower|no hot water|refund\w*|"
     r"complain\w*|disappoint\w*|double[- ]charged|overcharged|charged twice|cancel+ed|bugs?|smell\w*|"
@@ -45,6 +37,9 @@ def _party_size(text: str) -> tuple[int | None, int | None]:
     group = find(r"\bfor\s+" + num + r"\b(?!\s*(?:nights?|days?|weeks?|stars?|am|pm|euros?|pounds?))")
     if group:
         return group, children
+    room = re.search(r"\b(single|double|twin) room\b", text, re.I)
+    if room:
+        return (1 if room.group(1).lower() == "single" else 2), children
     size = 2 if re.search(r"\b(my|our) (husband|wife|partner|boyfriend|girlfriend)\b|\bcouple\b", text, re.I) else 0
     kids = len(re.findall(r"\b(daughter|son)\b", text, re.I))
     if size:
@@ -118,7 +113,9 @@ def profile(data: dict[str, Any]) -> dict[str, Any]:
         (city for city in data.get("known_destinations", []) if re.search(rf"\b{re.escape(city)}\b", text, re.I)), None
     )
     budget, currency = _budget(text)
-    preferences = [name for name, p in AMENITY_PATTERNS.items() if re.search(p, text, re.I)]
+    constraints = stay_constraints(text)
+    excluded = {c.partition(":")[2] for c in constraints["excluded"]}
+    preferences = [name for name, p in AMENITY_PATTERNS.items() if re.search(p, text, re.I) and name not in excluded]
     friction = []
     for past in history:
         for sentence in quote_matches(FRICTION, ticket_text(past), limit=1):
@@ -139,6 +136,7 @@ def profile(data: dict[str, Any]) -> dict[str, Any]:
         "budget_per_night": budget,
         "currency": currency,
         "preferences": preferences,
+        "constraints": constraints,
         "past_friction": friction,
         "summary": summary,
     }
