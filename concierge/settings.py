@@ -63,7 +63,25 @@ class Settings(BaseSettings):
     reply_domain: str = Field("concierge.example.com", alias="EMAIL_REPLY_DOMAIN")
 
     # --- voice ------------------------------------------------------------------------------------
-    voice_provider: Literal["simulator"] = Field("simulator", alias="VOICE_PROVIDER")
+    voice_provider: Literal["simulator", "vapi", "bland"] = Field("simulator", alias="VOICE_PROVIDER")
+    # Where providers post call events: PUBLIC_BASE_URL + /api/v1/webhooks/voice/<provider>.
+    public_base_url: str | None = Field(None, alias="PUBLIC_BASE_URL")
+    escalation_phone: str | None = Field(None, alias="ESCALATION_PHONE")  # E.164; a call transfers here
+    call_window: str = Field("09:00-20:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$", alias="CALL_WINDOW")  # customer's local time
+    call_on_sundays: bool = Field(False, alias="CALL_ON_SUNDAYS")
+    vapi_api_key: SecretStr | None = Field(None, alias="VAPI_API_KEY")
+    vapi_base_url: str = Field("https://api.vapi.ai", alias="VAPI_BASE_URL")
+    vapi_phone_number_id: str | None = Field(None, alias="VAPI_PHONE_NUMBER_ID")
+    # The token Vapi sends on every server message (a Custom Credential, or the legacy server secret).
+    vapi_webhook_secret: SecretStr | None = Field(None, alias="VAPI_WEBHOOK_SECRET")
+    vapi_webhook_header: Literal["X-Vapi-Secret", "Authorization"] = Field("X-Vapi-Secret", alias="VAPI_WEBHOOK_HEADER")
+    vapi_credential_id: str | None = Field(None, alias="VAPI_CREDENTIAL_ID")  # server.credentialId, when set up in Vapi
+    vapi_model: str = Field("gpt-4o", alias="VAPI_MODEL")  # OpenAI model Vapi runs the assistant on
+    vapi_voice_id: str = Field("21m00Tcm4TlvDq8ikWAM", alias="VAPI_VOICE_ID")  # an ElevenLabs voice
+    bland_api_key: SecretStr | None = Field(None, alias="BLAND_API_KEY")
+    bland_base_url: str = Field("https://api.bland.ai", alias="BLAND_BASE_URL")
+    bland_voice: str = Field("maya", alias="BLAND_VOICE")
+    bland_webhook_secret: SecretStr | None = Field(None, alias="BLAND_WEBHOOK_SECRET")
 
     # --- alerts -----------------------------------------------------------------------------------
     alerts_console: bool = Field(True, alias="ALERTS_CONSOLE")

@@ -23,10 +23,18 @@ async def call_analyst(state: TicketState, runtime: Runtime[Context]) -> dict:
         "provider_summary": report.get("summary", ""),
         "success_evaluation": report.get("success_evaluation"),
         "ended_reason": report.get("ended_reason", ""),
+        "provider_analysis": report.get("outcome") or {},
         "offers": [{k: o[k] for k in ("room_id", "hotel_name", "room_name", "price_per_night", "currency")} for o in state.get("offers") or []],
     }
     analysis = await structured(services.llm, CallAnalysis, PROMPT.format(company=services.settings.company_name),
                                 "Judge this call.", data)
+    provider = report.get("outcome") or {}
+    if report.get("transferred_to") or provider.get("frustrated") is True:
+        # A person took over the call, or the provider heard frustration: never closed as booked by the AI.
+        analysis.frustrated = True
+        analysis.reasons = [*analysis.reasons, *(f"Provider's analysis: {r}" for r in provider.get("reasons") or [])]
+        if report.get("transferred_to"):
+            analysis.reasons.append(f"The call was transferred to a person ({report['transferred_to']}).")
     update: dict = {"call_analysis": analysis.model_dump(), "log": log("call_analyst", analysis.summary)}
     if analysis.booked and not analysis.frustrated:
         return update | {"stage": "closing"}

@@ -101,4 +101,11 @@ def concierge_signature(settings: Settings) -> HmacSignature:
 
 def build_verifiers(settings: Settings) -> dict[str, WebhookVerifier]:
     """Every webhook verifier this configuration needs, by the name routes refer to."""
-    return {"concierge": concierge_signature(settings)}
+    from concierge.server.verify_voice import BlandSignature, VapiCredential
+
+    verifiers: dict[str, WebhookVerifier] = {"concierge": concierge_signature(settings)}
+    if settings.vapi_webhook_secret:
+        verifiers["vapi"] = VapiCredential(settings.vapi_webhook_secret.get_secret_value(), settings.vapi_webhook_header)
+    if settings.bland_webhook_secret:
+        verifiers["bland"] = BlandSignature(settings.bland_webhook_secret.get_secret_value())
+    return verifiers

@@ -39,7 +39,17 @@ def from_vapi(body: dict[str, Any]) -> CallReport:
         success_evaluation=None if success is None else str(success).lower(),
         duration_s=_seconds_between(message.get("startedAt"), message.get("endedAt")),
         recording_url=artifact.get("recordingUrl") or message.get("recordingUrl"),
+        cost=message.get("cost", call.get("cost")),
+        outcome=analysis.get("structuredData") or message.get("structuredData") or {},
+        transferred_to=_vapi_transfer(message),
     )
+
+
+def _vapi_transfer(message: dict[str, Any]) -> str | None:
+    if message.get("endedReason") != "assistant-forwarded-call":
+        return None
+    destination = message.get("destination") or {}
+    return destination.get("number") or destination.get("sipUri") or "transferred"
 
 
 def from_bland(body: dict[str, Any]) -> CallReport:
@@ -58,6 +68,9 @@ def from_bland(body: dict[str, Any]) -> CallReport:
         success_evaluation=None if success is None else str(success).lower(),
         duration_s=float(length) * 60 if length is not None else None,
         recording_url=body.get("recording_url"),
+        cost=body.get("price"),
+        outcome=analysis,
+        transferred_to=body.get("transferred_to") or None,
     )
 
 
