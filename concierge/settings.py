@@ -9,7 +9,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from concierge.keys import local_secret
@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     # Where providers post call events: PUBLIC_BASE_URL + /api/v1/webhooks/voice/<provider>.
     public_base_url: str | None = Field(None, alias="PUBLIC_BASE_URL")
     escalation_phone: str | None = Field(None, alias="ESCALATION_PHONE")  # E.164; a call transfers here
-    call_window: str = Field("09:00-20:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$", alias="CALL_WINDOW")  # customer's local time
+    call_window: str = Field("09:00-20:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$", alias="CALL_WINDOW")  # customer's local time; 00:00-24:00 = any time
     call_on_sundays: bool = Field(False, alias="CALL_ON_SUNDAYS")
     vapi_api_key: SecretStr | None = Field(None, alias="VAPI_API_KEY")
     vapi_base_url: str = Field("https://api.vapi.ai", alias="VAPI_BASE_URL")
@@ -97,6 +97,19 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(None, alias="WEBHOOK_SECRET")
     webhook_tolerance_s: int = Field(300, ge=30, le=3600, alias="WEBHOOK_TOLERANCE_S")
     max_body_bytes: int = Field(1_048_576, ge=1024, alias="MAX_BODY_BYTES")
+
+    # --- runtime ------------------------------------------------------------------------------------
+    # First wait before an event that met a transient failure (provider or LLM unreachable) is tried
+    # again; it doubles each time, up to 5 minutes, for as long as the failure lasts.
+    retry_backoff_s: float = Field(2.0, gt=0, le=300, alias="RETRY_BACKOFF_S")
+
+    @field_validator("call_window")
+    @classmethod
+    def _valid_window(cls, value: str) -> str:
+        from concierge.tools.voice.calling_hours import CallWindow
+
+        CallWindow.parse(value)  # a clear error at start, e.g. a window that ends before it starts
+        return value
 
     # --- derived paths of the embedded parts ------------------------------------------------------
     @property

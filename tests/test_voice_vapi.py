@@ -155,7 +155,7 @@ async def test_a_transferred_call_is_never_closed_as_booked(concierge, vapi_side
     await vapi_runtime.queue.join()
     detail = await thread(concierge, "local:1001")
     assert detail["waiting_for"] == "human"
-    assert f"The call was transferred to a person ({PERSON})." in detail["escalation"]["reasons"]
+    assert any(r.startswith("The call was transferred to a person") for r in detail["escalation"]["reasons"])
     assert (await vapi_runtime.services.helpdesk.get_ticket("1001")).status == "escalated"
 
 

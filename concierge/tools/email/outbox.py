@@ -11,6 +11,8 @@ from concierge.tools.email.base import OutboundEmail
 
 
 class OutboxSender:
+    retry_safe = True  # the file is named by the Message-ID: sending again rewrites the same file
+
     def __init__(self, folder: Path, *, sender: str) -> None:
         self.folder = folder
         self.sender = sender
@@ -22,7 +24,7 @@ class OutboxSender:
         msg["To"] = formataddr((email.to_name, email.to)) if email.to_name else email.to
         msg["Subject"] = email.subject
         msg["Date"] = formatdate(localtime=False, usegmt=True)
-        msg["Message-ID"] = email.message_id(self.domain)
+        msg["Message-ID"] = email.message_id
         if email.reply_to:
             msg["Reply-To"] = email.reply_to
         if email.in_reply_to:

@@ -27,8 +27,9 @@ class CallWindow:
     def parse(cls, text: str, *, sundays: bool = False) -> CallWindow:
         """`"09:00-20:00"` → a window; a clear error for anything else."""
         try:
-            start_text, end_text = text.split("-")
-            start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip())
+            start_text, end_text = (part.strip() for part in text.split("-"))
+            start = time.fromisoformat(start_text)
+            end = time.max if end_text == "24:00" else time.fromisoformat(end_text)  # 24:00: to the end of the day
         except ValueError as exc:
             raise ValueError(f"CALL_WINDOW must look like 09:00-20:00, got {text!r}") from exc
         if start >= end:
@@ -39,7 +40,8 @@ class CallWindow:
         return self.sundays or day.weekday() != 6
 
     def contains(self, local: datetime) -> bool:
-        return self.allows_day(local.date()) and self.start <= local.time().replace(tzinfo=None) < self.end
+        clock = local.time().replace(tzinfo=None)
+        return self.allows_day(local.date()) and self.start <= clock and (clock < self.end or self.end == time.max)
 
 
 DEFAULT_WINDOW = CallWindow(time(9), time(20))

@@ -3,8 +3,8 @@ customer email, a call report. Provider-specific routes sit beside this module."
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, status
@@ -39,7 +39,7 @@ async def ticket_assigned(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted:
     event_id = body.event_id or f"assigned:{thread_id}"
     await services.store.register_thread(thread_id, body.helpdesk, body.ticket_id)
     queued = await runtime.queue.enqueue(body.helpdesk, event_id, "ticket_assigned", thread_id, {"ticket_id": body.ticket_id})
-    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
+    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)
 
 
 @router.post("/inbound_email", status_code=status.HTTP_202_ACCEPTED, openapi_extra=json_body(InboundEmail))
@@ -55,13 +55,14 @@ async def inbound_email(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted:
                 break
     if thread_id is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no thread matches this email (In-Reply-To, References or reply address)")
-    event_id = email.event_id or email.message_id or "sha256:" + hashlib.sha256(f"{email.from_}\n{email.subject}\n{email.text}".encode()).hexdigest()
+    # Deduplicate by the provider's own id; without one, a reply is kept even if its words repeat an earlier one.
+    event_id = email.event_id or email.message_id or f"unidentified:{uuid.uuid4().hex}"
     payload = {
         "type": "email_reply", "from": email.from_, "subject": email.subject, "text": email.text,
         "message_id": email.message_id, "received_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     queued = await runtime.queue.enqueue("email", event_id, "email_reply", thread_id, payload)
-    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
+    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)
 
 
 @router.post("/call_completed", status_code=status.HTTP_202_ACCEPTED, response_model=None, openapi_extra=json_body(CallCompleted))

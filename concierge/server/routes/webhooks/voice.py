@@ -56,7 +56,7 @@ async def queue_call_report(runtime: AppRuntime, report: CallReport) -> Accepted
         logger.info("call report for %s arrived after a later call on %s; recorded only", report.call_id, thread_id)
         return Superseded(thread_id=thread_id, event_id=event_id, duplicate=not fresh)
     queued = await runtime.queue.enqueue(report.provider, event_id, "call_report", thread_id, payload)
-    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
+    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)
 
 
 async def _authenticated(request: Request, runtime: AppRuntime, provider: str) -> bytes:
