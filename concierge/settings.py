@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     escalation_phone: str | None = Field(None, alias="ESCALATION_PHONE")  # E.164; a call transfers here
     call_window: str = Field("09:00-20:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$", alias="CALL_WINDOW")  # customer's local time; 00:00-24:00 = any time
     call_on_sundays: bool = Field(False, alias="CALL_ON_SUNDAYS")
+    # No answer, busy or voicemail: call again (inside the window) up to this many calls in all, this far apart.
+    call_attempts: int = Field(3, ge=1, le=10, alias="CALL_ATTEMPTS")
+    call_retry_minutes: int = Field(120, ge=1, le=7 * 24 * 60, alias="CALL_RETRY_MINUTES")
     vapi_api_key: SecretStr | None = Field(None, alias="VAPI_API_KEY")
     vapi_base_url: str = Field("https://api.vapi.ai", alias="VAPI_BASE_URL")
     vapi_phone_number_id: str | None = Field(None, alias="VAPI_PHONE_NUMBER_ID")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
@@ -68,7 +68,10 @@ async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dic
     # Never ring outside the customer's local calling hours: wait for a durable timer at the next opening.
     # Re-checked after every wake-up, since the node runs again from the top when resumed.
     window = CallWindow.parse(settings.call_window, sundays=settings.call_on_sundays)
-    while (at := next_call_time(request.to, _now(), window)) > _now():
+    requested = None
+    if state.get("stage") == "call_unanswered" and calls:  # a retry: spaced from the unanswered call
+        requested = datetime.fromisoformat(calls[-1]["placed_at"]) + timedelta(minutes=settings.call_retry_minutes)
+    while (at := next_call_time(request.to, _now(), window, requested)) > _now():
         await services.store.schedule(state["thread_id"], WINDOW_OPEN, {"at": at.isoformat()}, at=at,
                                       key=f"{request.idempotency_key}:window:{at.isoformat()}")
         value = interrupt({"waiting_for": "call_window", "accepts": [WINDOW_OPEN], "thread_id": state["thread_id"],
@@ -78,7 +81,7 @@ async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dic
 
     async def dial(_: dict) -> dict:
         call_id = await services.voice.place_call(request)
-        return {"call_id": call_id, "provider": services.voice.name, "placed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        return {"call_id": call_id, "provider": services.voice.name, "placed_at": _now().isoformat(timespec="seconds")}
 
     result, ran = await services.store.once(request.idempotency_key, state["thread_id"], dial,
                                             retry_safe=getattr(services.voice, "retry_safe", False))

@@ -62,7 +62,7 @@ def from_bland(body: dict[str, Any]) -> CallReport:
     return CallReport(
         provider="bland",
         call_id=str(body["call_id"]),
-        ended_reason=body.get("call_ended_by") or body.get("status") or "",
+        ended_reason=_bland_ending(body),
         transcript=body.get("concatenated_transcript") or "",
         summary=body.get("summary") or "",
         success_evaluation=None if success is None else str(success).lower(),
@@ -72,6 +72,18 @@ def from_bland(body: dict[str, Any]) -> CallReport:
         outcome=analysis,
         transferred_to=body.get("transferred_to") or None,
     )
+
+
+def _bland_ending(body: dict[str, Any]) -> str:
+    """Bland's answer for who picked up, in Vapi's words where nobody did (so retries treat both alike)."""
+    answered_by, status = body.get("answered_by"), body.get("status")
+    if answered_by == "voicemail":
+        return "voicemail"
+    if answered_by == "no-answer" or status == "no-answer":
+        return "customer-did-not-answer"
+    if status == "busy":
+        return "customer-busy"
+    return body.get("call_ended_by") or status or ""
 
 
 def parse_call_report(body: dict[str, Any]) -> CallReport:
