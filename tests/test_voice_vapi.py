@@ -222,3 +222,19 @@ async def test_live_tool_calls_answer_within_vapis_budget(vapi_side, vapi_runtim
     p95 = statistics.quantiles(timings, n=20)[-1]
     print(f"tool-calls p95 {p95:.0f} ms, median {statistics.median(timings):.0f} ms")
     assert p95 < 500
+
+
+async def test_a_price_nobody_allowed_keeps_the_booking_open_and_alerts(concierge, vapi_side, vapi_runtime, fake):
+    call_id, detail = await _call_placed(concierge, vapi_runtime, "1001", "Call me on +351 912 345 678.")
+    cheap = detail["offers"][0]["price_per_night"] / 2
+    turns = [*BOOKS[:3], ("bot", f"For you I can do it at {cheap:.0f} euros a night."), *BOOKS[3:]]
+    report = fake.end_of_call_report(call_id, turns=turns, success=True, outcome={"booked": True, "frustrated": False, "reasons": []})
+    assert (await fake.post(vapi_side, call_id, report)).status_code == 202
+    await vapi_runtime.queue.join()
+    detail = await thread(concierge, "local:1001")
+    assert detail["waiting_for"] == "human" and detail["stage"] != "done"
+    assert any(f"quoted {cheap:.0f} EUR" in r for r in detail["escalation"]["reasons"])
+    assert (await vapi_runtime.services.helpdesk.get_ticket("1001")).status == "escalated"
+    [note] = await vapi_runtime.services.helpdesk.notes("1001")
+    assert f"quoted {cheap:.0f} EUR" in note
+    assert [a["kind"] for a in alerts(vapi_runtime)] == ["escalation"]

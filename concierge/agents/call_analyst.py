@@ -8,6 +8,7 @@ from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
 from concierge.schemas import CallAnalysis
 from concierge.tools.llm import structured
+from concierge.tools.voice.price_guardrail import price_violations
 
 PROMPT = """You review sales calls of {company}. From the transcript decide: did the customer confirm a
 booking (booked), were they frustrated or did they ask for a person (frustrated), and the exact reasons a
@@ -48,8 +49,11 @@ async def call_analyst(state: TicketState, runtime: Runtime[Context]) -> dict:
         analysis.reasons = [*analysis.reasons, *(f"Provider's analysis: {r}" for r in provider.get("reasons") or [])]
         if report.get("transferred_to"):
             analysis.reasons.append(f"The call was transferred to a person ({report['transferred_to']}).")
+    violations = price_violations(report.get("transcript", ""), state.get("offers") or [], services.settings.max_discount_pct)
+    if violations:  # a price or discount nobody allowed: a person confirms the booking, never the AI
+        analysis.reasons = [*analysis.reasons, *violations]
     update: dict = {"call_analysis": analysis.model_dump(), "log": log("call_analyst", analysis.summary)}
-    if analysis.booked and not analysis.frustrated:
+    if analysis.booked and not analysis.frustrated and not violations:
         return update | {"stage": "closing"}
     reasons = analysis.reasons or [analysis.summary]
     return update | {"stage": "escalating", "escalation": {"reasons": reasons, "source": "call"}}
