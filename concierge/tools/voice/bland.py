@@ -8,9 +8,8 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from concierge.settings import Settings
-from concierge.tools.voice.base import CallRequest
+from concierge.tools.voice.base import CallRequest, webhook_url
 from concierge.tools.voice.outcome import BLAND_ANALYSIS_SCHEMA, SUMMARY_PROMPT
-from concierge.tools.voice.vapi import webhook_url
 
 
 class BlandError(RuntimeError):

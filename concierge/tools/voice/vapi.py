@@ -14,19 +14,12 @@ from typing import Any
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from concierge.settings import Settings
-from concierge.tools.voice.base import CallRequest
+from concierge.tools.voice.base import CallRequest, webhook_url
 from concierge.tools.voice.live_tools import TOOL_SCHEMAS
 from concierge.tools.voice.outcome import OUTCOME_SCHEMA, SUMMARY_PROMPT
 
-WEBHOOK_PATH = "/api/v1/webhooks/voice/vapi"
 HANDOVER_LINE = "Of course. I'm connecting you to a colleague now, please stay on the line."
 TRANSFER_SUMMARY = "Summarise for the colleague taking over: who the customer is, what they want and why they asked for a person."
-
-
-def webhook_url(settings: Settings, provider: str) -> str:
-    if not settings.public_base_url:
-        raise ValueError(f"VOICE_PROVIDER={provider} needs PUBLIC_BASE_URL (where {provider} can reach this server)")
-    return settings.public_base_url.rstrip("/") + f"/api/v1/webhooks/voice/{provider}"
 
 
 def server_config(settings: Settings) -> dict[str, Any]:
