@@ -6,6 +6,7 @@ follow-up email, and a second miss escalates.
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from langgraph.runtime import Runtime
@@ -19,6 +20,8 @@ from concierge.tools.llm import structured
 from concierge.tools.phone import extract_phone
 
 MAX_PHONE_MISSES = 2
+# What a reply's own words reasonably hold; more is pasted material, and parsing it would only cost time.
+MAX_READ_CHARS = 20_000
 
 
 _QUOTE_HEADER = re.compile(r"^(On .+ wrote:|-{2,}\s*Original Message\s*-{2,}|From: .+)$", re.I)
@@ -38,7 +41,7 @@ def own_words(text: str) -> str:
 async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     reply = state["replies"][-1]
-    text = own_words(reply.get("text") or "")
+    text = own_words(reply.get("text") or "")[:MAX_READ_CHARS]
     mood = await structured(
         services.llm, TriageDecision, triage_prompt(services.settings.company_name),
         "Triage this reply to our offer email.", {"ticket": {"subject": reply.get("subject") or "", "body": text}},
@@ -49,7 +52,7 @@ async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
         return {"stage": "escalating", "escalation": {"reasons": reasons, "source": "reply"},
                 "log": log("parse_reply", "reply is upset or asks for a person")}
 
-    phone = extract_phone(text, services.settings.default_phone_region)
+    phone = await asyncio.to_thread(extract_phone, text, services.settings.default_phone_region)  # CPU work, off the loop
     if phone:
         return {"phone": phone, "phone_misses": 0, "stage": "phone_found",
                 "log": log("parse_reply", f"phone number found: {mask_phone(phone)}")}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from concierge.agents.waiting import human_decision_update
+from concierge.agents.waiting import CUSTOMER_WAIT_ACTIONS, human_decision_update
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
 from concierge.privacy import mask_phone
@@ -75,7 +75,7 @@ async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dic
         await services.store.schedule(state["thread_id"], WINDOW_OPEN, {"at": at.isoformat()}, at=at,
                                       key=f"{request.idempotency_key}:window:{at.isoformat()}")
         value = interrupt({"waiting_for": "call_window", "accepts": [WINDOW_OPEN], "thread_id": state["thread_id"],
-                           "call_at": at.isoformat(timespec="seconds")})
+                           "call_at": at.isoformat(timespec="seconds"), "actions": list(CUSTOMER_WAIT_ACTIONS)})
         if value.get("type") == "human":
             return human_decision_update("voice_dispatcher", value)
 

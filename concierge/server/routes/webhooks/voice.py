@@ -21,11 +21,11 @@ from concierge.schemas import CallReport
 from concierge.server.deps import RuntimeDep, authenticate, json_body, parse_json
 from concierge.server.runtime import AppRuntime
 from concierge.server.routes.webhooks.voice_messages import (
-    MESSAGE_MODELS, BlandCallReport, ToolResult, ToolResults, VapiEnvelope, VapiServerMessage, VapiToolCalls,
+    MESSAGE_MODELS, ToolResult, ToolResults, VapiEnvelope, VapiServerMessage, VapiToolCalls,
 )
 from concierge.server.schemas import Accepted
 from concierge.tools.voice.live_tools import answer_tool_call
-from concierge.tools.voice.reports import from_bland, from_vapi
+from concierge.tools.voice.reports import BlandCallDetails, NotACallReport, from_bland, from_vapi
 from concierge.tools.voice.vapi import HANDOVER_LINE
 
 logger = logging.getLogger(__name__)
@@ -114,12 +114,16 @@ async def vapi_message(request: Request, runtime: RuntimeDep) -> Any:
     if kind == "status-update":
         logger.info("vapi call %s: %s %s", message.call.id if message.call else "?", message.status, message.endedReason or "")
         return JSONResponse({"ok": True})
-    accepted = await queue_call_report(runtime, from_vapi(body))
+    try:
+        report = from_vapi(body)
+    except NotACallReport as exc:
+        raise HTTPException(422, str(exc)) from exc
+    accepted = await queue_call_report(runtime, report)
     return JSONResponse(accepted.model_dump(), status_code=status.HTTP_202_ACCEPTED)
 
 
-@router.post("/bland", status_code=status.HTTP_202_ACCEPTED, openapi_extra=json_body(BlandCallReport))
+@router.post("/bland", status_code=status.HTTP_202_ACCEPTED, openapi_extra=json_body(BlandCallDetails))
 async def bland_report(request: Request, runtime: RuntimeDep) -> Accepted:
     raw = await _authenticated(request, runtime, "bland")
-    parse_json(BlandCallReport, raw)
+    parse_json(BlandCallDetails, raw)
     return await queue_call_report(runtime, from_bland(json.loads(raw)))

@@ -1,5 +1,6 @@
-"""Typed bodies of the voice providers' webhooks: Vapi server messages (one model per `message.type`
-we act on) and Bland's post-call body. Unknown keys are kept; missing or mistyped ones are a 422."""
+"""Typed bodies of Vapi's server messages: one model per `message.type` we act on (the end-of-call
+report's and Bland's post-call body live with the report parsers). Unknown keys are kept; missing or
+mistyped ones are a 422."""
 
 from __future__ import annotations
 
@@ -7,39 +8,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from concierge.tools.voice.reports import VapiCall, VapiEndOfCallReport
+
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
-
-
-class VapiCall(_Open):
-    id: str = Field(min_length=1)
-
-
-class VapiArtifact(_Open):
-    transcript: str | None = None
-    recordingUrl: str | None = None
-    messages: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class VapiAnalysis(_Open):
-    summary: str | None = None
-    structuredData: dict[str, Any] | None = None
-    successEvaluation: str | bool | None = None  # a string in the schema, even for PassFail
-
-
-class VapiEndOfCallReport(_Open):
-    type: Literal["end-of-call-report"]
-    call: VapiCall
-    endedReason: str = ""
-    startedAt: str | None = None
-    endedAt: str | None = None
-    cost: float | None = None
-    # Required by Vapi's current schema; bodies from older senders carry the legacy top-level keys instead.
-    artifact: VapiArtifact = Field(default_factory=VapiArtifact)
-    analysis: VapiAnalysis = Field(default_factory=VapiAnalysis)
-    transcript: str | None = None
-    summary: str | None = None
 
 
 class VapiStatusUpdate(_Open):
@@ -104,27 +77,3 @@ class ToolResult(BaseModel):
 
 class ToolResults(BaseModel):
     results: list[ToolResult]
-
-
-class BlandTranscript(_Open):
-    text: str = ""
-    user: str = ""
-
-
-class BlandCallReport(_Open):
-    """Bland's post-call webhook: the call-details object."""
-
-    call_id: str = Field(min_length=1)
-    call_length: float | None = None
-    status: str | None = None
-    call_ended_by: str | None = None
-    completed: bool | None = None
-    answered_by: str | None = None
-    concatenated_transcript: str = ""
-    transcripts: list[BlandTranscript] = Field(default_factory=list)
-    summary: str | None = None
-    price: float | None = None
-    analysis: dict[str, Any] | None = None
-    metadata: dict[str, Any] | None = None
-    transferred_to: str | None = None
-    recording_url: str | None = None
