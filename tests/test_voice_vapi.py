@@ -7,6 +7,7 @@ then posts the end-of-call report with the credential it was given; the ticket c
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 
@@ -238,3 +239,18 @@ async def test_a_price_nobody_allowed_keeps_the_booking_open_and_alerts(concierg
     [note] = await vapi_runtime.services.helpdesk.notes("1001")
     assert f"quoted {cheap:.0f} EUR" in note
     assert [a["kind"] for a in alerts(vapi_runtime)] == ["escalation"]
+
+
+async def test_a_server_error_while_dialling_is_not_retried_blindly(concierge, vapi_runtime, fake):
+    """After a 5xx Vapi may have placed the call: Concierge does not dial again on its own."""
+    fake.fail_next[:] = [500, 500, 500]
+    await assign(concierge, vapi_runtime, "1001")
+    (await send_customer_reply(concierge, vapi_runtime, "local:1001", "Call me on +351 912 345 678.")).raise_for_status()
+    await vapi_runtime.queue.join()
+    for _ in range(100):  # the queue retries the event a few seconds later; the ledger then asks a person
+        detail = await thread(concierge, "local:1001")
+        if detail["waiting_for"] == "human":
+            break
+        await asyncio.sleep(0.1)
+    assert detail["waiting_for"] == "human" and detail["calls"] == []
+    assert fake.requests == 1 and fake.calls == {}

@@ -20,6 +20,11 @@ class CallRequest(BaseModel):
     max_discount_pct: float = 0.0
 
 
+class CallOutcomeUnknown(TimeoutError):
+    """The provider failed while creating the call (a 5xx, a dropped connection): it may have placed
+    the call anyway. A timeout in kind, so the effects ledger asks a person instead of dialling again."""
+
+
 def webhook_url(settings: Settings, provider: str) -> str:
     """Where `provider` posts its call events to this server."""
     if not settings.public_base_url:

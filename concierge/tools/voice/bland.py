@@ -8,7 +8,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from concierge.settings import Settings
-from concierge.tools.voice.base import CallRequest, webhook_url
+from concierge.tools.voice.base import CallOutcomeUnknown, CallRequest, webhook_url
 from concierge.tools.voice.outcome import BLAND_ANALYSIS_SCHEMA, SUMMARY_PROMPT
 
 
@@ -73,6 +73,8 @@ class BlandVoice:
             data = response.json()
         except ValueError:
             data = {}
+        if response.status_code >= 500:
+            raise CallOutcomeUnknown(f"Bland answered {response.status_code} while queueing the call")
         if response.status_code >= 400 or data.get("status") == "error":
             retry_after = response.headers.get("retry-after")
             raise BlandError(response.status_code, str(data.get("message") or data.get("errors") or response.text[:200]),

@@ -14,7 +14,7 @@ from typing import Any
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from concierge.settings import Settings
-from concierge.tools.voice.base import CallRequest, webhook_url
+from concierge.tools.voice.base import CallOutcomeUnknown, CallRequest, webhook_url
 from concierge.tools.voice.live_tools import TOOL_SCHEMAS
 from concierge.tools.voice.outcome import OUTCOME_SCHEMA, SUMMARY_PROMPT
 
@@ -121,10 +121,15 @@ class VapiVoice:
         async for attempt in AsyncRetrying(stop=stop_after_attempt(self.attempts), retry=retry_if_exception(_rate_limited),
                                            wait=_retry_after, reraise=True):
             with attempt:
-                call = await client.calls.create(
-                    phone_number_id=body["phoneNumberId"], customer=customer, assistant=assistant,
-                    request_options={"max_retries": 0},
-                )
+                try:
+                    call = await client.calls.create(
+                        phone_number_id=body["phoneNumberId"], customer=customer, assistant=assistant,
+                        request_options={"max_retries": 0},
+                    )
+                except Exception as exc:
+                    if (getattr(exc, "status_code", None) or 0) >= 500:
+                        raise CallOutcomeUnknown(f"Vapi answered {exc.status_code} while creating the call") from exc
+                    raise
         return call.id
 
 
