@@ -53,6 +53,7 @@ def fake(fake_vapi: FakeVapi):
     fake_vapi.fail_next.clear()
     fake_vapi.calls.clear()
     fake_vapi.rejected.clear()
+    fake_vapi.requests = 0
     return fake_vapi
 
 
@@ -92,7 +93,7 @@ async def _call_placed(concierge, runtime, ticket: str, text: str) -> tuple[str,
 async def test_booked_call_through_vapi_closes_the_ticket(concierge, vapi_side, vapi_runtime, fake):
     fake.fail_next[:] = [429, 429]  # rate limited twice (Retry-After: 0), then placed
     call_id, detail = await _call_placed(concierge, vapi_runtime, "1001", "Lovely! Call me on +351 912 345 678.")
-    assert fake.rejected == [] and fake.requests == 3 and list(fake.calls) == [call_id]
+    assert fake.rejected == [] and fake.requests == 3 and list(fake.calls) == [call_id]  # 2 × 429, then 201
     body = fake.calls[call_id]
     assistant = body["assistant"]
     assert body["customer"]["number"] == "+351912345678" and body["phoneNumberId"] == "pn_test"
