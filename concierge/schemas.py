@@ -6,7 +6,7 @@ part of the prompt.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -160,3 +160,6 @@ class CallReport(BaseModel):
     success_evaluation: str | None = None
     duration_s: float | None = None
     recording_url: str | None = None
+    cost: float | None = None
+    outcome: dict[str, Any] = Field(default_factory=dict)  # the provider's structured analysis (booked, reasons, …)
+    transferred_to: str | None = None  # the call was handed to a person at this number

@@ -9,7 +9,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from concierge.keys import local_secret
@@ -114,7 +114,28 @@ class Settings(BaseSettings):
     reply_domain: str = Field("concierge.example.com", alias="EMAIL_REPLY_DOMAIN")
 
     # --- voice ------------------------------------------------------------------------------------
-    voice_provider: Literal["simulator"] = Field("simulator", alias="VOICE_PROVIDER")
+    voice_provider: Literal["simulator", "vapi", "bland"] = Field("simulator", alias="VOICE_PROVIDER")
+    # Where providers post call events: PUBLIC_BASE_URL + /api/v1/webhooks/voice/<provider>.
+    public_base_url: str | None = Field(None, alias="PUBLIC_BASE_URL")
+    escalation_phone: str | None = Field(None, alias="ESCALATION_PHONE")  # E.164; a call transfers here
+    call_window: str = Field("09:00-20:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$", alias="CALL_WINDOW")  # customer's local time; 00:00-24:00 = any time
+    call_on_sundays: bool = Field(False, alias="CALL_ON_SUNDAYS")
+    # No answer, busy or voicemail: call again (inside the window) up to this many calls in all, this far apart.
+    call_attempts: int = Field(3, ge=1, le=10, alias="CALL_ATTEMPTS")
+    call_retry_minutes: int = Field(120, ge=1, le=7 * 24 * 60, alias="CALL_RETRY_MINUTES")
+    vapi_api_key: SecretStr | None = Field(None, alias="VAPI_API_KEY")
+    vapi_base_url: str = Field("https://api.vapi.ai", alias="VAPI_BASE_URL")
+    vapi_phone_number_id: str | None = Field(None, alias="VAPI_PHONE_NUMBER_ID")
+    # The token Vapi sends on every server message (a Custom Credential, or the legacy server secret).
+    vapi_webhook_secret: SecretStr | None = Field(None, alias="VAPI_WEBHOOK_SECRET")
+    vapi_webhook_header: Literal["X-Vapi-Secret", "Authorization"] = Field("X-Vapi-Secret", alias="VAPI_WEBHOOK_HEADER")
+    vapi_credential_id: str | None = Field(None, alias="VAPI_CREDENTIAL_ID")  # server.credentialId, when set up in Vapi
+    vapi_model: str = Field("gpt-4o", alias="VAPI_MODEL")  # OpenAI model Vapi runs the assistant on
+    vapi_voice_id: str = Field("21m00Tcm4TlvDq8ikWAM", alias="VAPI_VOICE_ID")  # an ElevenLabs voice
+    bland_api_key: SecretStr | None = Field(None, alias="BLAND_API_KEY")
+    bland_base_url: str = Field("https://api.bland.ai", alias="BLAND_BASE_URL")
+    bland_voice: str = Field("maya", alias="BLAND_VOICE")
+    bland_webhook_secret: SecretStr | None = Field(None, alias="BLAND_WEBHOOK_SECRET")
 
     # --- alerts -----------------------------------------------------------------------------------
     alerts_console: bool = Field(True, alias="ALERTS_CONSOLE")
@@ -147,6 +168,14 @@ class Settings(BaseSettings):
     # First wait before an event that met a transient failure (provider or LLM unreachable) is tried
     # again; it doubles each time, up to 5 minutes, for as long as the failure lasts.
     retry_backoff_s: float = Field(2.0, gt=0, le=300, alias="RETRY_BACKOFF_S")
+
+    @field_validator("call_window")
+    @classmethod
+    def _valid_window(cls, value: str) -> str:
+        from concierge.tools.voice.calling_hours import CallWindow
+
+        CallWindow.parse(value)  # a clear error at start, e.g. a window that ends before it starts
+        return value
 
     # --- derived paths of the embedded parts ------------------------------------------------------
     @property

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from langgraph.runtime import Runtime
+from langgraph.types import interrupt
 
+from concierge.agents.waiting import CUSTOMER_WAIT_ACTIONS, human_decision_update
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
 from concierge.privacy import mask_phone
 from concierge.tools.voice import CallRequest
+from concierge.tools.voice.calling_hours import CallWindow, next_call_time
+
+WINDOW_OPEN = "call_window_open"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 SYSTEM_PROMPT = """You are a friendly travel advisor at {company}, calling {name} about ticket "{subject}".
 Goal: confirm one of the offers below and book it. Speak naturally and briefly.
@@ -56,9 +65,23 @@ async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dic
         max_discount_pct=settings.max_discount_pct,
     )
 
+    # Never ring outside the customer's local calling hours: wait for a durable timer at the next opening.
+    # Re-checked after every wake-up, since the node runs again from the top when resumed.
+    window = CallWindow.parse(settings.call_window, sundays=settings.call_on_sundays)
+    requested = None
+    if state.get("stage") == "call_unanswered" and calls:  # a retry: spaced from the unanswered call
+        requested = datetime.fromisoformat(calls[-1]["placed_at"]) + timedelta(minutes=settings.call_retry_minutes)
+    while (at := next_call_time(request.to, _now(), window, requested)) > _now():
+        await services.store.schedule(state["thread_id"], WINDOW_OPEN, {"at": at.isoformat()}, at=at,
+                                      key=f"{request.idempotency_key}:window:{at.isoformat()}")
+        value = interrupt({"waiting_for": "call_window", "accepts": [WINDOW_OPEN], "thread_id": state["thread_id"],
+                           "call_at": at.isoformat(timespec="seconds"), "actions": list(CUSTOMER_WAIT_ACTIONS)})
+        if value.get("type") == "human":
+            return human_decision_update("voice_dispatcher", value)
+
     async def dial(_: dict) -> dict:
         call_id = await services.voice.place_call(request)
-        return {"call_id": call_id, "provider": services.voice.name, "placed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        return {"call_id": call_id, "provider": services.voice.name, "placed_at": _now().isoformat(timespec="seconds")}
 
     result, ran = await services.store.once(request.idempotency_key, state["thread_id"], dial,
                                             retry_safe=getattr(services.voice, "retry_safe", False))

@@ -22,6 +22,7 @@ Stage = Literal[
     "phone_missing",  # the reply had no usable number
     "call_placed",  # the voice provider is dialing
     "call_reported",  # the call report arrived
+    "call_unanswered",  # no answer, busy or voicemail: call again later
     "escalating",  # a human must look at it
     "awaiting_human",  # waiting for a human decision
     "human_decided",  # a human answered

@@ -46,6 +46,8 @@ def next_node(state: TicketState) -> str:
             return "wait_for_call"
         case "call_reported":
             return "call_analyst"
+        case "call_unanswered":
+            return "voice_dispatcher"
         case "escalating":
             return "escalation"
         case "awaiting_human":

@@ -103,6 +103,7 @@ def build_verifiers(settings: Settings) -> dict[str, WebhookVerifier]:
     """Every webhook verifier this configuration needs, by the name routes refer to."""
     verifiers: dict[str, WebhookVerifier] = {"concierge": concierge_signature(settings)}
     verifiers.update(helpdesk_verifiers(settings))
+    verifiers.update(voice_verifiers(settings))
     return verifiers
 
 
@@ -121,3 +122,15 @@ def helpdesk_verifiers(settings: Settings) -> dict[str, WebhookVerifier]:
     if settings.helpdesk == "zoho" and settings.zoho_webhook_token:
         return {"zoho": signatures.ZohoToken(settings.zoho_webhook_token.get_secret_value())}
     return {}
+
+
+def voice_verifiers(settings: Settings) -> dict[str, WebhookVerifier]:
+    """The voice providers' own webhook authentication, when their secrets are set."""
+    from concierge.tools.voice.signatures import BlandSignature, VapiCredential
+
+    verifiers: dict[str, WebhookVerifier] = {}
+    if settings.vapi_webhook_secret:
+        verifiers["vapi"] = VapiCredential(settings.vapi_webhook_secret.get_secret_value(), settings.vapi_webhook_header)
+    if settings.bland_webhook_secret:
+        verifiers["bland"] = BlandSignature(settings.bland_webhook_secret.get_secret_value())
+    return verifiers

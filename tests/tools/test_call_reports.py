@@ -88,9 +88,20 @@ def test_bland_without_call_id_is_rejected():
 
 
 def test_bland_status_is_the_ended_reason_fallback():
-    report = from_bland({"call_id": "bl-1", "status": "no-answer", "analysis": {"success": False}})
-    assert report.ended_reason == "no-answer"
+    report = from_bland({"call_id": "bl-1", "status": "completed", "analysis": {"success": False}})
+    assert report.ended_reason == "completed"
     assert report.success_evaluation == "false"
+
+
+@pytest.mark.parametrize(("body", "ending"), [
+    ({"status": "no-answer"}, "customer-did-not-answer"),
+    ({"status": "completed", "answered_by": "no-answer"}, "customer-did-not-answer"),
+    ({"status": "completed", "answered_by": "voicemail", "call_ended_by": "ASSISTANT"}, "voicemail"),
+    ({"status": "busy"}, "customer-busy"),
+    ({"status": "completed", "answered_by": "human", "call_ended_by": "USER"}, "USER"),
+])
+def test_bland_unanswered_calls_end_as_vapi_names_them(body, ending):
+    assert from_bland({"call_id": "bl-1", **body}).ended_reason == ending
 
 
 # --- the simulator ------------------------------------------------------------------------------------

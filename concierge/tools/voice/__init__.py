@@ -11,6 +11,14 @@ def build_voice_provider(settings: Settings) -> VoiceProvider:
         from concierge.tools.voice.simulator import CallSimulator
 
         return CallSimulator(settings.calls_dir, key=settings.signing_key)
+    if settings.voice_provider == "vapi":
+        from concierge.tools.voice.vapi import VapiVoice
+
+        return VapiVoice(settings)
+    if settings.voice_provider == "bland":
+        from concierge.tools.voice.bland import BlandVoice
+
+        return BlandVoice(settings)
     raise ValueError(f"unknown VOICE_PROVIDER {settings.voice_provider!r}")
 
 

@@ -6,6 +6,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
+from concierge.settings import Settings
+
 
 class CallRequest(BaseModel):
     idempotency_key: str
@@ -16,6 +18,18 @@ class CallRequest(BaseModel):
     first_message: str
     offers: list[dict[str, Any]] = Field(default_factory=list)
     max_discount_pct: float = 0.0
+
+
+class CallOutcomeUnknown(TimeoutError):
+    """The provider failed while creating the call (a 5xx, a dropped connection): it may have placed
+    the call anyway. A timeout in kind, so the effects ledger asks a person instead of dialling again."""
+
+
+def webhook_url(settings: Settings, provider: str) -> str:
+    """Where `provider` posts its call events to this server."""
+    if not settings.public_base_url:
+        raise ValueError(f"VOICE_PROVIDER={provider} needs PUBLIC_BASE_URL (where {provider} can reach this server)")
+    return settings.public_base_url.rstrip("/") + f"/api/v1/webhooks/voice/{provider}"
 
 
 class VoiceProvider(Protocol):

@@ -54,6 +54,8 @@ class VapiEndOfCallReport(_Lenient):
     endedReason: str | None = None
     startedAt: str | None = None
     endedAt: str | None = None
+    cost: float | None = None
+    destination: dict[str, Any] | None = None  # where a forwarded call went
     artifact: VapiArtifact | None = None
     analysis: VapiAnalysis | None = None
     # Legacy top-level keys, still sent by older assistants.
@@ -69,6 +71,9 @@ class BlandCallDetails(_Lenient):
     call_length: float | None = Field(None, ge=0, description="minutes")
     call_ended_by: str | None = None
     status: str | None = None
+    answered_by: str | None = None
+    price: float | None = None
+    transferred_to: str | None = None
     concatenated_transcript: Text | None = None
     summary: Text | None = None
     analysis: dict[str, Any] | None = None
@@ -109,7 +114,17 @@ def from_vapi(body: dict[str, Any]) -> CallReport:
         success_evaluation=None if success is None else str(success).lower(),
         duration_s=_seconds_between(report.startedAt, report.endedAt),
         recording_url=artifact.recordingUrl or report.recordingUrl,
+        cost=report.cost if report.cost is not None else report.call.model_extra.get("cost"),
+        outcome=analysis.structuredData or {},
+        transferred_to=_vapi_transfer(report),
     )
+
+
+def _vapi_transfer(report: VapiEndOfCallReport) -> str | None:
+    if report.endedReason != "assistant-forwarded-call":
+        return None
+    destination = report.destination or {}
+    return destination.get("number") or destination.get("sipUri") or "transferred"
 
 
 def from_bland(body: dict[str, Any]) -> CallReport:
@@ -122,13 +137,27 @@ def from_bland(body: dict[str, Any]) -> CallReport:
     return CallReport(
         provider="bland",
         call_id=report.call_id,
-        ended_reason=report.call_ended_by or report.status or "",
+        ended_reason=_bland_ending(report),
         transcript=report.concatenated_transcript or "",
         summary=report.summary or "",
         success_evaluation=None if success is None else str(success).lower(),
         duration_s=report.call_length * 60 if report.call_length is not None else None,
         recording_url=report.recording_url,
+        cost=report.price,
+        outcome=analysis,
+        transferred_to=report.transferred_to or None,
     )
+
+
+def _bland_ending(report: BlandCallDetails) -> str:
+    """Bland's answer for who picked up, in Vapi's words where nobody did (so retries treat both alike)."""
+    if report.answered_by == "voicemail":
+        return "voicemail"
+    if "no-answer" in (report.answered_by, report.status):
+        return "customer-did-not-answer"
+    if report.status == "busy":
+        return "customer-busy"
+    return report.call_ended_by or report.status or ""
 
 
 def parse_call_report(body: dict[str, Any]) -> CallReport:

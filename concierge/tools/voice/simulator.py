@@ -16,7 +16,8 @@ from typing import Any, Literal
 from concierge.keys import keyed_digest
 from concierge.tools.voice.base import CallRequest
 
-Persona = Literal["books", "frustrated", "no_answer"]
+Persona = Literal["books", "haggles", "above_cap", "frustrated", "transfer", "voicemail", "no_answer", "busy"]
+PERSONAS: tuple[str, ...] = Persona.__args__
 
 
 class CallSimulator:
@@ -68,6 +69,8 @@ class CallSimulator:
                 "startedAt": _iso(started),
                 "endedAt": _iso(started + timedelta(seconds=t)),
                 "cost": round(0.05 + t / 600, 2),
+                **({"destination": {"type": "number", "number": "the escalation line"}}
+                   if ended_reason == "assistant-forwarded-call" else {}),
                 "artifact": {"transcript": transcript, "messages": messages, "recordingUrl": None},
                 "analysis": {
                     "summary": _summary(request, persona),
@@ -94,6 +97,11 @@ def _conversation(request: CallRequest, persona: Persona) -> tuple[list[tuple[st
     first = request.customer_name.split()[0] if request.customer_name else "there"
     if persona == "no_answer" or not request.offers:
         return [], "customer-did-not-answer", False
+    if persona == "busy":
+        return [], "customer-busy", False
+    if persona == "voicemail":
+        return [("bot", f"Hello {first}, this is the travel team about your trip. "
+                        "We'll try you again later, or just reply to our email.")], "voicemail", False
     top = request.offers[0]
     pitch = (
         f"We emailed you a few options. The one I'd recommend is the {top['room_name']} at {top['hotel_name']} "
@@ -108,6 +116,30 @@ def _conversation(request: CallRequest, persona: Persona) -> tuple[list[tuple[st
             ("bot", "My pleasure. Have a wonderful trip!"),
         ]
         return turns, "assistant-ended-call", True
+    if persona == "haggles":  # objects to the price, accepts the largest discount the cap allows
+        cap = request.max_discount_pct
+        discounted = top["price_per_night"] * (1 - cap / 100)
+        turns += [
+            ("user", "Hmm, that's more than we wanted to spend. Can you do any better on the price?"),
+            ("bot", f"I can take {cap:g}% off for you: {_money(discounted, top['currency'])} a night."),
+            ("user", "Yes, that sounds perfect. Please book it for the dates I mentioned."),
+            ("bot", f"Done: the {top['room_name']} at {top['hotel_name']} is reserved at the reduced rate."),
+        ]
+        return turns, "assistant-ended-call", True
+    if persona == "above_cap":  # wants more off than the cap allows, and declines without it
+        turns += [
+            ("user", "I'd only do it at forty percent off. Can you do that?"),
+            ("bot", f"I'm sorry, the most I can offer is {request.max_discount_pct:g}% off."),
+            ("user", "Then we'll leave it for now, it's over our budget."),
+            ("bot", "I understand. The offer stays in your inbox if you change your mind."),
+        ]
+        return turns, "customer-ended-call", False
+    if persona == "transfer":
+        turns += [
+            ("user", "No. I'm not happy, I want to speak to a real person, not a robot."),
+            ("bot", "Of course. I'm connecting you to a colleague now, please stay on the line."),
+        ]
+        return turns, "assistant-forwarded-call", False
     turns += [
         ("user", "Honestly this is the third time I've had to explain what we need. This is ridiculous."),
         ("bot", "I'm sorry about that. I can look at other options for you right now."),
@@ -121,6 +153,12 @@ def _summary(request: CallRequest, persona: Persona) -> str:
     if persona == "books" and request.offers:
         top = request.offers[0]
         return f"The customer booked the {top['room_name']} at {top['hotel_name']}."
-    if persona == "frustrated":
+    if persona == "haggles" and request.offers:
+        return f"The customer booked the {request.offers[0]['room_name']} with a {request.max_discount_pct:g}% discount."
+    if persona == "above_cap":
+        return "The customer asked for a discount above the cap and declined the offer."
+    if persona in ("frustrated", "transfer"):
         return "The customer was frustrated and asked for a human agent; nothing was booked."
+    if persona in ("voicemail", "busy"):
+        return f"The call reached {'voicemail' if persona == 'voicemail' else 'a busy line'}."
     return "The customer did not answer."

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concierge.server.routes.webhooks import crm, generic
+from concierge.server.routes.webhooks import crm, generic, voice
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
-for module in (generic, crm):
+for module in (generic, crm, voice):
     router.include_router(module.router)

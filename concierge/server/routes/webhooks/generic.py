@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from concierge.server.deps import RuntimeDep, json_body, parse_json, signed_body
 from concierge.server.schemas import Accepted, CallCompleted, InboundEmail, TicketAssigned
 from concierge.server.assignments import take_assigned_ticket
+from concierge.server.routes.webhooks.voice import queue_call_report
 from concierge.tools.email.addresses import thread_from_reply_address
 from concierge.tools.voice.reports import NotACallReport, parse_call_report
 
@@ -63,9 +64,4 @@ async def call_completed(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted |
         report = parse_call_report(body)
     except NotACallReport as exc:
         raise HTTPException(422, str(exc)) from exc
-    thread_id = await runtime.services.store.thread_for(f"call:{report.call_id}")
-    if thread_id is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no thread placed call {report.call_id}")
-    event_id = f"call:{report.call_id}"
-    queued = await runtime.queue.enqueue(report.provider, event_id, "call_report", thread_id, {"type": "call_report", **report.model_dump()})
-    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)
+    return await queue_call_report(runtime, report)
