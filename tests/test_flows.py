@@ -137,7 +137,7 @@ async def test_reply_without_a_number_gets_one_follow_up_then_a_call(client, run
     follow_up = outbox_messages(runtime)[detail["emails"][1]["message_id"]]
     assert follow_up["In-Reply-To"] == customer_reply_id
     assert customer_reply_id in follow_up["References"]
-    assert "phone number" in follow_up.get_content()
+    assert "phone number" in follow_up.get_body(("plain",)).get_content()
 
     detail = await reply(client, runtime, "local:1004", "Sorry! My number is +34 612 345 678.")
     assert detail["waiting_for"] == "call_report"

@@ -1,4 +1,8 @@
-"""Send email: the drafted email goes out exactly once, threaded to the conversation."""
+"""Send email: the drafted email goes out exactly once, threaded to the conversation.
+
+A permanent failure (the address or the request is refused) is recorded on the thread and
+escalated with the provider's reason; transient failures were already retried by the sender.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from langgraph.runtime import Runtime
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
 from concierge.privacy import mask_email
-from concierge.tools.email import OutboundEmail
+from concierge.tools.email import OutboundEmail, PermanentEmailFailure
 from concierge.tools.email.addresses import reply_address
 
 
@@ -41,10 +45,20 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
 
     async def deliver() -> dict:
         message_id = await services.email.send(email)
-        return {"message_id": message_id, "sent_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        result = {"message_id": message_id, "sent_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        # API providers keep their own id for the message; kept to find it in their logs and events.
+        provider_id = getattr(services.email, "provider_ids", {}).pop(message_id, None)
+        return {**result, "provider_id": provider_id} if provider_id else result
 
-    result, ran = await services.store.once(email.idempotency_key, state["thread_id"], deliver)
+    try:
+        result, ran = await services.store.once(email.idempotency_key, state["thread_id"], deliver)
+    except PermanentEmailFailure as exc:
+        reason = f"The {draft['kind']} email to {mask_email(email.to)} could not be delivered: {exc.reason}"
+        return {"draft": None, "stage": "escalating", "escalation": {"reasons": [reason], "source": "email"},
+                "log": log("send_email", reason)}
     await services.store.link(f"email:{result['message_id']}", state["thread_id"])
+    if result.get("provider_id"):
+        await services.store.link(f"email:{result['provider_id']}", state["thread_id"])
     record = {"kind": draft["kind"], "to": email.to, "subject": email.subject, "body": email.body, **result}
     return {
         "emails": [record],
