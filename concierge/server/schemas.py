@@ -18,6 +18,9 @@ class TicketAssigned(BaseModel):
     event_id: str | None = None
 
 
+_LINE_BREAKS = ("\r", "\n", "\x00", "\x0b", "\x0c", "\x85", "\u2028", "\u2029")
+
+
 class InboundEmail(BaseModel):
     """A customer's email, as the inbound-email provider hands it over."""
 
@@ -30,6 +33,23 @@ class InboundEmail(BaseModel):
     in_reply_to: str | None = None
     references: list[str] = Field(default_factory=list)
     event_id: str | None = None
+    # Set by the provider parsers from Auto-Submitted, X-Autoreply, Precedence, bounce senders...
+    auto_reply: bool = False
+
+    @field_validator("from_", "subject", "message_id", "in_reply_to", "event_id")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        """Header values are single lines: a line break would let a value smuggle in another header."""
+        if value is not None and any(c in value for c in _LINE_BREAKS):
+            raise ValueError("header values must not contain line breaks")
+        return value
+
+    @field_validator("to", "references")
+    @classmethod
+    def _one_line_each(cls, values: list[str]) -> list[str]:
+        if any(c in v for v in values for c in _LINE_BREAKS):
+            raise ValueError("header values must not contain line breaks")
+        return values
 
     @field_validator("to", mode="before")
     @classmethod

@@ -101,4 +101,15 @@ def concierge_signature(settings: Settings) -> HmacSignature:
 
 def build_verifiers(settings: Settings) -> dict[str, WebhookVerifier]:
     """Every webhook verifier this configuration needs, by the name routes refer to."""
-    return {"concierge": concierge_signature(settings)}
+    verifiers: dict[str, WebhookVerifier] = {"concierge": concierge_signature(settings)}
+    if settings.sendgrid_inbound_basic_auth or settings.sendgrid_inbound_token:
+        from concierge.tools.email.inbound.auth import SendGridInboundAuth
+
+        secret = lambda s: s.get_secret_value() if s else None  # noqa: E731
+        verifiers["sendgrid"] = SendGridInboundAuth(basic_auth=secret(settings.sendgrid_inbound_basic_auth),
+                                                    token=secret(settings.sendgrid_inbound_token))
+    if settings.resend_webhook_secret:
+        from concierge.tools.email.inbound.auth import SvixSignature
+
+        verifiers["resend"] = SvixSignature(settings.resend_webhook_secret.get_secret_value())
+    return verifiers

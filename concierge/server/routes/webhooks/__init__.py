@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concierge.server.routes.webhooks import generic
+from concierge.server.routes.webhooks import email, generic
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
-for module in (generic,):
+for module in (generic, email):
     router.include_router(module.router)
