@@ -6,8 +6,6 @@ follow-up email, and a second miss escalates.
 
 from __future__ import annotations
 
-import re
-
 from langgraph.runtime import Runtime
 
 from concierge.agents.triage import triage_prompt
@@ -16,23 +14,10 @@ from concierge.graph.state import TicketState, log
 from concierge.privacy import mask_phone
 from concierge.schemas import TriageDecision
 from concierge.tools.llm import structured
+from concierge.tools.email.inbound.reply_text import own_words
 from concierge.tools.phone import extract_phone
 
 MAX_PHONE_MISSES = 2
-
-
-_QUOTE_HEADER = re.compile(r"^(On .+ wrote:|-{2,}\s*Original Message\s*-{2,}|From: .+)$", re.I)
-
-
-def own_words(text: str) -> str:
-    """The reply without the quoted earlier messages (our own emails carry numbers that are not the customer's)."""
-    lines = []
-    for line in text.splitlines():
-        if _QUOTE_HEADER.match(line.strip()):
-            break
-        if not line.lstrip().startswith(">"):
-            lines.append(line)
-    return "\n".join(lines).strip()
 
 
 async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
