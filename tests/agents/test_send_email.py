@@ -17,7 +17,7 @@ async def test_send_email_writes_one_threaded_message_to_the_outbox(rt, services
     assert msg["Subject"] == DRAFT["subject"]
     assert str(msg["Reply-To"]).startswith("reply+local.1001.") and str(msg["Reply-To"]).endswith("@concierge.example.com")
     assert msg["In-Reply-To"] is None  # the first email answers nothing we sent
-    assert msg.get_content().strip() == DRAFT["body"].strip()
+    assert msg.get_body(("plain",)).get_content().strip() == DRAFT["body"].strip()
 
     [record] = update["emails"]
     assert record["message_id"] == msg["Message-ID"]
