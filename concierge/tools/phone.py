@@ -63,7 +63,10 @@ def find_phones(text: str, default_region: str = "GB") -> list[PhoneNumber]:
             continue
         e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
         kind = _KINDS.get(phonenumbers.number_type(number), "unknown")
-        found.setdefault(e164, PhoneNumber(e164, kind, phonenumbers.region_code_for_number(number), match.raw_string))
+        # Numbers shared by several regions (+44 covers GB, GG, JE, IM) belong to the default one when they fit it.
+        region = default_region.upper() if phonenumbers.is_valid_number_for_region(number, default_region.upper()) \
+            else phonenumbers.region_code_for_number(number)
+        found.setdefault(e164, PhoneNumber(e164, kind, region, match.raw_string))
     return list(found.values())
 
 
