@@ -77,9 +77,10 @@ def test_references_prices_dates_postcodes_and_cards_are_not_phones(text):
 
 
 def test_every_distinct_number_with_its_type():
-    phones = find_phones("Mobile 07911 123456, home 020 7946 0958, or mobile again +44 7911 123456", "GB")
+    phones = find_phones("Mobile 07400 123456, home 020 7946 0958, or mobile again +44 7400 123456", "GB")
     assert [(p.e164, p.kind, p.region) for p in phones] == [
-        ("+447911123456", "mobile", "GB"), ("+442079460958", "fixed_line", "GB")]
+        ("+447400123456", "mobile", "GB"), ("+442079460958", "fixed_line", "GB")]
+    assert find_phones("07911 123456", "GB")[0].region == "GG"  # a Guernsey mobile range inside +44
 
 
 def test_a_grouped_number_in_an_area_code_the_metadata_lacks_is_still_read_but_a_bare_run_is_not():
