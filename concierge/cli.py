@@ -25,14 +25,18 @@ console = Console(width=None if Console().is_terminal else 160)
 
 
 @asynccontextmanager
-async def api_client() -> AsyncIterator[httpx.AsyncClient]:
-    """The thread API of this machine's Concierge data, served in-process through the same routes."""
+async def api_client(mode: str = "none") -> AsyncIterator[httpx.AsyncClient]:
+    """The thread API of this machine's Concierge data, served in-process through the same routes.
+
+    Read-only commands process nothing (mode "none"); a decision is applied by this process only
+    when no server works on the folder (mode "own"), otherwise the server applies it.
+    """
     from concierge.server.app import create_app
     from concierge.server.runtime import open_runtime
 
     settings = get_settings()
     headers = {"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"} if settings.admin_token else {}
-    async with open_runtime(settings, ingest_kb=False) as runtime:
+    async with open_runtime(settings, ingest_kb=False, mode=mode) as runtime:
         transport = httpx.ASGITransport(app=create_app(runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://concierge", headers=headers, timeout=180) as client:
             yield client
@@ -96,7 +100,7 @@ def resume(
     """Give a waiting thread a human decision."""
 
     async def run() -> dict:
-        async with api_client() as client:
+        async with api_client(mode="own") as client:
             response = await client.post(f"/api/v1/threads/{thread_id}/resume", json={"action": action, "note": note, "by": by})
             _fail(response)
             return response.json()

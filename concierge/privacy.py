@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 
 def mask_email(address: str) -> str:
     local, at, domain = (address or "").partition("@")
@@ -11,3 +14,34 @@ def mask_email(address: str) -> str:
 def mask_phone(number: str | None) -> str:
     digits = number or ""
     return f"{digits[:3]}•••{digits[-2:]}" if len(digits) > 5 else "•••"
+
+
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Seven or more digits, possibly spaced, dashed, dotted or bracketed: anything that could be dialled.
+_PHONE_IN_TEXT = re.compile(r"(?<![\w])\+?\d(?:[\s().-]{0,3}\d){6,}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def mask_text(text: str) -> str:
+    """Free text with every email address and phone-like number masked."""
+    text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group()), text)
+    return _PHONE_IN_TEXT.sub(_mask_number, text)
+
+
+def _mask_number(match: re.Match[str]) -> str:
+    found = match.group()
+    if _ISO_DATE.fullmatch(found.strip()):
+        return found
+    return mask_phone(re.sub(r"[^\d+]", "", found))
+
+
+def mask_personal(value: Any, *, keep: frozenset[str] = frozenset()) -> Any:
+    """`value` (JSON-like) with personal data in every string masked, except identifiers (keys
+    named `id` or ending in `_id`) and the keys in `keep`."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, list):
+        return [mask_personal(v, keep=keep) for v in value]
+    if isinstance(value, dict):
+        return {k: v if (k == "id" or k.endswith("_id") or k in keep) else mask_personal(v, keep=keep) for k, v in value.items()}
+    return value

@@ -36,6 +36,11 @@ class Ticket(BaseModel):
         return thread_id_for(self.helpdesk, self.id)
 
 
+# helpdesk name, a colon, the helpdesk's ticket id: letters, digits and . _ - only (no path tricks).
+THREAD_ID_PATTERN = r"^[a-z][a-z0-9_-]{0,31}:[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+TICKET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+
+
 def thread_id_for(helpdesk: str, ticket_id: str) -> str:
     """One thread per ticket: re-delivered webhooks and repeated polls land on the same thread."""
     return f"{helpdesk}:{ticket_id}"

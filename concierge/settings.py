@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     webhook_tolerance_s: int = Field(300, ge=30, le=3600, alias="WEBHOOK_TOLERANCE_S")
     max_body_bytes: int = Field(1_048_576, ge=1024, alias="MAX_BODY_BYTES")
 
+    # --- runtime ------------------------------------------------------------------------------------
+    # First wait before an event that met a transient failure (provider or LLM unreachable) is tried
+    # again; it doubles each time, up to 5 minutes, for as long as the failure lasts.
+    retry_backoff_s: float = Field(2.0, gt=0, le=300, alias="RETRY_BACKOFF_S")
+
     # --- derived paths of the embedded parts ------------------------------------------------------
     @property
     def checkpoint_path(self) -> Path:

@@ -13,6 +13,7 @@ def human_review(state: TicketState) -> dict:
     escalation = state.get("escalation") or {}
     value = interrupt({
         "waiting_for": "human",
+        "accepts": ["human"],
         "thread_id": state["thread_id"],
         "reasons": escalation.get("reasons", []),
         "actions": list(HUMAN_ACTIONS),

@@ -17,14 +17,14 @@ async def record_outcome(
 ) -> None:
     ticket, thread_id = state["ticket"], state["thread_id"]
 
-    async def add_note() -> str:
-        return await services.helpdesk.add_note(ticket["id"], note)
+    async def add_note(_: dict) -> str:
+        return await services.helpdesk.add_note(ticket["id"], note, idempotency_key=effect_key(state, *step, "note"))
 
-    async def set_resolution() -> bool:
+    async def set_resolution(_: dict) -> bool:
         await services.helpdesk.set_resolution(ticket["id"], resolution, reason)
         return True
 
-    async def send_alert() -> bool:
+    async def send_alert(_: dict) -> bool:
         await services.alerts.send(Alert(
             kind=alert_kind, thread_id=thread_id, idempotency_key=effect_key(state, *step, "alert"),
             title=alert_title, text=reason,
@@ -32,5 +32,10 @@ async def record_outcome(
         ))
         return True
 
-    for part, effect in (("note", add_note), ("status", set_resolution), ("alert", send_alert)):
-        await services.store.once(effect_key(state, *step, part), thread_id, effect)
+    effects = (
+        ("note", add_note, getattr(services.helpdesk, "retry_safe", False)),
+        ("status", set_resolution, True),  # setting a state twice leaves it the same
+        ("alert", send_alert, getattr(services.alerts, "retry_safe", False)),
+    )
+    for part, effect, retry_safe in effects:
+        await services.store.once(effect_key(state, *step, part), thread_id, effect, retry_safe=retry_safe)

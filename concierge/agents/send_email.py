@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
 from concierge.privacy import mask_email
-from concierge.tools.email import OutboundEmail, PermanentEmailFailure
+from concierge.tools.email import OutboundEmail, PermanentEmailFailure, new_message_id
 from concierge.tools.email.addresses import reply_address
 
 
@@ -29,21 +29,22 @@ def conversation_ids(emails: list[dict], replies: list[dict]) -> list[str]:
 
 async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
-    draft, ticket = state["draft"], state["ticket"]
+    settings = services.settings
+    draft, ticket, thread_id = state["draft"], state["ticket"], state["thread_id"]
     sent_before = state.get("emails") or []
     previous = conversation_ids(sent_before, state.get("replies") or [])
-    email = OutboundEmail(
-        to=ticket["customer"]["email"],
-        to_name=ticket["customer"]["name"],
-        subject=draft["subject"],
-        body=draft["body"],
-        reply_to=reply_address(state["thread_id"], services.settings.reply_domain, services.settings.signing_key),
-        in_reply_to=previous[-1] if previous else None,
-        references=previous,
-        idempotency_key=effect_key(state, "email", len(sent_before) + 1),
-    )
+    key = effect_key(state, "email", len(sent_before) + 1)
 
-    async def deliver() -> dict:
+    async def deliver(intent: dict) -> dict:
+        email = OutboundEmail(
+            to=ticket["customer"]["email"], to_name=ticket["customer"]["name"],
+            subject=draft["subject"], body=draft["body"],
+            reply_to=reply_address(thread_id, settings.reply_domain, settings.signing_key),
+            in_reply_to=previous[-1] if previous else None, references=previous,
+            idempotency_key=key, message_id=intent["message_id"],
+        )
+        # Linked before the send, so a fast reply finds its thread even if this process stops right after.
+        await services.store.link(f"email:{email.message_id}", thread_id)
         message_id = await services.email.send(email)
         result = {"message_id": message_id, "sent_at": datetime.now(UTC).isoformat(timespec="seconds")}
         # API providers keep their own id for the message; kept to find it in their logs and events.
@@ -51,18 +52,22 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
         return {**result, "provider_id": provider_id} if provider_id else result
 
     try:
-        result, ran = await services.store.once(email.idempotency_key, state["thread_id"], deliver)
+        result, ran = await services.store.once(
+            key, thread_id, deliver, intent={"message_id": new_message_id(settings.email_from)},
+            retry_safe=getattr(services.email, "retry_safe", False),
+        )
     except PermanentEmailFailure as exc:
-        reason = f"The {draft['kind']} email to {mask_email(email.to)} could not be delivered: {exc.reason}"
+        reason = f"The {draft['kind']} email to {mask_email(ticket['customer']['email'])} could not be delivered: {exc.reason}"
         return {"draft": None, "stage": "escalating", "escalation": {"reasons": [reason], "source": "email"},
                 "log": log("send_email", reason)}
-    await services.store.link(f"email:{result['message_id']}", state["thread_id"])
+    await services.store.link(f"email:{result['message_id']}", thread_id)
     if result.get("provider_id"):
-        await services.store.link(f"email:{result['provider_id']}", state["thread_id"])
-    record = {"kind": draft["kind"], "to": email.to, "subject": email.subject, "body": email.body, **result}
+        await services.store.link(f"email:{result['provider_id']}", thread_id)
+    to = ticket["customer"]["email"]
+    record = {"kind": draft["kind"], "to": to, "subject": draft["subject"], "body": draft["body"], **result}
     return {
         "emails": [record],
         "draft": None,
         "stage": "email_sent",
-        "log": log("send_email", f"{draft['kind']} email {'sent' if ran else 'already sent'} to {mask_email(email.to)}"),
+        "log": log("send_email", f"{draft['kind']} email {'sent' if ran else 'already sent'} to {mask_email(to)}"),
     }

@@ -56,11 +56,12 @@ async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dic
         max_discount_pct=settings.max_discount_pct,
     )
 
-    async def dial() -> dict:
+    async def dial(_: dict) -> dict:
         call_id = await services.voice.place_call(request)
         return {"call_id": call_id, "provider": services.voice.name, "placed_at": datetime.now(UTC).isoformat(timespec="seconds")}
 
-    result, ran = await services.store.once(request.idempotency_key, state["thread_id"], dial)
+    result, ran = await services.store.once(request.idempotency_key, state["thread_id"], dial,
+                                            retry_safe=getattr(services.voice, "retry_safe", False))
     await services.store.link(f"call:{result['call_id']}", state["thread_id"])
     return {
         "calls": [{**result, "to": request.to}],

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from langgraph.types import interrupt
 
-from concierge.agents.waiting import human_decision_update
+from concierge.agents.waiting import human_decision_update, resumed_by
 from concierge.graph.state import TicketState, log
 
 
 def wait_for_reply(state: TicketState) -> dict:
     last = (state.get("emails") or [{}])[-1]
-    value = interrupt({"waiting_for": "email_reply", "thread_id": state["thread_id"], "message_id": last.get("message_id")})
+    value = interrupt({"waiting_for": "email_reply", "accepts": ["email_reply"], "thread_id": state["thread_id"],
+                       "message_id": last.get("message_id")})
     if value.get("type") == "human":
         return human_decision_update("wait_for_reply", value)
     reply = {k: value.get(k) for k in ("from", "subject", "text", "message_id", "received_at")}
-    return {"replies": [reply], "stage": "reply_received", "log": log("wait_for_reply", "customer replied")}
+    return {"replies": [reply], "stage": "reply_received", "log": log("wait_for_reply", "customer replied"), **resumed_by(value)}

@@ -9,9 +9,15 @@ from concierge.graph.state import log
 HUMAN_ACTIONS = ("approve", "retry", "close", "handoff")
 
 
+def resumed_by(value: dict[str, Any]) -> dict[str, Any]:
+    """The update recording which event answered a wait, so a replayed event is recognised."""
+    return {"resumed_by": [value["event_id"]]} if value.get("event_id") else {}
+
+
 def human_decision_update(node: str, value: dict[str, Any]) -> dict[str, Any]:
     decision = {"action": value["action"], "note": value.get("note", ""), "by": value.get("by", "operator")}
     return {
+        **resumed_by(value),
         **({"phone_misses": 0} if decision["action"] == "retry" else {}),
         "human_decision": decision,
         "stage": "human_decided",

@@ -67,6 +67,7 @@ class TicketState(TypedDict, total=False):
     outcome: dict[str, Any] | None  # {"status": resolved|escalated|closed|handed_off, "summary": ...}
 
     log: Annotated[list[dict[str, Any]], operator.add]  # timeline of what happened, for operators
+    resumed_by: Annotated[list[str], operator.add]  # ids of the events that answered the thread's waits
 
 
 def log(node: str, text: str) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Runs the graph for one thread: start a ticket, resume a wait, read where a thread stands."""
+"""Runs the graph for one thread: start a ticket, resume a wait, carry on a run that stopped, and
+hand a thread whose step failed to a person. Also reads where a thread stands."""
 
 from __future__ import annotations
 
@@ -6,33 +7,50 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command, StateSnapshot
+from langgraph.types import Command, Interrupt, StateSnapshot
 
 from concierge.graph.context import Context
+from concierge.graph.state import log
 from concierge.services import Services
 
 Progress = Callable[[str, str, dict[str, Any]], Awaitable[None] | None]
+
+# Steps whose failure cannot be handed to a person through the graph (they are how it is handed over).
+_HANDOVER_STEPS = {"escalation", "closer", "human_review"}
 
 
 class NotWaiting(Exception):
     """The thread is not waiting for what was sent."""
 
 
+class StaleEvent(Exception):
+    """The event belongs to an earlier step of the thread (e.g. the report of an older call): it is
+    kept on the thread's event list and changes nothing."""
+
+
+def current_wait(snapshot: StateSnapshot | None) -> Interrupt | None:
+    return snapshot.interrupts[0] if snapshot is not None and snapshot.interrupts else None
+
+
 def waiting_for(snapshot: StateSnapshot | None) -> str | None:
     """What the thread waits for (email_reply, call_report, human), or None."""
-    if snapshot is None or not snapshot.interrupts:
-        return None
-    return (snapshot.interrupts[0].value or {}).get("waiting_for")
+    wait = current_wait(snapshot)
+    return None if wait is None else (wait.value or {}).get("waiting_for")
+
+
+def is_unfinished(snapshot: StateSnapshot | None) -> bool:
+    """A run that stopped between steps (a crash, a failed step): neither waiting nor done.
+
+    `snapshot.next` is not enough: after a crash a task whose writes were saved is left out of it,
+    so the stage the state records decides.
+    """
+    return snapshot is not None and not snapshot.interrupts and snapshot.values.get("stage", "new") != "done"
 
 
 def already_applied(snapshot: StateSnapshot | None, value: dict[str, Any]) -> bool:
-    """Whether the thread's state already holds this email reply or call report."""
+    """Whether the thread's state already took this event (a run that stopped after taking it)."""
     values = snapshot.values if snapshot else {}
-    if value.get("type") == "email_reply" and value.get("message_id"):
-        return any(r.get("message_id") == value["message_id"] for r in values.get("replies") or [])
-    if value.get("type") == "call_report":
-        return (values.get("call_report") or {}).get("call_id") == value.get("call_id")
-    return False
+    return bool(value.get("event_id")) and value["event_id"] in (values.get("resumed_by") or [])
 
 
 class ThreadRunner:
@@ -51,41 +69,72 @@ class ThreadRunner:
 
     async def start(self, thread_id: str, ticket_id: str) -> bool:
         """Start the thread of a ticket; False when it already runs (a re-delivered assignment).
-
-        A thread whose last run stopped between steps (a crash, an exhausted retry) and is not
-        waiting continues from its last checkpoint.
-        """
+        A thread whose last run stopped between steps continues from its last checkpoint."""
         snapshot = await self.snapshot(thread_id)
         if snapshot is None:
             await self._run(thread_id, {"thread_id": thread_id, "ticket": {"id": ticket_id}, "stage": "new"})
             return True
-        if snapshot.next and not snapshot.interrupts:
-            await self._run(thread_id, None)
-            return True
-        return False
+        return await self.carry_on(thread_id, snapshot)
 
-    def check_resumable(self, snapshot: StateSnapshot | None, kind: str) -> None:
-        waiting = waiting_for(snapshot)
-        if waiting is None:
+    async def carry_on(self, thread_id: str, snapshot: StateSnapshot | None = None) -> bool:
+        """Finish a run that stopped between steps; False when the thread waits or is done."""
+        snapshot = snapshot or await self.snapshot(thread_id)
+        if not is_unfinished(snapshot):
+            return False
+        await self._run(thread_id, None)
+        return True
+
+    def check_resumable(self, snapshot: StateSnapshot | None, value: dict[str, Any]) -> None:
+        wait = current_wait(snapshot)
+        if wait is None:
             raise NotWaiting("the thread is not waiting for anything")
-        if kind != "human" and waiting != kind:
-            raise NotWaiting(f"the thread waits for {waiting}, not {kind}")
+        info, kind = wait.value or {}, value["type"]
+        if kind == "human":
+            if value.get("answers") and value["answers"] != wait.id:
+                raise NotWaiting("the wait this decision answered has ended")
+            return
+        if kind not in info.get("accepts", [info.get("waiting_for")]):
+            raise NotWaiting(f"the thread waits for {info.get('waiting_for')}, not {kind}")
+        if kind == "call_report" and info.get("call_id") and value.get("call_id") != info["call_id"]:
+            raise StaleEvent(f"report of call {value.get('call_id')}; the thread waits for call {info['call_id']}")
 
     async def resume(self, thread_id: str, value: dict[str, Any]) -> None:
         snapshot = await self.snapshot(thread_id)
-        if snapshot is not None and snapshot.next and not snapshot.interrupts:
-            # The last run stopped between steps (a crash, an exhausted retry): finish it first.
-            await self._run(thread_id, None)
+        if await self.carry_on(thread_id, snapshot):
             snapshot = await self.snapshot(thread_id)
-            if already_applied(snapshot, value):  # that run had taken this very event before it stopped
-                return
+        if already_applied(snapshot, value):  # the run that stopped had taken this very event
+            return
         # A resume that matches no pending interrupt would be silently ignored, so check first.
-        self.check_resumable(snapshot, value["type"])
+        self.check_resumable(snapshot, value)
+        if value["type"] == "human" and value.get("action") == "retry":
+            await self.services.store.release_in_doubt(thread_id)  # the operator checked and asks to try again
         await self._run(thread_id, Command(resume=value))
+
+    async def hand_to_person(self, thread_id: str, error: str) -> bool:
+        """Send a thread whose step failed to a person, with the error as the reason; False when the
+        failing step is itself the hand-over (the caller alerts the team directly)."""
+        snapshot = await self.snapshot(thread_id)
+        if snapshot is None or not is_unfinished(snapshot):
+            return False
+        failed = [t.name for t in snapshot.tasks if t.error] or [t.name for t in snapshot.tasks]
+        step = failed[0] if failed else None
+        if step is None or step in _HANDOVER_STEPS or step == "supervisor":
+            return False
+        reason = f"Concierge could not finish the step “{step}”: {error}"
+        await self.graph.aupdate_state(
+            self.config(thread_id),
+            {"stage": "escalating", "escalation": {"reasons": [reason], "source": "error"}, "log": log(step, f"failed: {error}")},
+            as_node=step,
+        )
+        await self._run(thread_id, None)
+        return True
 
     async def _run(self, thread_id: str, payload: Any) -> None:
         context = Context(services=self.services)
-        async for update in self.graph.astream(payload, self.config(thread_id), context=context, stream_mode="updates"):
+        # durability="sync": each step's checkpoint is written before the next step starts, so a
+        # crash loses at most the step that was running (whose side effects the ledger guards).
+        async for update in self.graph.astream(payload, self.config(thread_id), context=context,
+                                               stream_mode="updates", durability="sync"):
             if self.on_progress is None:
                 continue
             for node, change in update.items():

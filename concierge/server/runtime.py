@@ -14,7 +14,7 @@ from langgraph.graph.state import CompiledStateGraph
 from rich.console import Console
 
 from concierge.graph.graph import build_graph
-from concierge.server.queue import JobQueue
+from concierge.server.queue import JobQueue, Mode, ProcessingLock, ProcessingLocked
 from concierge.server.runner import Progress, ThreadRunner
 from concierge.server.verify import WebhookVerifier, build_verifiers
 from concierge.services import Services, open_services
@@ -34,8 +34,27 @@ class AppRuntime:
 @asynccontextmanager
 async def open_runtime(
     settings: Settings, *, console: Console | None = None, on_progress: Progress | None = None,
-    ingest_kb: bool = True, workers: int = 2, **overrides,
+    ingest_kb: bool = True, workers: int = 2, mode: Mode = "all", **overrides,
 ) -> AsyncIterator[AppRuntime]:
+    """Open services, checkpointer and queue. `mode` says which events this process works on
+    (see `JobQueue`); working ones hold the data folder's processing lock."""
+    lock = ProcessingLock(settings.data_dir / "processing.lock")
+    if mode != "none":
+        try:
+            await asyncio.to_thread(lock.acquire)
+        except ProcessingLocked:
+            if mode == "all":
+                raise
+            mode = "none"  # a server works on this folder: record the event, it applies it
+    try:
+        async with _open(settings, console, on_progress, ingest_kb, workers, mode, overrides) as runtime:
+            yield runtime
+    finally:
+        lock.release()
+
+
+@asynccontextmanager
+async def _open(settings, console, on_progress, ingest_kb, workers, mode, overrides) -> AsyncIterator[AppRuntime]:
     async with open_services(settings, console=console, **overrides) as services:
         if ingest_kb:
             await asyncio.to_thread(services.kb.ensure_ingested)
@@ -45,7 +64,7 @@ async def open_runtime(
             saver = AsyncSqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=None))
             graph = build_graph().compile(checkpointer=saver, name="concierge")
             runner = ThreadRunner(graph, services, on_progress)
-            queue = JobQueue(runner, services.store, workers=workers)
+            queue = JobQueue(runner, services.store, workers=workers, mode=mode, backoff_s=settings.retry_backoff_s)
             await queue.start()
             try:
                 yield AppRuntime(settings, services, graph, runner, queue, build_verifiers(settings))

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from email.utils import getaddresses
+from email.utils import getaddresses, parseaddr
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+
+from concierge.schemas import TICKET_ID_PATTERN
+
+
+# A provider's event or message id: printable ASCII, no spaces or line breaks (it ends up in headers and keys).
+EventId = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
+# RFC 5322 msg-id, angle brackets optional: a value with CR, LF or U+2028 could smuggle headers.
+MessageId = Annotated[str, Field(min_length=3, max_length=998, pattern=r"^<?[\x21-\x3b\x3d\x3f-\x7e]+>?$")]
+MAX_EMAIL_TEXT = 100_000
 
 
 class TicketAssigned(BaseModel):
     """A helpdesk told us a ticket was assigned to the AI."""
 
     model_config = ConfigDict(extra="ignore")
-    helpdesk: str = "local"
-    ticket_id: str = Field(min_length=1)
-    event_id: str | None = None
+    helpdesk: str = Field("local", pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    ticket_id: str = Field(pattern=TICKET_ID_PATTERN)
+    event_id: EventId | None = None
 
 
 _LINE_BREAKS = ("\r", "\n", "\x00", "\x0b", "\x0c", "\x85", "\u2028", "\u2029")
@@ -25,31 +34,32 @@ class InboundEmail(BaseModel):
     """A customer's email, as the inbound-email provider hands it over."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
-    from_: str = Field(alias="from", min_length=3)
-    to: list[str] = Field(default_factory=list)
-    subject: str = ""
-    text: str
-    message_id: str | None = None
-    in_reply_to: str | None = None
-    references: list[str] = Field(default_factory=list)
-    event_id: str | None = None
+    from_: str = Field(alias="from", min_length=3, max_length=320)
+    to: list[str] = Field(default_factory=list, max_length=100)
+    subject: str = Field("", max_length=998)
+    text: str = Field(max_length=MAX_EMAIL_TEXT)
+    message_id: MessageId | None = None
+    in_reply_to: MessageId | None = None
+    references: list[MessageId] = Field(default_factory=list, max_length=100)
+    event_id: EventId | None = None
     # Set by the provider parsers from Auto-Submitted, X-Autoreply, Precedence, bounce senders...
     auto_reply: bool = False
 
-    @field_validator("from_", "subject", "message_id", "in_reply_to", "event_id")
+    @field_validator("from_")
     @classmethod
-    def _one_line(cls, value: str | None) -> str | None:
-        """Header values are single lines: a line break would let a value smuggle in another header."""
-        if value is not None and any(c in value for c in _LINE_BREAKS):
+    def _sender(cls, value: str) -> str:
+        address = parseaddr(value)[1]
+        if "@" not in address or any(c in value for c in "\r\n\u2028\u2029"):
+            raise ValueError("not an email address")
+        return address
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        """A subject is one header line: a line break would let it smuggle in another header."""
+        if any(c in value for c in _LINE_BREAKS):
             raise ValueError("header values must not contain line breaks")
         return value
-
-    @field_validator("to", "references")
-    @classmethod
-    def _one_line_each(cls, values: list[str]) -> list[str]:
-        if any(c in v for v in values for c in _LINE_BREAKS):
-            raise ValueError("header values must not contain line breaks")
-        return values
 
     @field_validator("to", mode="before")
     @classmethod
@@ -73,8 +83,8 @@ class CallCompleted(RootModel[dict[str, Any]]):
 
 class ResumeRequest(BaseModel):
     action: Literal["approve", "retry", "close", "handoff"]
-    note: str = ""
-    by: str = "operator"
+    note: str = Field("", max_length=5000)
+    by: str = Field("operator", min_length=1, max_length=100)
 
 
 class Accepted(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langgraph.types import StateSnapshot
 
-from concierge.privacy import mask_email, mask_phone
+from concierge.privacy import mask_email, mask_personal, mask_phone
 from concierge.server.runner import waiting_for
 from concierge.server.schemas import ThreadDetail, ThreadSummary
 
@@ -25,8 +25,10 @@ def thread_summary(thread_id: str, snapshot: StateSnapshot | None) -> ThreadSumm
 
 
 def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[dict]) -> ThreadDetail:
+    """The thread for the API and CLI: every email address and phone number in it masked, free
+    text included (a reply quoting the customer's number, a reason quoting the reply)."""
     values = snapshot.values if snapshot else {}
-    return ThreadDetail(
+    detail = ThreadDetail(
         **thread_summary(thread_id, snapshot).model_dump(),
         escalation=values.get("escalation"),
         escalations=values.get("escalations", 0),
@@ -40,3 +42,8 @@ def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[d
         log=values.get("log") or [],
         events=events,
     )
+    return ThreadDetail.model_validate(mask_personal(detail.model_dump(), keep=_NOT_PERSONAL))
+
+
+# Fields that hold no personal data but digits that look like it (prices, times, provider ids).
+_NOT_PERSONAL = frozenset({"at", "received_at", "sent_at", "placed_at", "not_before", "message_id", "price_per_night"})

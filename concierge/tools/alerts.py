@@ -22,15 +22,26 @@ class Alert(BaseModel):
 
 
 class AlertSink(Protocol):
+    # True when sending the same alert again (same idempotency key) cannot deliver it twice.
+    retry_safe: bool
+
     async def send(self, alert: Alert) -> None: ...
 
 
 class LocalAlerts:
+    retry_safe = True  # an alert whose key is already in the file is not written again
+
     def __init__(self, path: Path, *, console: Console | None = None) -> None:
         self.path = path
         self.console = console
+        self._sent: set[str] | None = None
 
     async def send(self, alert: Alert) -> None:
+        if self._sent is None:
+            self._sent = {a.get("idempotency_key") for a in await asyncio.to_thread(self.read)}
+        if alert.idempotency_key in self._sent:
+            return
+        self._sent.add(alert.idempotency_key)
         record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **alert.model_dump()}
         await asyncio.to_thread(self._append, json.dumps(record, ensure_ascii=False))
         if self.console is not None:
@@ -45,4 +56,10 @@ class LocalAlerts:
     def read(self) -> list[dict]:
         if not self.path.exists():
             return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+        records = []
+        for line in self.path.read_text().splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:  # a line cut short by a crash while it was written
+                continue
+        return records

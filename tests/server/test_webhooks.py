@@ -117,7 +117,10 @@ async def test_reply_is_matched_by_in_reply_to(client, runtime):
     await runtime.queue.join()
 
     after = await thread(client, T1001)
-    assert [rep["text"] for rep in after["replies"]] == ["Call me on +351 912 345 678"]
+    # The API masks the number inside the reply text as well as on the call; the thread itself keeps it.
+    assert [rep["text"] for rep in after["replies"]] == ["Call me on +35•••78"]
+    assert "912 345 678" not in r.text + str(after)
+    assert (await runtime.runner.snapshot(T1001)).values["replies"][0]["text"] == "Call me on +351 912 345 678"
     assert after["waiting_for"] == "call_report"
     assert len(after["calls"]) == 1
 
@@ -220,18 +223,21 @@ async def test_same_message_id_twice_records_one_reply(client, runtime):
     assert len(after["calls"]) == 1
 
 
-async def test_same_email_without_message_id_twice_is_deduplicated_by_content(client, runtime):
+async def test_a_reply_without_any_id_repeating_earlier_words_is_kept(client, runtime):
+    # Only a provider's own id deduplicates: a customer may answer the follow-up with the same words.
     detail = await assign(client, runtime, "1001")
-    body = reply_body(runtime, detail, "Call me on +351 912 345 678")
+    body = reply_body(runtime, detail, "Please call me")
     body.pop("message_id")
 
     first = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
-    assert first.status_code == 202 and first.json()["event_id"].startswith("sha256:")
+    assert first.status_code == 202 and first.json()["duplicate"] is False
     await runtime.queue.join()
+    assert (await thread(client, T1001))["emails"][-1]["kind"] == "clarify_phone"
     second = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
-    assert second.json()["duplicate"] is True
+    assert second.json()["duplicate"] is False and second.json()["event_id"] != first.json()["event_id"]
     await runtime.queue.join()
-    assert len((await thread(client, T1001))["replies"]) == 1
+    after = await thread(client, T1001)
+    assert len(after["replies"]) == 2 and after["waiting_for"] == "human"  # the second miss escalates
 
 
 async def test_email_while_waiting_for_a_call_is_kept_as_a_failed_event(client, runtime):

@@ -104,7 +104,7 @@ def request(**overrides) -> CallRequest:
 
 
 async def placed(tmp_path, **overrides):
-    simulator = CallSimulator(tmp_path / "calls")
+    simulator = CallSimulator(tmp_path / "calls", key="test-secret")
     return simulator, await simulator.place_call(request(**overrides))
 
 
@@ -112,6 +112,9 @@ async def test_place_call_queues_a_call_with_a_stable_id(tmp_path):
     simulator, call_id = await placed(tmp_path)
     assert call_id.startswith("sim-")
     assert await simulator.place_call(request()) == call_id  # same idempotency key, same call
+    # The id is keyed: without the secret nobody can compute the call id of a thread.
+    other_key = await CallSimulator(tmp_path / "other", key="another-secret").place_call(request())
+    assert other_key != call_id
     assert simulator.pending_calls() == [call_id]
     record = json.loads((tmp_path / "calls" / f"{call_id}.json").read_text())
     assert record["status"] == "queued" and record["request"]["to"] == "+351912345678"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import email
 import email.policy
 
-from concierge.tools.email import OutboundEmail, build_email_sender
+from concierge.tools.email import OutboundEmail, build_email_sender, new_message_id
 from concierge.tools.email.outbox import OutboxSender
 from tests.conftest import make_settings
 
@@ -18,7 +18,8 @@ def make(**overrides) -> OutboundEmail:
     return OutboundEmail(**{
         "to": "maria.costa@example.com", "to_name": "Maria Costa", "subject": "Re: Lisbon in April",
         "body": "Dear Maria,\n\nCould you send your phone number?\n\nWayfarer Stays Concierge",
-        "reply_to": "reply+local.1001@concierge.example.com", "idempotency_key": "local:1001:email:1", **overrides,
+        "reply_to": "reply+local.1001@concierge.example.com", "idempotency_key": "local:1001:email:1",
+        "message_id": "<a1b2c3@concierge.example.com>", **overrides,
     })
 
 
@@ -48,15 +49,14 @@ async def test_a_first_email_has_no_threading_headers(tmp_path):
     assert msg["In-Reply-To"] is None and msg["References"] is None
 
 
-async def test_the_same_idempotency_key_gives_the_same_message_id_and_file(tmp_path):
+async def test_sending_the_same_message_id_again_rewrites_one_file(tmp_path):
     sender = OutboxSender(tmp_path, sender=SENDER)
     first = await sender.send(make())
     again = await sender.send(make(body="A re-sent body"))
-    other = await sender.send(make(idempotency_key="local:1001:email:2"))
+    other = await sender.send(make(idempotency_key="local:1001:email:2", message_id=new_message_id(SENDER)))
 
-    assert first == again
-    assert other != first
-    assert make().message_id("concierge.example.com") == first
+    assert first == again == make().message_id
+    assert other != first and other.endswith("@concierge.example.com>")
     assert len(list(tmp_path.glob("*.eml"))) == 2  # the re-send replaced its own file
     assert not list(tmp_path.glob("*.tmp"))
 

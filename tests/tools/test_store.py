@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from concierge.store import AppStore
+from concierge.store import MIGRATIONS, AppStore, EffectInDoubt
 
 
 @pytest.fixture
@@ -39,43 +42,128 @@ async def test_pending_events_until_finished(store):
 async def test_once_runs_the_effect_once(store):
     runs = []
 
-    async def effect():
-        runs.append(1)
-        return {"message_id": f"<m{len(runs)}@x>"}
+    async def effect(intent):
+        runs.append(intent)
+        return {"message_id": intent["message_id"]}
 
-    assert await store.once("local:1001:email:1", "local:1001", effect) == ({"message_id": "<m1@x>"}, True)
-    assert await store.once("local:1001:email:1", "local:1001", effect) == ({"message_id": "<m1@x>"}, False)
-    assert runs == [1]
-    assert (await store.once("local:1001:email:2", "local:1001", effect))[1] is True
+    intent = {"message_id": "<m1@x>"}
+    assert await store.once("local:1001:email:1", "local:1001", effect, intent=intent) == ({"message_id": "<m1@x>"}, True)
+    assert await store.once("local:1001:email:1", "local:1001", effect, intent={"message_id": "<other@x>"}) == \
+        ({"message_id": "<m1@x>"}, False)
+    assert runs == [intent]
+    assert (await store.once("local:1001:email:2", "local:1001", effect, intent={"message_id": "<m2@x>"}))[1] is True
     assert [e["key"] for e in await store.effects("local:1001")] == ["local:1001:email:1", "local:1001:email:2"]
     assert await store.effect_result("local:1001:email:1") == {"message_id": "<m1@x>"}
 
 
-async def test_a_failed_effect_is_not_recorded_and_runs_again(store):
+async def test_a_failed_effect_runs_again_with_its_first_intent(store):
     attempts = []
 
-    async def flaky():
-        attempts.append(1)
+    async def flaky(intent):
+        attempts.append(intent)
         if len(attempts) == 1:
             raise ConnectionError("provider down")
         return "sent"
 
     with pytest.raises(ConnectionError):
-        await store.once("k", "local:1", flaky)
-    assert await store.once("k", "local:1", flaky) == ("sent", True)
-    assert len(attempts) == 2
+        await store.once("k", "local:1", flaky, intent={"message_id": "<first@x>"})
+    assert [e["status"] for e in await store.effects("local:1")] == ["failed"]
+    # A second attempt reuses the intent recorded before the first, not a new one.
+    assert await store.once("k", "local:1", flaky, intent={"message_id": "<second@x>"}) == ("sent", True)
+    assert attempts == [{"message_id": "<first@x>"}] * 2
+
+
+async def _interrupted(store, key="k"):
+    """An effect whose intent was recorded, as when the process stopped during the effect."""
+
+    async def crash(intent):
+        raise asyncio.CancelledError  # what a kill mid-effect leaves: the intent, no result
+
+    with pytest.raises(asyncio.CancelledError):
+        await store.once(key, "local:1", crash, intent={"message_id": "<m@x>"})
+
+
+async def test_an_interrupted_effect_is_not_repeated_blindly(store):
+    await _interrupted(store)
+    runs = []
+
+    async def effect(intent):
+        runs.append(intent)
+        return "sent"
+
+    with pytest.raises(EffectInDoubt, match="unknown"):
+        await store.once("k", "local:1", effect)
+    assert runs == []
+    # A provider that deduplicates by key may be asked again, with the same intent.
+    assert await store.once("k", "local:1", effect, retry_safe=True) == ("sent", True)
+    assert runs == [{"message_id": "<m@x>"}]
+
+
+async def test_an_operator_releases_an_effect_in_doubt(store):
+    await _interrupted(store)
+    assert await store.release_in_doubt("local:1") == 1
+
+    async def effect(intent):
+        return "sent"
+
+    assert await store.once("k", "local:1", effect) == ("sent", True)
+
+
+async def test_a_timeout_leaves_the_effect_in_doubt(store):
+    async def slow(intent):
+        raise TimeoutError("provider did not answer")
+
+    with pytest.raises(TimeoutError):
+        await store.once("k", "local:1", slow)
+    with pytest.raises(EffectInDoubt):  # it may have been delivered after all
+        await store.once("k", "local:1", slow)
 
 
 async def test_once_runs_an_effect_returning_none_once(store):
     # Regression: a stored JSON null counted as 'not done', so the effect ran again and the INSERT failed.
     runs = []
 
-    async def effect():
+    async def effect(intent):
         runs.append(1)
 
     assert await store.once("k", "local:1", effect) == (None, True)
     assert await store.once("k", "local:1", effect) == (None, False)
     assert runs == [1]
+
+
+async def test_timers_are_due_at_their_time_and_deduplicated(store):
+    now = datetime.now(UTC)
+    assert await store.schedule("local:1", "reminder_due", {"n": 1}, at=now + timedelta(hours=48), key="local:1:reminder:1")
+    assert not await store.schedule("local:1", "reminder_due", {"n": 2}, at=now, key="local:1:reminder:1")
+    assert await store.pending_events(due_by=now) == []
+    [due] = await store.pending_events(due_by=now + timedelta(hours=49))
+    assert due["payload"] == {"type": "reminder_due", "n": 1} and due["kind"] == "reminder_due"
+
+
+async def test_a_transient_failure_keeps_the_event_pending_until_later(store):
+    await store.record_event("email", "e1", "email_reply", "local:1", {"text": "hi"})
+    now = datetime.now(UTC)
+    await store.retry_event_later("email", "e1", at=now + timedelta(seconds=30), error="ConnectError: llm down")
+    assert await store.pending_events(due_by=now) == []
+    [event] = await store.pending_events(due_by=now + timedelta(seconds=31))
+    assert (event["attempts"], event["error"]) == (1, "ConnectError: llm down")
+
+
+async def test_an_old_store_file_is_migrated_in_place(tmp_path):
+    import aiosqlite
+
+    path = tmp_path / "old.sqlite"
+    async with aiosqlite.connect(path) as db:  # the first released schema, with one done effect
+        await db.executescript(MIGRATIONS[0])
+        await db.execute("INSERT INTO effects VALUES ('k', 'local:1', '\"sent\"', '2026-01-01')")
+        await db.commit()
+    store = AppStore(path)
+    await store.open()
+    try:
+        assert await store.effect_result("k") == "sent"
+        assert await store.schedule("local:1", "t", {}, at=datetime.now(UTC), key="t1")
+    finally:
+        await store.close()
 
 
 async def test_threads_and_correlations(store):

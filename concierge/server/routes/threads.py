@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
+import hashlib
+import json
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Header, HTTPException, Path, status
+from fastapi.responses import JSONResponse
 
 from concierge.server.deps import AdminDep, RuntimeDep
-from concierge.server.runner import NotWaiting
+from concierge.schemas import THREAD_ID_PATTERN
+from concierge.server.runner import current_wait
 from concierge.server.schemas import ResumeRequest, ThreadDetail, ThreadSummary
 from concierge.server.views import thread_detail, thread_summary
 
 router = APIRouter(prefix="/api/v1/threads", tags=["threads"], dependencies=[AdminDep])
 
 RESUME_WAIT_S = 120
+ThreadId = Annotated[str, Path(pattern=THREAD_ID_PATTERN, max_length=200, description="helpdesk:ticket_id, e.g. local:1001")]
 
 
 async def _snapshot_or_404(runtime, thread_id: str):
@@ -31,20 +35,35 @@ async def list_threads(runtime: RuntimeDep) -> list[ThreadSummary]:
 
 
 @router.get("/{thread_id}")
-async def get_thread(thread_id: str, runtime: RuntimeDep) -> ThreadDetail:
+async def get_thread(thread_id: ThreadId, runtime: RuntimeDep) -> ThreadDetail:
     snapshot = await _snapshot_or_404(runtime, thread_id)
     return thread_detail(thread_id, snapshot, await runtime.services.store.events(thread_id))
 
 
-@router.post("/{thread_id}/resume")
-async def resume_thread(thread_id: str, body: ResumeRequest, runtime: RuntimeDep) -> ThreadDetail:
-    """Apply a human decision to a waiting thread and answer with the thread as it then stands."""
+@router.post("/{thread_id}/resume", response_model=ThreadDetail,
+             responses={202: {"description": "Recorded, not applied yet"}, 409: {"description": "The thread does not wait for a decision (any more)"}})
+async def resume_thread(
+    thread_id: ThreadId, body: ResumeRequest, runtime: RuntimeDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200, pattern=r"^[\x21-\x7e]+$")] = None,
+) -> ThreadDetail | JSONResponse:
+    """Apply a human decision to a waiting thread and answer with the thread as it then stands.
+
+    A decision answers the wait the operator saw: two decisions racing for one wait apply once,
+    and the other gets 409. The same `Idempotency-Key` (or the same decision for the same wait)
+    is applied once and answered the same way each time.
+    """
     snapshot = await _snapshot_or_404(runtime, thread_id)
-    try:
-        runtime.runner.check_resumable(snapshot, "human")
-    except NotWaiting as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"thread {thread_id!r} cannot be resumed: {exc}") from exc
-    payload = {"type": "human", **body.model_dump()}
-    done = await runtime.queue.enqueue("operator", uuid.uuid4().hex, "human", thread_id, payload)
-    await asyncio.wait_for(done.wait(), RESUME_WAIT_S)
+    wait = current_wait(snapshot)
+    if wait is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"thread {thread_id!r} cannot be resumed: it is not waiting for anything")
+    payload = {"type": "human", **body.model_dump(), "answers": wait.id}
+    digest = hashlib.sha256(json.dumps([wait.id, body.model_dump()], sort_keys=True).encode()).hexdigest()[:32]
+    event_id = f"key:{idempotency_key}" if idempotency_key else f"decision:{digest}"
+    await runtime.queue.enqueue("operator", event_id, "human", thread_id, payload)
+    event = await runtime.queue.wait_for("operator", event_id, RESUME_WAIT_S)
+    if event is None:
+        return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content={"detail": "the decision is recorded and not applied yet; check the thread later"})
+    if event["status"] == "failed":
+        code = status.HTTP_409_CONFLICT if (event["error"] or "").startswith("NotWaiting") else status.HTTP_502_BAD_GATEWAY
+        raise HTTPException(code, f"the decision was not applied: {event['error']}")
     return thread_detail(thread_id, await runtime.runner.snapshot(thread_id), await runtime.services.store.events(thread_id))

@@ -15,6 +15,8 @@ class TicketNotFound(LookupError):
 
 class Helpdesk(Protocol):
     name: str
+    # True when add_note with the same idempotency key cannot write the note twice.
+    retry_safe: bool
 
     async def open(self) -> None: ...
 
@@ -28,8 +30,8 @@ class Helpdesk(Protocol):
     async def customer_history(self, ticket: Ticket) -> list[Ticket]:
         """The requester's other tickets, oldest first."""
 
-    async def add_note(self, ticket_id: str, body: str) -> str:
-        """An internal note on the ticket; returns the note id."""
+    async def add_note(self, ticket_id: str, body: str, *, idempotency_key: str | None = None) -> str:
+        """An internal note on the ticket; returns the note id (the existing one when the key was used before)."""
 
     async def set_resolution(self, ticket_id: str, resolution: Resolution, reason: str) -> None:
         """Move the ticket to the state that matches `resolution`."""

@@ -23,7 +23,10 @@ CREATE TABLE IF NOT EXISTS notes (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ticket_id TEXT NOT NULL REFERENCES tickets(id),
     body TEXT NOT NULL, created_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS tickets_customer ON tickets (customer_id, created_at);
 """
+# Added after the first release: notes written under an idempotency key are written once.
+NOTE_KEYS = "ALTER TABLE notes ADD COLUMN idempotency_key TEXT; CREATE UNIQUE INDEX notes_key ON notes (idempotency_key);"
 
 # How each Concierge resolution shows up in the helpdesk.
 STATUS_FOR = {
@@ -40,6 +43,7 @@ def _now() -> str:
 
 class LocalHelpdesk:
     name = "local"
+    retry_safe = True
 
     def __init__(self, path: Path, *, seed_file: Path | None = None, ai_assignee: str = "AI Processing") -> None:
         self.path = path
@@ -52,6 +56,9 @@ class LocalHelpdesk:
         self._db = await aiosqlite.connect(self.path)
         self._db.row_factory = aiosqlite.Row
         await self._db.executescript(SCHEMA)
+        async with self._db.execute("SELECT 1 FROM pragma_table_info('notes') WHERE name = 'idempotency_key'") as cur:
+            if await cur.fetchone() is None:
+                await self._db.executescript(NOTE_KEYS)
         await self._db.commit()
         if self.seed_file:
             await self.seed(self.seed_file)
@@ -126,11 +133,18 @@ class LocalHelpdesk:
         ) as cur:
             return [self._ticket(r) for r in await cur.fetchall()]
 
-    async def add_note(self, ticket_id: str, body: str) -> str:
+    async def add_note(self, ticket_id: str, body: str, *, idempotency_key: str | None = None) -> str:
         await self.get_ticket(ticket_id)
-        cur = await self.db.execute("INSERT INTO notes (ticket_id, body, created_at) VALUES (?, ?, ?)", (ticket_id, body, _now()))
+        await self.db.execute(
+            "INSERT OR IGNORE INTO notes (ticket_id, body, created_at, idempotency_key) VALUES (?, ?, ?, ?)",
+            (ticket_id, body, _now(), idempotency_key),
+        )
         await self.db.commit()
-        return str(cur.lastrowid)
+        async with self.db.execute(
+            "SELECT id FROM notes WHERE idempotency_key = ? OR (? IS NULL AND id = last_insert_rowid())",
+            (idempotency_key, idempotency_key),
+        ) as cur:
+            return str((await cur.fetchone())["id"])
 
     async def notes(self, ticket_id: str) -> list[str]:
         async with self.db.execute("SELECT body FROM notes WHERE ticket_id = ? ORDER BY id", (ticket_id,)) as cur:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concierge.settings import Settings
-from concierge.tools.email.base import EmailSender, OutboundEmail
+from concierge.tools.email.base import EmailSender, OutboundEmail, new_message_id
 from concierge.tools.email.errors import PermanentEmailFailure
 
 
@@ -39,4 +39,4 @@ def build_email_sender(settings: Settings) -> EmailSender:
     raise ValueError(f"unknown EMAIL_BACKEND {settings.email_backend!r}")
 
 
-__all__ = ["EmailSender", "OutboundEmail", "PermanentEmailFailure", "build_email_sender"]
+__all__ = ["EmailSender", "OutboundEmail", "PermanentEmailFailure", "build_email_sender", "new_message_id"]

@@ -75,10 +75,18 @@ async def with_retries(attempt: Callable[[], Awaitable[T]], *, attempts: int, ma
     raise AssertionError("unreachable")  # AsyncRetrying either returns or re-raises
 
 
-async def post_json(client: httpx.AsyncClient, provider: str, url: str, **kwargs) -> httpx.Response:
-    """One POST whose transport errors count as transient and whose error statuses become typed failures."""
+async def post_json(client: httpx.AsyncClient, provider: str, url: str, *, retry_timeouts: bool = True, **kwargs) -> httpx.Response:
+    """One POST whose transport errors count as transient and whose error statuses become typed failures.
+
+    A timeout may mean the provider sent the email after all: without `retry_timeouts` (a provider
+    that cannot deduplicate) it is raised as it is, so the effects ledger asks a person.
+    """
     try:
         response = await client.post(url, **kwargs)
+    except httpx.TimeoutException:
+        if not retry_timeouts:
+            raise
+        raise TransientEmailFailure(f"{provider} timed out") from None
     except httpx.TransportError as exc:
         raise TransientEmailFailure(f"{provider} unreachable: {exc!r}") from exc
     if response.is_success:

@@ -11,7 +11,7 @@ from concierge.tools.email.render import domain_of, mime_message
 
 
 class OutboxSender:
-    # The file is named by the Message-ID, itself derived from the idempotency key: writing it twice is harmless.
+    # The file is named by the Message-ID, chosen once before the first attempt: sending again rewrites the same file.
     retry_safe = True
 
     def __init__(self, folder: Path, *, sender: str) -> None:

@@ -55,7 +55,7 @@ def mime_message(email: OutboundEmail, sender: str) -> EmailMessage:
     msg["To"] = formataddr((email.to_name, email.to)) if email.to_name else email.to
     msg["Subject"] = email.subject
     msg["Date"] = formatdate(localtime=False, usegmt=True)
-    msg["Message-ID"] = email.message_id(domain_of(sender))
+    msg["Message-ID"] = email.message_id
     if email.reply_to:
         msg["Reply-To"] = email.reply_to
     for name, value in threading_headers(email).items():

@@ -6,7 +6,7 @@ import httpx
 
 from concierge.tools.email.base import OutboundEmail
 from concierge.tools.email.errors import with_retries, post_json
-from concierge.tools.email.render import domain_of, html_part, text_part, threading_headers
+from concierge.tools.email.render import html_part, text_part, threading_headers
 
 RESEND_API = "https://api.resend.com"
 
@@ -22,12 +22,11 @@ class ResendSender:
         self.provider_ids: dict[str, str] = {}  # our Message-ID -> Resend's email id, for correlation
 
     def body(self, email: OutboundEmail) -> dict:
-        message_id = email.message_id(domain_of(self.sender))
         body = {
             "from": self.sender, "to": [email.to], "subject": email.subject,
             "text": text_part(email), "html": html_part(email),
             # Resend keeps a custom Message-ID header, so replies thread on our own id.
-            "headers": {"Message-ID": message_id, **threading_headers(email)},
+            "headers": {"Message-ID": email.message_id, **threading_headers(email)},
         }
         if email.reply_to:
             body["reply_to"] = [email.reply_to]

@@ -8,7 +8,7 @@ import httpx
 
 from concierge.tools.email.base import OutboundEmail
 from concierge.tools.email.errors import with_retries, post_json
-from concierge.tools.email.render import domain_of, html_part, text_part, threading_headers
+from concierge.tools.email.render import html_part, text_part, threading_headers
 
 SENDGRID_API = "https://api.sendgrid.com"
 
@@ -31,7 +31,7 @@ class SendGridSender:
             "from": {"email": address, **({"name": name} if name else {})},
             # text/plain must precede text/html.
             "content": [{"type": "text/plain", "value": text_part(email)}, {"type": "text/html", "value": html_part(email)}],
-            "headers": {"Message-ID": email.message_id(domain_of(self.sender)), **threading_headers(email)},
+            "headers": {"Message-ID": email.message_id, **threading_headers(email)},
             "custom_args": {"idempotency_key": email.idempotency_key},
         }
         if email.reply_to:
@@ -42,7 +42,7 @@ class SendGridSender:
         body = self.body(email)
         headers = {"Authorization": f"Bearer {self.api_key}"}
         async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout_s) as client:
-            response = await with_retries(lambda: post_json(client, "SendGrid", "/v3/mail/send", json=body, headers=headers),
+            response = await with_retries(lambda: post_json(client, "SendGrid", "/v3/mail/send", json=body, headers=headers, retry_timeouts=False),
                                           attempts=self.attempts, max_wait_s=self.max_wait_s)
         message_id = body["headers"]["Message-ID"]
         self.provider_ids[message_id] = response.headers.get("x-message-id", "")

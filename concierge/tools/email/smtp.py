@@ -41,6 +41,8 @@ class SmtpSender:
             # 4xx replies are "try again later" in SMTP; 5xx are final.
             failure = TransientEmailFailure if 400 <= exc.code < 500 else PermanentEmailFailure
             raise failure(f"SMTP {exc.code}: {exc.message}") from exc
+        except aiosmtplib.SMTPTimeoutError:
+            raise  # the server may have taken the message: not retried here, the effects ledger asks a person
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise TransientEmailFailure(f"SMTP server unreachable: {exc!r}") from exc
         if errors:  # some recipients refused while others were accepted; we send to one, so it was refused

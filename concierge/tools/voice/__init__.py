@@ -10,7 +10,7 @@ def build_voice_provider(settings: Settings) -> VoiceProvider:
     if settings.voice_provider == "simulator":
         from concierge.tools.voice.simulator import CallSimulator
 
-        return CallSimulator(settings.calls_dir)
+        return CallSimulator(settings.calls_dir, key=settings.signing_key)
     raise ValueError(f"unknown VOICE_PROVIDER {settings.voice_provider!r}")
 
 

@@ -20,6 +20,8 @@ class CallRequest(BaseModel):
 
 class VoiceProvider(Protocol):
     name: str
+    # True when placing the same call again (same idempotency key) cannot dial the customer twice.
+    retry_safe: bool
 
     async def place_call(self, request: CallRequest) -> str:
         """Start an outbound call; returns the provider's call id. The report arrives by webhook."""

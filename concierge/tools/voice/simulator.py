@@ -8,12 +8,12 @@ returns a Vapi-shaped `end-of-call-report` webhook body for the call-completed r
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from concierge.keys import keyed_digest
 from concierge.tools.voice.base import CallRequest
 
 Persona = Literal["books", "frustrated", "no_answer"]
@@ -21,12 +21,15 @@ Persona = Literal["books", "frustrated", "no_answer"]
 
 class CallSimulator:
     name = "simulator"
+    retry_safe = True  # one file per call id: placing the same call again rewrites it
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, key: str) -> None:
         self.folder = folder
+        self.key = key
 
     async def place_call(self, request: CallRequest) -> str:
-        call_id = "sim-" + hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:16]
+        # Keyed: the same request gets the same id, and nobody can compute a thread's call id.
+        call_id = "sim-" + keyed_digest(self.key, "call", request.idempotency_key)
         record = {"id": call_id, "status": "queued", "request": request.model_dump(), "created_at": _iso(_now())}
         await asyncio.to_thread(self._write, self.folder / f"{call_id}.json", record)
         return call_id

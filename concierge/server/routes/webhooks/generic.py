@@ -36,7 +36,7 @@ async def ticket_assigned(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted:
     event_id = body.event_id or f"assigned:{thread_id}"
     await services.store.register_thread(thread_id, body.helpdesk, body.ticket_id)
     queued = await runtime.queue.enqueue(body.helpdesk, event_id, "ticket_assigned", thread_id, {"ticket_id": body.ticket_id})
-    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
+    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)
 
 
 @router.post("/inbound_email", status_code=status.HTTP_202_ACCEPTED, response_model=None, openapi_extra=json_body(InboundEmail))
@@ -60,4 +60,4 @@ async def call_completed(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted |
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no thread placed call {report.call_id}")
     event_id = f"call:{report.call_id}"
     queued = await runtime.queue.enqueue(report.provider, event_id, "call_report", thread_id, {"type": "call_report", **report.model_dump()})
-    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
+    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)
