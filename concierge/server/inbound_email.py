@@ -8,7 +8,7 @@ address when exactly one open thread belongs to that customer.
 
 from __future__ import annotations
 
-import hashlib
+import uuid
 from datetime import UTC, datetime
 from email.utils import parseaddr
 
@@ -24,8 +24,8 @@ from concierge.tools.email.inbox import SetAsideEmails
 
 
 def event_id_of(email: InboundEmail) -> str:
-    return email.event_id or email.message_id or "sha256:" + hashlib.sha256(
-        f"{email.from_}\n{email.subject}\n{email.text}".encode()).hexdigest()
+    """Deduplicate by the provider's own id; without one, a reply is kept even if its words repeat an earlier one."""
+    return email.event_id or email.message_id or f"unidentified:{uuid.uuid4().hex}"
 
 
 async def _open_threads_of(runtime: AppRuntime, sender: str) -> list[str]:
@@ -69,7 +69,7 @@ async def accept_inbound_email(runtime: AppRuntime, email: InboundEmail, source:
             alert = Alert(kind="escalation", thread_id="unmatched", title=f"Unmatched email from {mask_email(parseaddr(email.from_)[1])}",
                           text=f"{email.subject!r}: {how}. Kept in {runtime.settings.unmatched_emails_file.name}.",
                           idempotency_key=f"unmatched-email:{event_id}")
-            await runtime.services.store.once(alert.idempotency_key, "unmatched", lambda: _send(runtime, alert))
+            await runtime.services.store.once(alert.idempotency_key, "unmatched", lambda _intent: _send(runtime, alert), retry_safe=True)
         return JSONResponse({"matched": False, "event_id": event_id, "reason": how}, status_code=status.HTTP_202_ACCEPTED)
     if email.auto_reply:
         # An out-of-office or a bounce is not the customer's answer: kept beside the thread, the thread still waits.
@@ -81,7 +81,7 @@ async def accept_inbound_email(runtime: AppRuntime, email: InboundEmail, source:
         "message_id": email.message_id, "received_at": datetime.now(UTC).isoformat(timespec="seconds"), "matched_by": how,
     }
     queued = await runtime.queue.enqueue(source, event_id, "email_reply", thread_id, payload)
-    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=queued is None)
+    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)
 
 
 async def _send(runtime: AppRuntime, alert: Alert) -> dict:

@@ -93,4 +93,5 @@ async def test_a_refused_address_escalates_with_the_provider_reason_and_records_
     [reason] = update["escalation"]["reasons"]
     assert "could not be delivered" in reason and "valid address" in reason
     assert "maria.costa@example.com" not in reason  # masked
-    assert await services.store.effects("local:1001") == []  # nothing recorded as sent
+    [effect] = await services.store.effects("local:1001")  # recorded as failed, not as sent
+    assert effect["status"] == "failed" and effect["result"] is None

@@ -30,7 +30,7 @@ def outbound(**overrides) -> OutboundEmail:
         body="Dear Maria,\n\nHere is what we can offer:\n1. Casa <Alfama> — €180 per night.\n\nWarm regards,\nWayfarer Stays Concierge",
         reply_to=reply_address("local:1001", "concierge.example.com", KEY),
         in_reply_to="<first@concierge.example.com>", references=["<root@mail.example>", "<first@concierge.example.com>"],
-        idempotency_key="local:1001:email:2",
+        idempotency_key="local:1001:email:2", message_id="<offer-2.abc@concierge.example.com>",
     )
     return OutboundEmail(**{**fields, **overrides})
 
@@ -48,7 +48,7 @@ def test_smtp_delivers_multipart_threaded_email_with_auth(tmp_path):
     [mail] = server.received
     assert mail.login == "concierge" and mail.rcpt_tos == ["maria.costa@example.com"]
     msg = mail.message
-    assert msg["Message-ID"] == message_id == email.message_id("concierge.example.com")
+    assert msg["Message-ID"] == message_id == email.message_id
     assert msg["In-Reply-To"] == "<first@concierge.example.com>"
     assert msg["References"] == "<root@mail.example> <first@concierge.example.com>"
     assert msg["Subject"] == "Re: Lisbon <3 nights>"
@@ -88,7 +88,7 @@ async def test_resend_sends_with_idempotency_key_and_retries_429(tmp_path):
         email = outbound()
         first = await sender.send(email)
         again = await sender.send(email)  # a re-send after a crash: same key, nothing new delivered
-    assert first == again == email.message_id("concierge.example.com")
+    assert first == again == email.message_id
     assert fake.attempts == 4  # two 429s, the send, the deduplicated re-send
     [sent] = fake.sent
     assert sent["idempotency_key"] == "local:1001:email:2"

@@ -68,7 +68,7 @@ def mime(**headers) -> EmailMessage:
 
 def test_mime_message_is_read_whole():
     email = parse_mime(bytes(mime(In_Reply_To="<o1@c.example.com>", References="<root@c> <o1@c.example.com>", Cc="x@example.com")))
-    assert email.from_ == "Maria <maria@example.com>" and email.to == ["reply+local.1001.abc@concierge.example.com", "x@example.com"]
+    assert email.from_ == "maria@example.com" and email.to == ["reply+local.1001.abc@concierge.example.com", "x@example.com"]
     assert email.message_id == "<r1@mail.example.com>" and email.in_reply_to == "<o1@c.example.com>"
     assert email.references == ["<root@c>", "<o1@c.example.com>"]
     assert email.text.strip() == "Call me on +351 912 345 678" and email.auto_reply is False
