@@ -160,7 +160,8 @@ async def test_email_for_no_known_thread_is_kept_and_alerted_not_dropped(client,
         {"from": "x@example.com", "to": ["reply+local.4242@concierge.example.com"], "text": "Hello?!"},
         {"from": "x@example.com", "to": [], "in_reply_to": "<never-sent@concierge.example.com>", "text": "Hello?!?"},
     ]
-    for body in cases:
+    for i, body in enumerate(cases):
+        body["message_id"] = f"<unmatched-{i}@example.com>"  # the provider's id: its retry is kept once
         r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
         assert r.status_code == 202, body
         assert r.json()["matched"] is False and "no thread" in r.json()["reason"]
@@ -185,7 +186,7 @@ async def test_header_values_with_line_breaks_are_422(client, runtime, field, va
     before = await world(client, runtime, T1001, "1001")
     body = {**reply_body(runtime, detail, "+351 912 345 678"), field: value}
     r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
-    assert r.status_code == 422 and "line breaks" in r.text
+    assert r.status_code == 422 and field in r.text
     assert await world(client, runtime, T1001, "1001") == before
 
 
