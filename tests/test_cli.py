@@ -13,6 +13,7 @@ from concierge.server.app import create_app
 from concierge.server.runtime import open_runtime
 from concierge.server.verify import SignedWebhooks, concierge_signature
 from concierge.settings import get_settings
+from concierge.store import AppStore
 from tests.conftest import OFFLINE
 
 
@@ -78,3 +79,36 @@ def test_unknown_thread_and_bad_action_fail_with_the_reason(data_dir):
     bad = run("resume", "local:1003", "--action", "refund")
     assert bad.exit_code == 1 and "422" in bad.output and "action" in bad.output
     assert "awaiting_human" in run("threads").output  # nothing changed
+
+
+def pending_and_outbox(data_dir) -> tuple[list[str], int]:
+    async def read() -> list[str]:
+        store = AppStore(data_dir / "concierge.sqlite")
+        await store.open()
+        try:
+            return [e["event_id"] for e in await store.pending_events()]
+        finally:
+            await store.close()
+
+    return asyncio.run(read()), len(list((data_dir / "outbox").glob("*.eml")))
+
+
+def test_read_only_commands_process_no_pending_event(data_dir):
+    async def record() -> None:  # a ticket assigned while no server runs: it waits for `concierge serve`
+        store = AppStore(data_dir / "concierge.sqlite")
+        await store.open()
+        try:
+            await store.register_thread("local:1001", "local", "1001")
+            await store.record_event("local", "assigned:local:1001", "ticket_assigned", "local:1001", {"ticket_id": "1001"})
+        finally:
+            await store.close()
+
+    asyncio.run(record())
+    before = pending_and_outbox(data_dir)
+    assert before[0] == ["assigned:local:1001"]
+    for command in (("threads",), ("show", "local:1003")):
+        assert run(*command).exit_code == 0
+    assert pending_and_outbox(data_dir) == before
+    # A decision applies only itself: the pending assignment is still left for the server.
+    assert run("resume", "local:1003", "--action", "close").exit_code == 0
+    assert pending_and_outbox(data_dir) == before

@@ -9,6 +9,8 @@ asks which one; a reply without a usable number gets one follow-up email, and a 
 
 from __future__ import annotations
 
+import asyncio
+
 from langgraph.runtime import Runtime
 
 from concierge.agents.email_only import chosen_offer, confirms_booking, declines_call
@@ -22,6 +24,8 @@ from concierge.tools.llm import structured
 from concierge.tools.phone import find_phones, phone_region
 
 MAX_PHONE_MISSES = 2
+# What a reply's own words reasonably hold; more is pasted material, and parsing it would only cost time.
+MAX_READ_CHARS = 20_000
 
 __all__ = ["own_words", "parse_reply"]
 
@@ -45,7 +49,7 @@ def _by_email(state: TicketState, reply: dict, text: str) -> dict:
 async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     reply = state["replies"][-1]
-    text = own_words(reply.get("text") or "")
+    text = own_words(reply.get("text") or "")[:MAX_READ_CHARS]
     mood = await structured(
         services.llm, TriageDecision, triage_prompt(services.settings.company_name),
         "Triage this reply to our offer email.", {"ticket": {"subject": reply.get("subject") or "", "body": text}},
@@ -67,7 +71,7 @@ async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
     ticket = state["ticket"]
     region = phone_region((ticket.get("customer") or {}).get("region"), ticket.get("locale"),
                           fallback=services.settings.default_phone_region)
-    phones = find_phones(text, region)
+    phones = await asyncio.to_thread(find_phones, text, region)  # CPU work, off the loop
     if len({p.e164 for p in phones}) == 1:
         phone = phones[0]
         consent = {"message_id": reply.get("message_id"), "at": reply.get("received_at"), "text": phone.text}

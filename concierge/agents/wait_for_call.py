@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from langgraph.types import interrupt
 
-from concierge.agents.waiting import human_decision_update, resumed_by
+from concierge.agents.waiting import CUSTOMER_WAIT_ACTIONS, human_decision_update, resumed_by
 from concierge.graph.state import TicketState, log
 
 
 def wait_for_call(state: TicketState) -> dict:
     call = (state.get("calls") or [{}])[-1]
     value = interrupt({"waiting_for": "call_report", "accepts": ["call_report"], "thread_id": state["thread_id"],
-                       "call_id": call.get("call_id")})
+                       "call_id": call.get("call_id"),
+                       "actions": list(CUSTOMER_WAIT_ACTIONS)})
     if value.get("type") == "human":
         return human_decision_update("wait_for_call", value)
     report = {k: v for k, v in value.items() if k not in ("type", "event_id")}

@@ -7,6 +7,8 @@ from typing import Any
 from concierge.graph.state import log
 
 HUMAN_ACTIONS = ("approve", "retry", "close", "handoff")
+# While the thread waits for the customer, nothing has been done yet to approve or retry.
+CUSTOMER_WAIT_ACTIONS = ("close", "handoff")
 
 
 def resumed_by(value: dict[str, Any]) -> dict[str, Any]:

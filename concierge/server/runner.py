@@ -92,6 +92,9 @@ class ThreadRunner:
         if kind == "human":
             if value.get("answers") and value["answers"] != wait.id:
                 raise NotWaiting("the wait this decision answered has ended")
+            allowed = info.get("actions")
+            if allowed and value.get("action") not in allowed:
+                raise NotWaiting(f"while it waits for {info.get('waiting_for')} the thread takes {', '.join(allowed)}, not {value.get('action')}")
             return
         if kind not in info.get("accepts", [info.get("waiting_for")]):
             raise NotWaiting(f"the thread waits for {info.get('waiting_for')}, not {kind}")

@@ -40,7 +40,7 @@ async def reply_wait(services):
 
 async def test_wait_for_reply_waits_for_the_answer_to_the_last_email(services):
     _, _, waiting = await reply_wait(services)
-    assert waiting == {"waiting_for": "email_reply", "accepts": ["email_reply"], "thread_id": "local:1001",
+    assert waiting == {"waiting_for": "email_reply", "accepts": ["email_reply"], "actions": ["close", "handoff"], "thread_id": "local:1001",
                        "message_id": "<offer-1@concierge.example.com>"}
 
 
@@ -74,7 +74,7 @@ async def call_wait(services):
 
 async def test_wait_for_call_records_the_call_report(services):
     graph, config, waiting = await call_wait(services)
-    assert waiting == {"waiting_for": "call_report", "accepts": ["call_report"], "thread_id": "local:1001", "call_id": "sim-abc"}
+    assert waiting == {"waiting_for": "call_report", "accepts": ["call_report"], "actions": ["close", "handoff"], "thread_id": "local:1001", "call_id": "sim-abc"}
 
     report = {"type": "call_report", "provider": "vapi", "call_id": "sim-abc", "ended_reason": "customer-ended-call",
               "transcript": "User: hello", "summary": "", "success_evaluation": "false"}

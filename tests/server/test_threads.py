@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from concierge.demo import report_call, send_customer_reply
+from concierge.tools.voice.reports import parse_call_report
 from concierge.server.runtime import open_runtime
 from tests.conftest import make_settings
 from tests.server import THREADS, alerts, asgi_client, assign, call_files, nodes, thread, world
@@ -233,3 +236,57 @@ async def test_healthz(client):
     r = await client.get("/healthz")
     assert r.status_code == 200
     assert r.json() == {"status": "ok", "llm": "offline", "helpdesk": "local", "email": "outbox", "voice": "simulator"}
+
+
+# --- decisions applied once -------------------------------------------------------------------------
+async def test_two_identical_retries_at_once_place_one_call(client, runtime):
+    await escalated_after_call(client, runtime)
+    first, second = await asyncio.gather(*(resume(client, "local:1005", action="retry", note="call back") for _ in range(2)))
+    assert sorted((first.status_code, second.status_code)) == [200, 200]  # the same decision, answered alike
+    detail = await thread(client, "local:1005")
+    assert len(detail["calls"]) == 2 and len(call_files(runtime)) == 2
+    assert len(nodes(detail, "voice_dispatcher")) == 2
+
+
+async def test_a_retry_sent_twice_in_a_row_applies_once(client, runtime):
+    await escalated_after_call(client, runtime)
+    assert (await resume(client, "local:1005", action="retry", note="call back")).status_code == 200
+    # The thread now waits for the new call, a wait that takes close or handoff: the repeated
+    # retry is refused rather than dialling again.
+    again = await resume(client, "local:1005", action="retry", note="call back")
+    assert again.status_code == 409 and "close, handoff" in again.json()["detail"]
+    assert len((await thread(client, "local:1005"))["calls"]) == 2 and len(call_files(runtime)) == 2
+
+
+async def test_approve_twice_with_one_idempotency_key_applies_once_and_answers_the_same(client, runtime):
+    await escalated_after_call(client, runtime)
+    headers = {"Idempotency-Key": "approve-1005-sofia"}
+    first = await client.post(f"{THREADS}/local:1005/resume", json={"action": "approve", "by": "sofia"}, headers=headers)
+    again = await client.post(f"{THREADS}/local:1005/resume", json={"action": "approve", "by": "sofia"}, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.json()["outcome"] == again.json()["outcome"]
+    assert len(await runtime.services.helpdesk.notes("1005")) == 2  # the escalation note and one decision note
+
+
+async def test_a_decision_for_a_wait_that_ended_is_409(client, runtime):
+    await escalated_after_call(client, runtime)
+    assert (await resume(client, "local:1005", action="close", note="done")).status_code == 200
+    r = await resume(client, "local:1005", action="approve", note="late click")
+    assert r.status_code == 409
+    assert (await runtime.services.helpdesk.get_ticket("1005")).status == "closed"
+
+
+async def test_a_late_report_for_an_older_call_is_kept_and_changes_nothing(client, runtime):
+    await escalated_after_call(client, runtime)
+    first_call = (await runtime.runner.snapshot("local:1005")).values["calls"][0]["call_id"]
+    assert (await resume(client, "local:1005", action="retry", note="call back")).status_code == 200
+    before = await thread(client, "local:1005")
+    # A report of the first call arrives again under another delivery id: it must not close the second call.
+    report = parse_call_report(runtime.services.voice.play(first_call, "books"))
+    assert await runtime.queue.enqueue("vapi", "delivery-2", "call_report", "local:1005", {"type": "call_report", **report.model_dump()})
+    await runtime.queue.join()
+    after = await thread(client, "local:1005")
+    assert after["waiting_for"] == "call_report" and after["outcome"] == before["outcome"]
+    assert (await runtime.services.helpdesk.get_ticket("1005")).status == "escalated"
+    [late_event] = [e for e in after["events"] if e["kind"] == "call_report" and e["status"] == "ignored"]
+    assert first_call in late_event["error"]

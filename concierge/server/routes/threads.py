@@ -53,13 +53,18 @@ async def resume_thread(
     is applied once and answered the same way each time.
     """
     snapshot = await _snapshot_or_404(runtime, thread_id)
-    wait = current_wait(snapshot)
-    if wait is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"thread {thread_id!r} cannot be resumed: it is not waiting for anything")
-    payload = {"type": "human", **body.model_dump(), "answers": wait.id}
-    digest = hashlib.sha256(json.dumps([wait.id, body.model_dump()], sort_keys=True).encode()).hexdigest()[:32]
-    event_id = f"key:{idempotency_key}" if idempotency_key else f"decision:{digest}"
-    await runtime.queue.enqueue("operator", event_id, "human", thread_id, payload)
+    store = runtime.services.store
+    keyed = f"key:{thread_id}:{idempotency_key}" if idempotency_key else None
+    if keyed is None or await store.event("operator", keyed) is None:  # a repeated key is answered as the first time
+        wait = current_wait(snapshot)
+        if wait is None:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"thread {thread_id!r} cannot be resumed: it is not waiting for anything")
+        payload = {"type": "human", **body.model_dump(), "answers": wait.id}
+        digest = hashlib.sha256(json.dumps([wait.id, body.model_dump()], sort_keys=True).encode()).hexdigest()[:32]
+        event_id = keyed or f"decision:{digest}"
+        await runtime.queue.enqueue("operator", event_id, "human", thread_id, payload)
+    else:
+        event_id = keyed
     event = await runtime.queue.wait_for("operator", event_id, RESUME_WAIT_S)
     if event is None:
         return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content={"detail": "the decision is recorded and not applied yet; check the thread later"})

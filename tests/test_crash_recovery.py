@@ -1,0 +1,163 @@
+"""`kill -9` at random moments: `concierge serve` is killed again and again while the demo tickets
+go through assignment, replies and call reports, and restarted each time. Every ticket must still
+reach the end the demo reaches, with no email, call, note or alert made twice and none stuck."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from concierge.server.verify import HmacSignature, SignedWebhooks
+from concierge.settings import PACKAGE_DATA
+from concierge.tools.voice.simulator import CallSimulator
+from tests.processes import ROOT, VENV_BIN, free_port, offline_env, stop
+from tests.test_demo import EXPECTED
+
+pytestmark = pytest.mark.slow
+
+KILLS = 12
+SECRET = "crash-test-webhook-secret"
+SCRIPT = json.loads((PACKAGE_DATA / "demo_tickets.json").read_text())["demo_script"]
+TICKETS = sorted(t.split(":")[1] for t in EXPECTED)
+
+
+class Server:
+    """`concierge serve` that can be killed with SIGKILL and started again on the same data."""
+
+    def __init__(self, base: Path) -> None:
+        self.base, self.port = base, free_port()
+        self.data_dir = base / "data"
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = offline_env(self.data_dir, WEBHOOK_SECRET=SECRET, ALERTS_CONSOLE="false", RETRY_BACKOFF_S="0.2")
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self, timeout_s: float = 120) -> None:
+        self.starts += 1
+        log = (self.base / f"server-{self.starts}.log").open("wb")
+        command = [str(VENV_BIN / "concierge"), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, (self.base / f"server-{self.starts}.log").read_text()[-3000:]
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("the server did not come up")
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+
+def act(client: httpx.Client, simulator: CallSimulator) -> int:
+    """Post every assignment, and what each customer does next: like the demo, through the webhooks.
+    Ids are deterministic, so a request repeated after a kill is a re-delivery."""
+    acted = 0
+    for ticket in TICKETS:
+        client.post("/api/v1/webhooks/ticket_assigned", json={"ticket_id": ticket})
+        r = client.get(f"/api/v1/threads/local:{ticket}")
+        if r.status_code != 200:
+            continue
+        detail, script = r.json(), SCRIPT.get(ticket, {})
+        replies, emails = detail["replies"], detail["emails"]
+        if detail["waiting_for"] == "email_reply" and len(replies) < len(script.get("replies") or []) and emails:
+            n = len(replies)
+            client.post("/api/v1/webhooks/inbound_email", json={
+                "from": "customer@example.com", "to": [], "subject": f"Re: {emails[-1]['subject']}",
+                "text": script["replies"][n], "message_id": f"<reply-{ticket}-{n + 1}@customer.example.com>",
+                "in_reply_to": emails[-1]["message_id"],
+            })
+            acted += 1
+        elif detail["waiting_for"] == "call_report":
+            call_id = detail["calls"][-1]["call_id"]
+            body = simulator.play(call_id, script.get("call") or "no_answer")
+            client.post("/api/v1/webhooks/call_completed", json=body)
+            acted += 1
+    return acted
+
+
+def settled(client: httpx.Client) -> dict[str, tuple]:
+    table = {}
+    for thread_id in EXPECTED:
+        r = client.get(f"/api/v1/threads/{thread_id}")
+        if r.status_code != 200:
+            return {}
+        d = r.json()
+        analysis = d["call_analysis"] or {}
+        call = "—" if not d["calls"] else "booked" if analysis.get("booked") else "frustrated" if analysis.get("frustrated") else "in progress"
+        table[thread_id] = (d["path"], len(d["emails"]), call, (d["outcome"] or {}).get("status"), d["waiting_for"])
+    return table
+
+
+def test_kill_9_at_random_moments_loses_and_repeats_nothing(tmp_path):
+    rng = random.Random(int(os.environ.get("CRASH_SEED", "20261124")))
+    server = Server(tmp_path)
+    simulator = CallSimulator(server.data_dir / "calls", key="unused-for-playing")
+    signed = SignedWebhooks(HmacSignature([SECRET]))
+    kills = 0
+    try:
+        server.start()
+        with httpx.Client(base_url=server.url, auth=signed, timeout=5) as client:
+            while kills < KILLS:
+                deadline = time.monotonic() + rng.uniform(0.05, 2.5)
+                while time.monotonic() < deadline:  # traffic until the kill, whatever it is doing
+                    try:
+                        act(client, simulator)
+                    except httpx.TransportError:
+                        break
+                server.kill()
+                kills += 1
+                server.start()
+            # No more kills: the customers finish and every thread settles.
+            final, deadline = {}, time.monotonic() + 180
+            while time.monotonic() < deadline:
+                act(client, simulator)
+                final = settled(client)
+                if final == EXPECTED:
+                    break
+                time.sleep(0.3)
+            assert final == EXPECTED, f"after {kills} kills: {json.dumps(final, indent=1)}"
+            details = {t: client.get(f"/api/v1/threads/{t}").json() for t in EXPECTED}
+    finally:
+        if server.process is not None:
+            stop(server.process)
+
+    data = server.data_dir
+    # Emails: exactly the ones the threads record, each once (a re-send would carry another Message-ID).
+    sent = sorted(e["message_id"] for d in details.values() for e in d["emails"])
+    outbox = sorted(
+        next(line.split(":", 1)[1].strip() for line in p.read_text().splitlines() if line.lower().startswith("message-id:"))
+        for p in (data / "outbox").glob("*.eml")
+    )
+    assert outbox == sent
+    # Calls: exactly the ones the threads placed.
+    assert sorted(p.stem for p in (data / "calls").glob("*.json")) == sorted(c["call_id"] for d in details.values() for c in d["calls"])
+    # Alerts: one per outcome, none twice.
+    alerts = [json.loads(line) for line in (data / "alerts.jsonl").read_text().splitlines()]
+    keys = Counter(a["idempotency_key"] for a in alerts)
+    assert max(keys.values()) == 1
+    assert len(alerts) == len(EXPECTED), [a["title"] for a in alerts]
+    # Notes: one per outcome on each ticket.
+    with sqlite3.connect(data / "helpdesk.sqlite") as db:
+        notes = Counter(ticket for (ticket,) in db.execute("SELECT ticket_id FROM notes"))
+    assert notes == Counter({t.split(":")[1]: 1 for t in EXPECTED})
+    # Nothing left behind: no pending or failed event.
+    with sqlite3.connect(data / "concierge.sqlite") as db:
+        left = db.execute("SELECT source, event_id, status, error FROM events WHERE status IN ('pending', 'failed')").fetchall()
+    assert left == []
+    assert kills >= 10 and server.starts == kills + 1
