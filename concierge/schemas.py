@@ -16,6 +16,7 @@ class Customer(BaseModel):
     id: str
     name: str
     email: str
+    region: str | None = None  # ISO 3166 alpha-2, when the helpdesk knows it: reads the customer's phone numbers
 
 
 class Ticket(BaseModel):
@@ -28,6 +29,7 @@ class Ticket(BaseModel):
     assignee: str | None = None
     priority: str = "normal"
     created_at: str = ""
+    locale: str | None = None  # the helpdesk's language-region for this ticket ("pt-PT"), a fallback phone region
 
     @property
     def thread_id(self) -> str:

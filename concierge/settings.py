@@ -109,9 +109,26 @@ class Settings(BaseSettings):
     zoho_webhook_token: SecretStr | None = Field(None, alias="ZOHO_WEBHOOK_TOKEN")
 
     # --- email ------------------------------------------------------------------------------------
-    email_backend: Literal["outbox"] = Field("outbox", alias="EMAIL_BACKEND")
+    email_backend: Literal["outbox", "smtp", "resend", "sendgrid"] = Field("outbox", alias="EMAIL_BACKEND")
     email_from: str = Field("Wayfarer Stays <stays@concierge.example.com>", alias="EMAIL_FROM")
     reply_domain: str = Field("concierge.example.com", alias="EMAIL_REPLY_DOMAIN")
+    email_send_attempts: int = Field(4, ge=1, le=10, alias="EMAIL_SEND_ATTEMPTS")
+    email_retry_max_wait_s: float = Field(30.0, ge=0, le=600, alias="EMAIL_RETRY_MAX_WAIT_S")
+    smtp_host: str | None = Field(None, alias="SMTP_HOST")
+    smtp_port: int = Field(587, alias="SMTP_PORT")
+    smtp_security: Literal["starttls", "tls", "none"] = Field("starttls", alias="SMTP_SECURITY")
+    smtp_username: str | None = Field(None, alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(None, alias="SMTP_PASSWORD")
+    resend_api_key: SecretStr | None = Field(None, alias="RESEND_API_KEY")
+    resend_base_url: str = Field("https://api.resend.com", alias="RESEND_BASE_URL")
+    # Svix signing secret of the Resend webhook (whsec_...); enables POST /webhooks/email/resend.
+    resend_webhook_secret: SecretStr | None = Field(None, alias="RESEND_WEBHOOK_SECRET")
+    sendgrid_api_key: SecretStr | None = Field(None, alias="SENDGRID_API_KEY")
+    sendgrid_base_url: str = Field("https://api.sendgrid.com", alias="SENDGRID_BASE_URL")
+    # Inbound Parse auth (either enables POST /webhooks/email/sendgrid): basic auth "user:password"
+    # in the Parse URL, or a secret token passed as ?token=... in it.
+    sendgrid_inbound_basic_auth: SecretStr | None = Field(None, alias="SENDGRID_INBOUND_BASIC_AUTH")
+    sendgrid_inbound_token: SecretStr | None = Field(None, alias="SENDGRID_INBOUND_TOKEN")
 
     # --- voice ------------------------------------------------------------------------------------
     voice_provider: Literal["simulator", "vapi", "bland"] = Field("simulator", alias="VOICE_PROVIDER")
@@ -202,6 +219,11 @@ class Settings(BaseSettings):
     @property
     def calls_dir(self) -> Path:
         return self.data_dir / "calls"
+
+    @property
+    def unmatched_emails_file(self) -> Path:
+        """Inbound emails no thread could be matched to, kept for a person."""
+        return self.data_dir / "unmatched_emails.jsonl"
 
     @property
     def alerts_file(self) -> Path:

@@ -138,7 +138,7 @@ async def test_reply_without_a_number_gets_one_follow_up_then_a_call(client, run
     follow_up = outbox_messages(runtime)[detail["emails"][1]["message_id"]]
     assert follow_up["In-Reply-To"] == customer_reply_id
     assert customer_reply_id in follow_up["References"]
-    assert "phone number" in follow_up.get_content()
+    assert "phone number" in follow_up.get_body(("plain",)).get_content()
 
     detail = await reply(client, runtime, "local:1004", "Sorry! My number is +34 612 345 678.")
     assert detail["waiting_for"] == "call_report"
@@ -152,20 +152,64 @@ async def test_reply_without_a_number_gets_one_follow_up_then_a_call(client, run
 
 
 async def test_two_replies_without_a_number_escalate(client, runtime):
-    await assign(client, runtime, "1006")
-    await reply(client, runtime, "local:1006", "Can you just email me the details instead?")
-    detail = await reply(client, runtime, "local:1006", "I'd rather not share my number, sorry.")
+    await assign(client, runtime, "1001")
+    await reply(client, runtime, "local:1001", "These look lovely, thank you.")
+    detail = await reply(client, runtime, "local:1001", "Any time is fine really.")
 
     assert detail["waiting_for"] == "human"
     assert detail["outcome"]["status"] == "escalated"
     [reason] = detail["escalation"]["reasons"]
     assert reason.startswith("No usable phone number")
-    assert "I'd rather not share my number, sorry." in reason
+    assert "Any time is fine really." in reason
     assert [e["kind"] for e in detail["emails"]] == ["offer", "clarify_phone"]  # no third email
     assert detail["calls"] == [] and call_files(runtime) == []
-    assert (await runtime.services.helpdesk.get_ticket("1006")).status == "escalated"
+    assert (await runtime.services.helpdesk.get_ticket("1001")).status == "escalated"
     [alert] = alerts(runtime)
     assert alert["kind"] == "escalation" and "No usable phone number" in alert["text"]
+
+
+async def test_customer_who_declines_a_call_books_by_email(client, runtime):
+    detail = await assign(client, runtime, "1006")
+    offers = detail["offers"]
+    detail = await reply(client, runtime, "local:1006", "Can you just email me the details instead? I'd rather not share my number, sorry.")
+    assert detail["waiting_for"] == "email_reply"
+    assert detail["profile"]["prefers_email"] is True
+    assert [e["kind"] for e in detail["emails"]] == ["offer", "confirm_by_email"]
+    confirm = outbox_messages(runtime)[detail["emails"][1]["message_id"]].get_body(("plain",)).get_content()
+    assert offers[0]["hotel_name"] in confirm and "reply \"yes\"" in confirm
+    assert "phone number" not in confirm and "call you" not in confirm
+
+    detail = await reply(client, runtime, "local:1006", "Yes please, book it for us. Thank you!")
+    assert detail["stage"] == "done" and detail["waiting_for"] is None
+    assert detail["outcome"]["status"] == "resolved"
+    assert detail["outcome"]["summary"].startswith(f"Booked by email: {offers[0]['hotel_name']}")
+    assert detail["calls"] == [] and call_files(runtime) == []
+    assert (await runtime.services.helpdesk.get_ticket("1006")).status == "solved"
+    [note] = await runtime.services.helpdesk.notes("1006")
+    assert "declined a call" in note and "Yes please, book it for us." in note
+    [alert] = alerts(runtime)
+    assert alert["kind"] == "success" and "Booked by email" in alert["text"]
+
+
+async def test_declining_customer_with_an_unclear_answer_goes_to_a_human_not_no_phone(client, runtime):
+    await assign(client, runtime, "1006")
+    await reply(client, runtime, "local:1006", "Please don't call me, email only.")
+    detail = await reply(client, runtime, "local:1006", "Hmm, is breakfast included in that?")
+    assert detail["waiting_for"] == "human" and detail["outcome"]["status"] == "escalated"
+    [reason] = detail["escalation"]["reasons"]
+    assert "unclear" in reason and "phone" not in reason.lower().replace("no calls", "")
+    assert detail["calls"] == []
+
+
+async def test_several_numbers_ask_which_one(client, runtime):
+    await assign(client, runtime, "1001")
+    detail = await reply(client, runtime, "local:1001", "Mobile +351 912 345 678 or the office on +351 213 456 789.")
+    assert [e["kind"] for e in detail["emails"]] == ["offer", "which_phone"] and detail["calls"] == []
+    ask = outbox_messages(runtime)[detail["emails"][1]["message_id"]].get_body(("plain",)).get_content()
+    assert "+351 912 345 678" in ask and "+351 213 456 789" in ask
+    detail = await reply(client, runtime, "local:1001", "The mobile please: +351 912 345 678")
+    [placed] = detail["calls"]
+    assert call_record(runtime, placed["call_id"])["request"]["to"] == "+351912345678"
 
 
 async def test_frustrated_call_escalates_with_the_customers_words(client, runtime):

@@ -22,6 +22,13 @@ def closing(state: TicketState) -> tuple[str, str, str]:
         email = (state.get("emails") or [{}])[-1]
         titles = ", ".join(p["title"] for p in state.get("policies") or [])
         return "resolved", f"Answered by email ({titles})", f"Concierge answered by email:\n\n{email.get('body', '')}"
+    if state.get("stage") == "booked_by_email":
+        offer = state.get("chosen_offer") or {}
+        what = f"{offer['hotel_name']} — {offer['room_name']}, {offer['price_per_night']:.0f} {offer['currency']}/night" if offer else "the offer"
+        confirmation = ((state.get("replies") or [{}])[-1]).get("text", "")
+        body = (f"Concierge closed this ticket by email (the customer prefers email and declined a call).\n\n"
+                f"Booked: {what}\n\nCustomer's confirmation:\n{confirmation}")
+        return "resolved", f"Booked by email: {what}", body
     analysis = state.get("call_analysis") or {}
     report = state.get("call_report") or {}
     booked = next((o for o in state.get("offers") or [] if o["room_id"] == analysis.get("booked_room_id")), None)

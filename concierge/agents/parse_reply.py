@@ -1,41 +1,49 @@
-"""Parse reply: read the customer's latest email for a phone number, and for anger.
+"""Parse reply: read the customer's latest email for a phone number, for anger, and for a refusal
+to be called.
 
-A reply that is upset or asks for a person escalates; a reply without a usable number gets one
-follow-up email, and a second miss escalates.
+A reply that is upset or asks for a person escalates. A customer who will not take a call is not
+chased for a number: the booking continues by email (the chosen offer's details, confirm by
+replying) and a clear yes books it; anything else goes to a person. A reply with several numbers
+asks which one; a reply without a usable number gets one follow-up email, and a second miss escalates.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 
 from langgraph.runtime import Runtime
 
+from concierge.agents.email_only import chosen_offer, confirms_booking, declines_call
 from concierge.agents.triage import triage_prompt
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
 from concierge.privacy import mask_phone
 from concierge.schemas import TriageDecision
+from concierge.tools.email.inbound.reply_text import own_words
 from concierge.tools.llm import structured
-from concierge.tools.phone import extract_phone
+from concierge.tools.phone import find_phones, phone_region
 
 MAX_PHONE_MISSES = 2
 # What a reply's own words reasonably hold; more is pasted material, and parsing it would only cost time.
 MAX_READ_CHARS = 20_000
 
+__all__ = ["own_words", "parse_reply"]
 
-_QUOTE_HEADER = re.compile(r"^(On .+ wrote:|-{2,}\s*Original Message\s*-{2,}|From: .+)$", re.I)
+
+def _quote(text: str) -> str:
+    return f"“{text.strip()[:200]}”"
 
 
-def own_words(text: str) -> str:
-    """The reply without the quoted earlier messages (our own emails carry numbers that are not the customer's)."""
-    lines = []
-    for line in text.splitlines():
-        if _QUOTE_HEADER.match(line.strip()):
-            break
-        if not line.lstrip().startswith(">"):
-            lines.append(line)
-    return "\n".join(lines).strip()
+def _by_email(state: TicketState, reply: dict, text: str) -> dict:
+    """The customer booking by email answered the confirmation request."""
+    offer = chosen_offer(text, state.get("offers") or []) if state.get("chosen_offer") is None else state["chosen_offer"]
+    if confirms_booking(text):
+        return {"chosen_offer": offer, "stage": "booked_by_email",
+                "log": log("parse_reply", f"booking confirmed by email: {offer['hotel_name'] if offer else 'offer'}")}
+    return {"stage": "escalating", "escalation": {"reasons": [
+                f"Customer books by email (no calls); their answer to the confirmation is unclear: {_quote(text)}"],
+                "source": "reply"},
+            "log": log("parse_reply", "answer to the email confirmation is unclear")}
 
 
 async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
@@ -52,14 +60,33 @@ async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
         return {"stage": "escalating", "escalation": {"reasons": reasons, "source": "reply"},
                 "log": log("parse_reply", "reply is upset or asks for a person")}
 
-    phone = await asyncio.to_thread(extract_phone, text, services.settings.default_phone_region)  # CPU work, off the loop
-    if phone:
-        return {"phone": phone, "phone_misses": 0, "stage": "phone_found",
-                "log": log("parse_reply", f"phone number found: {mask_phone(phone)}")}
+    if state.get("contact_by") == "email":
+        return _by_email(state, reply, text)
+    if declines_call(text):
+        profile = {**(state.get("profile") or {}), "prefers_email": True}
+        offer = chosen_offer(text, state.get("offers") or [])
+        return {"contact_by": "email", "profile": profile, "chosen_offer": offer, "stage": "email_only",
+                "log": log("parse_reply", "customer prefers email and will not take a call: continuing by email")}
+
+    ticket = state["ticket"]
+    region = phone_region((ticket.get("customer") or {}).get("region"), ticket.get("locale"),
+                          fallback=services.settings.default_phone_region)
+    phones = await asyncio.to_thread(find_phones, text, region)  # CPU work, off the loop
+    if len({p.e164 for p in phones}) == 1:
+        phone = phones[0]
+        consent = {"message_id": reply.get("message_id"), "at": reply.get("received_at"), "text": phone.text}
+        return {"phone": phone.e164, "phone_details": {"e164": phone.e164, "type": phone.kind, "region": phone.region,
+                                                        "consent": consent},
+                "phone_misses": 0, "phone_choices": [], "stage": "phone_found",
+                "log": log("parse_reply", f"phone number found: {mask_phone(phone.e164)} ({phone.kind})")}
     misses = state.get("phone_misses", 0) + 1
+    several = len(phones) > 1
     if misses >= MAX_PHONE_MISSES:
+        why = f"Several phone numbers ({len(phones)}) and no choice" if several else "No usable phone number"
         return {"phone_misses": misses, "stage": "escalating",
-                "escalation": {"reasons": [f"No usable phone number after {misses} replies; last reply: “{text.strip()[:200]}”"],
-                               "source": "reply"},
+                "escalation": {"reasons": [f"{why} after {misses} replies; last reply: {_quote(text)}"], "source": "reply"},
                 "log": log("parse_reply", f"no phone number ({misses} misses)")}
-    return {"phone_misses": misses, "stage": "phone_missing", "log": log("parse_reply", "no phone number in the reply")}
+    if several:
+        return {"phone_misses": misses, "phone_choices": [p.text for p in phones], "stage": "phone_missing",
+                "log": log("parse_reply", f"{len(phones)} different numbers: asking which one to call")}
+    return {"phone_misses": misses, "phone_choices": [], "stage": "phone_missing", "log": log("parse_reply", "no phone number in the reply")}

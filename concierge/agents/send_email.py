@@ -1,4 +1,8 @@
-"""Send email: the drafted email goes out exactly once, threaded to the conversation."""
+"""Send email: the drafted email goes out exactly once, threaded to the conversation.
+
+A permanent failure (the address or the request is refused) is recorded on the thread and
+escalated with the provider's reason; transient failures were already retried by the sender.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from langgraph.runtime import Runtime
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
 from concierge.privacy import mask_email
-from concierge.tools.email import OutboundEmail, new_message_id
+from concierge.tools.email import OutboundEmail, PermanentEmailFailure, new_message_id
 from concierge.tools.email.addresses import reply_address
 
 
@@ -42,13 +46,23 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
         # Linked before the send, so a fast reply finds its thread even if this process stops right after.
         await services.store.link(f"email:{email.message_id}", thread_id)
         message_id = await services.email.send(email)
-        return {"message_id": message_id, "sent_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        result = {"message_id": message_id, "sent_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        # API providers keep their own id for the message; kept to find it in their logs and events.
+        provider_id = getattr(services.email, "provider_ids", {}).pop(message_id, None)
+        return {**result, "provider_id": provider_id} if provider_id else result
 
-    result, ran = await services.store.once(
-        key, thread_id, deliver, intent={"message_id": new_message_id(settings.email_from)},
-        retry_safe=getattr(services.email, "retry_safe", False),
-    )
+    try:
+        result, ran = await services.store.once(
+            key, thread_id, deliver, intent={"message_id": new_message_id(settings.email_from)},
+            retry_safe=getattr(services.email, "retry_safe", False),
+        )
+    except PermanentEmailFailure as exc:
+        reason = f"The {draft['kind']} email to {mask_email(ticket['customer']['email'])} could not be delivered: {exc.reason}"
+        return {"draft": None, "stage": "escalating", "escalation": {"reasons": [reason], "source": "email"},
+                "log": log("send_email", reason)}
     await services.store.link(f"email:{result['message_id']}", thread_id)
+    if result.get("provider_id"):
+        await services.store.link(f"email:{result['provider_id']}", thread_id)
     to = ticket["customer"]["email"]
     record = {"kind": draft["kind"], "to": to, "subject": draft["subject"], "body": draft["body"], **result}
     return {

@@ -19,7 +19,9 @@ Stage = Literal[
     "email_sent",  # the email went out
     "reply_received",  # reply arrived, not yet read
     "phone_found",  # a usable phone number is known
-    "phone_missing",  # the reply had no usable number
+    "phone_missing",  # the reply had no usable number (or several: which one?)
+    "email_only",  # the customer will not take a call: confirm the chosen offer by email
+    "booked_by_email",  # the customer confirmed the booking by email
     "call_placed",  # the voice provider is dialing
     "call_reported",  # the call report arrived
     "call_unanswered",  # no answer, busy or voicemail: call again later
@@ -51,6 +53,10 @@ class TicketState(TypedDict, total=False):
     replies: Annotated[list[dict[str, Any]], operator.add]  # every customer reply, in order
     phone: str | None  # E.164
     phone_misses: int
+    phone_details: dict[str, Any] | None  # {"e164", "type": mobile|fixed_line|..., "region", "consent": {"message_id", "at", "text"}}
+    phone_choices: list[str]  # several numbers in one reply: the ones to ask about
+    contact_by: Literal["phone", "email"]  # "email": the customer declined a call
+    chosen_offer: dict[str, Any] | None  # the offer confirmed (or to confirm) by email
 
     calls: Annotated[list[dict[str, Any]], operator.add]  # every call placed
     call_report: dict[str, Any] | None  # provider end-of-call report, normalised

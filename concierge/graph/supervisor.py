@@ -40,8 +40,10 @@ def next_node(state: TicketState) -> str:
             return "parse_reply"
         case "phone_found":
             return "voice_dispatcher"
-        case "phone_missing":
+        case "phone_missing" | "email_only":
             return "email_writer"
+        case "booked_by_email":
+            return "closer"
         case "call_placed":
             return "wait_for_call"
         case "call_reported":
@@ -55,7 +57,7 @@ def next_node(state: TicketState) -> str:
         case "human_decided":
             action = (state.get("human_decision") or {}).get("action")
             if action == "retry":
-                return "voice_dispatcher" if state.get("phone") else "email_writer"
+                return "voice_dispatcher" if state.get("phone") and state.get("contact_by") != "email" else "email_writer"
             return "closer"
         case "closing":
             return "closer"

@@ -8,7 +8,7 @@ import httpx
 # Client libraries (openai, groq, anthropic, vapi…) name their transient errors alike.
 _TRANSIENT_NAMES = {
     "APIConnectionError", "APITimeoutError", "RateLimitError", "InternalServerError", "ServiceUnavailableError",
-    "TransientProviderError",
+    "TransientProviderError", "TransientEmailFailure",
 }
 
 

@@ -27,6 +27,9 @@ class TicketAssigned(BaseModel):
     event_id: EventId | None = None
 
 
+_LINE_BREAKS = ("\r", "\n", "\x00", "\x0b", "\x0c", "\x85", "\u2028", "\u2029")
+
+
 class InboundEmail(BaseModel):
     """A customer's email, as the inbound-email provider hands it over."""
 
@@ -39,6 +42,8 @@ class InboundEmail(BaseModel):
     in_reply_to: MessageId | None = None
     references: list[MessageId] = Field(default_factory=list, max_length=100)
     event_id: EventId | None = None
+    # Set by the provider parsers from Auto-Submitted, X-Autoreply, Precedence, bounce senders...
+    auto_reply: bool = False
 
     @field_validator("from_")
     @classmethod
@@ -47,6 +52,14 @@ class InboundEmail(BaseModel):
         if "@" not in address or any(c in value for c in "\r\n\u2028\u2029"):
             raise ValueError("not an email address")
         return address
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        """A subject is one header line: a line break would let it smuggle in another header."""
+        if any(c in value for c in _LINE_BREAKS):
+            raise ValueError("header values must not contain line breaks")
+        return value
 
     @field_validator("to", mode="before")
     @classmethod

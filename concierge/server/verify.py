@@ -104,6 +104,23 @@ def build_verifiers(settings: Settings) -> dict[str, WebhookVerifier]:
     verifiers: dict[str, WebhookVerifier] = {"concierge": concierge_signature(settings)}
     verifiers.update(helpdesk_verifiers(settings))
     verifiers.update(voice_verifiers(settings))
+    verifiers.update(email_verifiers(settings))
+    return verifiers
+
+
+def email_verifiers(settings: Settings) -> dict[str, WebhookVerifier]:
+    """The inbound-email providers' own webhook authentication, when configured."""
+    verifiers: dict[str, WebhookVerifier] = {}
+    if settings.sendgrid_inbound_basic_auth or settings.sendgrid_inbound_token:
+        from concierge.tools.email.inbound.auth import SendGridInboundAuth
+
+        basic, token = settings.sendgrid_inbound_basic_auth, settings.sendgrid_inbound_token
+        verifiers["sendgrid"] = SendGridInboundAuth(basic_auth=basic.get_secret_value() if basic else None,
+                                                    token=token.get_secret_value() if token else None)
+    if settings.resend_webhook_secret:
+        from concierge.tools.email.inbound.auth import SvixSignature
+
+        verifiers["resend"] = SvixSignature(settings.resend_webhook_secret.get_secret_value())
     return verifiers
 
 

@@ -12,7 +12,7 @@ async def test_intake_loads_the_ticket_and_the_customers_history(rt, services):
     ticket = update["ticket"]
     assert ticket["id"] == "1001"
     assert ticket["subject"].startswith("Lisbon in April")
-    assert ticket["customer"] == {"id": "c-101", "name": "Maria Costa", "email": "maria.costa@example.com"}
+    assert ticket["customer"] == {"id": "c-101", "name": "Maria Costa", "email": "maria.costa@example.com", "region": None}
     # Maria's two earlier tickets, oldest first, and never the ticket itself.
     assert [t["id"] for t in update["history"]] == ["731", "768"]
     assert "Noisy room" in update["history"][1]["subject"]

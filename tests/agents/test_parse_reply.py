@@ -52,7 +52,7 @@ async def test_the_first_reply_without_a_number_asks_again(rt, services, llm):
 
 async def test_the_second_reply_without_a_number_escalates(rt, services, llm):
     llm.answers["TriageDecision"] = CALM
-    text = "I'd rather not share my number, sorry."
+    text = "Any time is fine really."
     update = await parse_reply(await replied_state(services, text, phone_misses=1), rt)
 
     assert update["stage"] == "escalating"
@@ -74,7 +74,7 @@ async def test_an_angry_reply_escalates_even_with_a_number(rt, services, llm):
 async def test_an_unclear_but_calm_reply_still_gets_the_phone_follow_up(rt, services, llm):
     llm.answers["TriageDecision"] = {**ANGRY, "sentiment": "neutral", "intent": "unclear",
                                      "escalation_reasons": ["Does not match a path."]}
-    update = await parse_reply(await replied_state(services, "Can you just email me the details instead?"), rt)
+    update = await parse_reply(await replied_state(services, "Hmm, and what about parking?"), rt)
     assert update["stage"] == "phone_missing"
 
 
@@ -87,13 +87,13 @@ async def test_numbers_in_the_quoted_thread_are_not_the_customers(rt, services, 
         earlier = "On Mon, Wayfarer Stays wrote:\n" + "\n".join("> " + line for line in ours.splitlines())
     else:  # clients that quote under an "Original Message" header without ">" marks
         earlier = "-----Original Message-----\n" + ours
-    text = f"I'd rather not share my number, sorry.\n\n{earlier}"
+    text = f"Looking forward to it.\n\n{earlier}"
     update = await parse_reply(await replied_state(services, text), rt)
 
     assert update["stage"] == "phone_missing"
     assert update.get("phone") is None
     [data] = sent_data(llm, "TriageDecision")
-    assert data["ticket"]["body"] == "I'd rather not share my number, sorry."  # the model reads their words only
+    assert data["ticket"]["body"] == "Looking forward to it."  # the model reads their words only
 
 
 async def test_a_number_above_the_quoted_email_is_found(rt, services, llm):
@@ -101,3 +101,36 @@ async def test_a_number_above_the_quoted_email_is_found(rt, services, llm):
     text = "Sure, +351 912 345 678.\n\nOn Mon, Wayfarer Stays wrote:\n> (for example +44 7911 123456)?"
     update = await parse_reply(await replied_state(services, text), rt)
     assert update["phone"] == "+351912345678"
+
+
+async def test_a_national_number_is_read_in_the_customer_s_region_and_its_consent_kept(rt, services, llm):
+    llm.answers["TriageDecision"] = CALM
+    state = await replied_state(services, "Ligue-me: 912 345 678")
+    state["ticket"] = {**state["ticket"], "customer": {**state["ticket"]["customer"], "region": "PT"}}
+    state["replies"][-1]["received_at"] = "2026-11-24T10:00:00+00:00"
+    update = await parse_reply(state, rt)
+    assert update["phone"] == "+351912345678"
+    assert update["phone_details"] == {"e164": "+351912345678", "type": "mobile", "region": "PT", "consent": {
+        "message_id": "<r1@customer.example.com>", "at": "2026-11-24T10:00:00+00:00", "text": "912 345 678"}}
+    # Without the customer's region, the helpdesk locale decides; without both, DEFAULT_PHONE_REGION (GB).
+    state["ticket"] = {**state["ticket"], "customer": {**state["ticket"]["customer"], "region": None}, "locale": "pt-PT"}
+    assert (await parse_reply(state, rt))["phone"] == "+351912345678"
+    state["ticket"] = {**state["ticket"], "locale": None}
+    assert (await parse_reply(state, rt)).get("phone") != "+351912345678"
+
+
+@pytest.mark.parametrize("text", [
+    "Can you just email me the details instead?", "Please don't call me, email only.",
+    "I'd rather not share my number, sorry.", "No calls please — I prefer email.",
+])
+async def test_a_customer_who_declines_a_call_continues_by_email(rt, services, llm, text):
+    llm.answers["TriageDecision"] = CALM
+    update = await parse_reply(await replied_state(services, text), rt)
+    assert update["stage"] == "email_only" and update["contact_by"] == "email"
+    assert update["profile"]["prefers_email"] is True and "phone_misses" not in update
+
+
+@pytest.mark.parametrize("text", ["Please don't call me before 5pm: +351 912 345 678", "Call me on +351 912 345 678, not by email"])
+async def test_a_time_to_call_is_not_a_refusal(rt, services, llm, text):
+    llm.answers["TriageDecision"] = CALM
+    assert (await parse_reply(await replied_state(services, text), rt))["stage"] == "phone_found"

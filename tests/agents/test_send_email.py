@@ -17,7 +17,7 @@ async def test_send_email_writes_one_threaded_message_to_the_outbox(rt, services
     assert msg["Subject"] == DRAFT["subject"]
     assert str(msg["Reply-To"]).startswith("reply+local.1001.") and str(msg["Reply-To"]).endswith("@concierge.example.com")
     assert msg["In-Reply-To"] is None  # the first email answers nothing we sent
-    assert msg.get_content().strip() == DRAFT["body"].strip()
+    assert msg.get_body(("plain",)).get_content().strip() == DRAFT["body"].strip()
 
     [record] = update["emails"]
     assert record["message_id"] == msg["Message-ID"]
@@ -78,3 +78,20 @@ async def test_sending_the_same_state_twice_sends_once(rt, services, settings):
     assert "already sent" in again["log"][-1]["text"]
     assert "already sent" not in first["log"][-1]["text"]
     assert len(await services.store.effects("local:1001")) == 1
+
+
+async def test_a_refused_address_escalates_with_the_provider_reason_and_records_no_send(services, settings):
+    from tests.agents.helpers import runtime_for
+    from tests.fakes.sendgrid import FakeSendGrid, serve_fake_sendgrid
+    from concierge.tools.email.sendgrid import SendGridSender
+
+    with serve_fake_sendgrid(FakeSendGrid(bounce_addresses={"maria.costa@example.com"})) as fake:
+        services.email = SendGridSender(fake.api_key, sender=settings.email_from, base_url=fake.url)
+        state = await ticket_state(services, "1001", path="booking", stage="drafted", draft=DRAFT)
+        update = await send_email(state, runtime_for(services))
+    assert update["stage"] == "escalating" and "emails" not in update
+    [reason] = update["escalation"]["reasons"]
+    assert "could not be delivered" in reason and "valid address" in reason
+    assert "maria.costa@example.com" not in reason  # masked
+    [effect] = await services.store.effects("local:1001")  # recorded as failed, not as sent
+    assert effect["status"] == "failed" and effect["result"] is None

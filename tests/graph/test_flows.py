@@ -62,7 +62,7 @@ async def test_booking_thread_from_assignment_to_a_booked_call(services, setting
     assert values["path"] == "booking"
     assert values["offers"] and all(o["city"] == "Lisbon" and o["capacity"] >= 3 and o["quiet"] for o in values["offers"])
     [sent] = outbox(settings.outbox_dir)
-    body = sent.get_content()
+    body = sent.get_body(("plain",)).get_content()
     for o in values["offers"]:
         assert o["hotel_name"] in body and f"€{o['price_per_night']:,.0f}" in body
 
@@ -85,7 +85,7 @@ async def test_support_thread_answers_and_closes_without_waiting(services, setti
     assert snapshot.values["path"] == "support"
     assert snapshot.values["policies"][0]["id"] == "pets"
     [sent] = outbox(settings.outbox_dir)
-    assert "20 EUR per pet per night" in sent.get_content()
+    assert "20 EUR per pet per night" in sent.get_body(("plain",)).get_content()
     assert (await services.helpdesk.get_ticket("1007")).status == "solved"
 
 
@@ -107,12 +107,12 @@ async def test_angry_ticket_waits_for_a_human_who_hands_it_off(services, setting
 async def test_two_replies_without_a_number_escalate(services, settings):
     thread = Thread(services, "1006")
     await thread.start()
-    snapshot = await thread.reply("Can you just email me the details instead?", 1)
+    snapshot = await thread.reply("These look lovely, thank you.", 1)
     assert waiting_for(snapshot) == "email_reply"
     assert [m["kind"] for m in snapshot.values["emails"]] == ["offer", "clarify_phone"]
     assert len(outbox(settings.outbox_dir)) == 2
 
-    snapshot = await thread.reply("I'd rather not share my number, sorry.", 2)
+    snapshot = await thread.reply("Any time is fine really.", 2)
     assert waiting_for(snapshot) == "human"
     assert "No usable phone number after 2 replies" in snapshot.values["escalation"]["reasons"][0]
     assert len(alert_records(settings.alerts_file)) == 1

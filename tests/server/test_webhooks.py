@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from concierge.tools.email.addresses import reply_address
+from concierge.tools.email.inbox import SetAsideEmails
 from concierge.demo import report_call, send_customer_reply
 from tests.server import WEBHOOKS, alerts, assign, nodes, outbox_files, thread, world
 
@@ -150,20 +151,42 @@ async def test_reply_matched_by_references_when_in_reply_to_is_unknown(client, r
     assert (await thread(client, T1001))["waiting_for"] == "call_report"
 
 
-async def test_email_for_no_known_thread_is_404_and_changes_nothing(client, runtime):
+async def test_email_for_no_known_thread_is_kept_and_alerted_not_dropped(client, runtime):
     await assign(client, runtime, "1001")
     before = await world(client, runtime, T1001, "1001")
     cases = [
         {"from": "x@example.com", "to": ["sales@concierge.example.com"], "text": "Hello?"},
         # A reply address of a thread that does not exist.
-        {"from": "x@example.com", "to": ["reply+local.4242@concierge.example.com"], "text": "Hello?"},
-        {"from": "x@example.com", "to": [], "in_reply_to": "<never-sent@concierge.example.com>", "text": "Hello?"},
+        {"from": "x@example.com", "to": ["reply+local.4242@concierge.example.com"], "text": "Hello?!"},
+        {"from": "x@example.com", "to": [], "in_reply_to": "<never-sent@concierge.example.com>", "text": "Hello?!?"},
     ]
-    for body in cases:
+    for i, body in enumerate(cases):
+        body["message_id"] = f"<unmatched-{i}@example.com>"  # the provider's id: its retry is kept once
         r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
-        assert r.status_code == 404, body
-        assert "no thread" in r.json()["detail"]
+        assert r.status_code == 202, body
+        assert r.json()["matched"] is False and "no thread" in r.json()["reason"]
+        again = await client.post(f"{WEBHOOKS}/inbound_email", json=body)  # the provider retries: kept once
+        assert again.status_code == 202
     await runtime.queue.join()
+    after = await world(client, runtime, T1001, "1001")
+    for unchanged in ("thread", "ticket", "notes", "outbox", "calls", "events", "threads"):
+        assert after[unchanged] == before[unchanged], unchanged
+    kept = SetAsideEmails(runtime.settings.unmatched_emails_file).read()
+    assert [k["email"]["text"] for k in kept] == ["Hello?", "Hello?!", "Hello?!?"]
+    new_alerts = alerts(runtime)[len(before["alerts"]):]
+    assert len(new_alerts) == 3 and all(a["title"].startswith("Unmatched email from") for a in new_alerts)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("message_id", "<a@b>\r\nBcc: victim@example.com"), ("in_reply_to", "<a@b>\n"), ("message_id", "<a\u2028@b>"),
+    ("references", ["<ok@b>", "<x@b>\r\nX: y"]), ("subject", "Hi\rthere"),
+])
+async def test_header_values_with_line_breaks_are_422(client, runtime, field, value):
+    detail = await assign(client, runtime, "1001")
+    before = await world(client, runtime, T1001, "1001")
+    body = {**reply_body(runtime, detail, "+351 912 345 678"), field: value}
+    r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert r.status_code == 422 and field in r.text
     assert await world(client, runtime, T1001, "1001") == before
 
 

@@ -38,7 +38,7 @@ async def test_the_eml_carries_every_header(tmp_path):
     assert msg["In-Reply-To"] == "<r1@customer.example.com>"
     assert str(msg["References"]).split() == ["<o1@concierge.example.com>", "<r1@customer.example.com>"]
     assert msg["Date"] is not None
-    assert msg.get_content() == make().body + "\n"
+    assert msg.get_body(("plain",)).get_content() == make().body + "\n"
 
 
 async def test_a_first_email_has_no_threading_headers(tmp_path):
@@ -66,7 +66,7 @@ async def test_non_ascii_text_survives(tmp_path):
     await sender.send(make(subject="Re: Hôtel Lilas — Montmartre", body="Merci beaucoup, à bientôt — €175"))
     [msg] = read(tmp_path)
     assert msg["Subject"] == "Re: Hôtel Lilas — Montmartre"
-    assert "à bientôt — €175" in msg.get_content()
+    assert "à bientôt — €175" in msg.get_body(("plain",)).get_content()
 
 
 def test_build_email_sender_uses_the_outbox_of_settings(tmp_path):

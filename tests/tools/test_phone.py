@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from concierge.tools.phone import extract_phone, normalise_phone
+from concierge.tools.phone import extract_phone, find_phones, normalise_phone, phone_region
 
 SNIPPETS = Path(__file__).parents[2].parent / "shared/eval/data/phone_snippets.jsonl"
 
@@ -63,3 +63,52 @@ def test_dev_phone_snippets_accuracy():
     accuracy = correct / len(dev)
     print(f"phone_snippets dev E.164 accuracy: {accuracy:.3f} ({correct}/{len(dev)})")
     assert accuracy >= 0.9
+
+
+@pytest.mark.parametrize("text", [
+    "Card 4111 1111 1111 1111, expiry 12/27.",
+    "Your booking reference is 7911123456 and the price is £1,234.50.",
+    "Dates: 2026-12-29 to 2027-01-02, check-in 15:00.",
+    "Postcode EH1 1YZ, reservation no. 020 7946 0958.",
+    "Invoice 44207946095 total EUR 720",
+])
+def test_references_prices_dates_postcodes_and_cards_are_not_phones(text):
+    assert find_phones(text, "GB") == []
+
+
+def test_every_distinct_number_with_its_type():
+    phones = find_phones("Mobile 07400 123456, home 020 7946 0958, or mobile again +44 7400 123456", "GB")
+    assert [(p.e164, p.kind, p.region) for p in phones] == [
+        ("+447400123456", "mobile", "GB"), ("+442079460958", "fixed_line", "GB")]
+    assert find_phones("07911 123456", "GB")[0].region == "GG"  # a Guernsey mobile range inside +44
+
+
+def test_a_grouped_number_in_an_area_code_the_metadata_lacks_is_still_read_but_a_bare_run_is_not():
+    assert extract_phone("my number is (977) 625-2661", "US") == "+19776252661"
+    assert extract_phone("9776252661", "US") is None
+
+
+@pytest.mark.parametrize("candidates, expected", [
+    (("PT", "en-GB"), "PT"), ((None, "pt-PT"), "PT"), ((None, "en_US"), "US"), ((None, None), "GB"), (("XX", "zz"), "GB"),
+])
+def test_region_from_customer_then_helpdesk_locale_then_default(candidates, expected):
+    assert phone_region(*candidates, fallback="GB") == expected
+
+
+def test_eval_phone_prints_accuracy_and_false_positives_per_split(tmp_path):
+    from typer.testing import CliRunner
+
+    from concierge.cli import app
+
+    rows = [
+        {"text": "Call 020 7946 0958", "expected": {"e164": "+442079460958"}, "default_region_needed": "GB", "split": "dev"},
+        {"text": "Order ID: 3348917502", "expected": None, "default_region_needed": None, "split": "dev"},
+        {"text": "+1 212-921-5500", "expected": {"e164": "+12129215501"}, "default_region_needed": None, "split": "holdout"},
+    ]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    result = CliRunner().invoke(app, ["eval", "phone", str(path)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["dev"]["exact_e164_accuracy"] == 1.0 and report["dev"]["false_positives"] == 0
+    assert report["holdout"]["exact_e164_accuracy"] == 0.0 and report["holdout"]["false_positives"] == 1

@@ -4,35 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
 
 from concierge.tools.email.base import OutboundEmail
+from concierge.tools.email.render import domain_of, mime_message
 
 
 class OutboxSender:
-    retry_safe = True  # the file is named by the Message-ID: sending again rewrites the same file
+    # The file is named by the Message-ID, chosen once before the first attempt: sending again rewrites the same file.
+    retry_safe = True
 
     def __init__(self, folder: Path, *, sender: str) -> None:
         self.folder = folder
         self.sender = sender
-        self.domain = parseaddr(sender)[1].split("@")[-1] or "localhost"
+        self.domain = domain_of(sender)
 
     def render(self, email: OutboundEmail) -> EmailMessage:
-        msg = EmailMessage()
-        msg["From"] = self.sender
-        msg["To"] = formataddr((email.to_name, email.to)) if email.to_name else email.to
-        msg["Subject"] = email.subject
-        msg["Date"] = formatdate(localtime=False, usegmt=True)
-        msg["Message-ID"] = email.message_id
-        if email.reply_to:
-            msg["Reply-To"] = email.reply_to
-        if email.in_reply_to:
-            msg["In-Reply-To"] = email.in_reply_to
-        if email.references:
-            msg["References"] = " ".join(email.references)
-        msg.set_content(email.body)
-        return msg
+        return mime_message(email, self.sender)
 
     async def send(self, email: OutboundEmail) -> str:
         msg = self.render(email)

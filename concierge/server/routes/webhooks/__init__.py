@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concierge.server.routes.webhooks import crm, generic, voice
+from concierge.server.routes.webhooks import crm, email, generic, voice
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
-for module in (generic, crm, voice):
+for module in (generic, crm, email, voice):
     router.include_router(module.router)

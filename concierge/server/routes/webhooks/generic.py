@@ -4,17 +4,15 @@ customer email, a call report. Provider-specific routes sit beside this module."
 from __future__ import annotations
 
 import logging
-import uuid
-from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
 
-from concierge.server.deps import RuntimeDep, json_body, parse_json, signed_body
-from concierge.server.schemas import Accepted, CallCompleted, InboundEmail, TicketAssigned
 from concierge.server.assignments import take_assigned_ticket
+from concierge.server.deps import RuntimeDep, json_body, parse_json, signed_body
+from concierge.server.inbound_email import accept_inbound_email
 from concierge.server.routes.webhooks.voice import queue_call_report
-from concierge.tools.email.addresses import thread_from_reply_address
+from concierge.server.schemas import Accepted, CallCompleted, InboundEmail, TicketAssigned
 from concierge.tools.voice.reports import NotACallReport, parse_call_report
 
 logger = logging.getLogger(__name__)
@@ -31,27 +29,10 @@ async def ticket_assigned(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted:
     return await take_assigned_ticket(runtime, body.ticket_id, body.event_id)
 
 
-@router.post("/inbound_email", status_code=status.HTTP_202_ACCEPTED, openapi_extra=json_body(InboundEmail))
-async def inbound_email(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted:
-    email = parse_json(InboundEmail, raw)
-    store = runtime.services.store
-    # Threading headers first; the per-thread reply address when a mail client dropped them.
-    thread_id = await store.thread_for(*(f"email:{m}" for m in [email.in_reply_to, *reversed(email.references)] if m))
-    if thread_id is None:
-        for candidate in (thread_from_reply_address(a, runtime.settings.signing_key) for a in email.to):
-            if candidate and await store.has_thread(candidate):
-                thread_id = candidate
-                break
-    if thread_id is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no thread matches this email (In-Reply-To, References or reply address)")
-    # Deduplicate by the provider's own id; without one, a reply is kept even if its words repeat an earlier one.
-    event_id = email.event_id or email.message_id or f"unidentified:{uuid.uuid4().hex}"
-    payload = {
-        "type": "email_reply", "from": email.from_, "subject": email.subject, "text": email.text,
-        "message_id": email.message_id, "received_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    queued = await runtime.queue.enqueue("email", event_id, "email_reply", thread_id, payload)
-    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)
+@router.post("/inbound_email", status_code=status.HTTP_202_ACCEPTED, response_model=None, openapi_extra=json_body(InboundEmail))
+async def inbound_email(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted | JSONResponse:
+    """A customer's email as JSON; an email no thread matches is kept and alerted (202, `matched: false`)."""
+    return await accept_inbound_email(runtime, parse_json(InboundEmail, raw), "email")
 
 
 @router.post("/call_completed", status_code=status.HTTP_202_ACCEPTED, response_model=None, openapi_extra=json_body(CallCompleted))

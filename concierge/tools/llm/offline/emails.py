@@ -86,7 +86,28 @@ def clarify_phone_email(data: dict[str, Any]) -> dict[str, str]:
     ])
 
 
-KINDS = {"offer": offer_email, "support_answer": support_email, "clarify_phone": clarify_phone_email}
+def which_phone_email(data: dict[str, Any]) -> dict[str, str]:
+    choices = "\n".join(f"- {c}" for c in data.get("phone_choices") or [])
+    return _letter(data, [
+        "Thank you for your reply! You gave us more than one number:", "", choices, "",
+        "Which one should our travel advisor call to confirm the booking?",
+    ])
+
+
+def confirm_by_email_email(data: dict[str, Any]) -> dict[str, str]:
+    """For a customer who prefers email: the chosen offer in full, confirmed by a reply — no call, no number asked."""
+    offer, profile = data.get("chosen_offer"), data.get("profile") or {}
+    parts = ["Of course — we are happy to arrange everything by email, no phone call needed."]
+    if offer:
+        when = f" from {profile['check_in']} to {profile['check_out']}" if profile.get("check_in") else ""
+        parts += ["", f"Here is the option we would book for you{when}:", "", *_offer_lines([offer], profile.get("nights"))]
+    parts += ["", "To confirm the booking, simply reply \"yes\" to this email. If you would like a different option "
+                  "or have any questions, just tell us in your reply and one of our travel advisors will take care of it."]
+    return _letter(data, parts)
+
+
+KINDS = {"offer": offer_email, "support_answer": support_email, "clarify_phone": clarify_phone_email,
+         "which_phone": which_phone_email, "confirm_by_email": confirm_by_email_email}
 
 
 def draft_email(data: dict[str, Any]) -> dict[str, str]:
