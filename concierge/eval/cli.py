@@ -6,4 +6,4 @@ import typer
 
 eval_app = typer.Typer(help="Measure Concierge on labelled data (JSONL, metrics per split as JSON).", no_args_is_help=True)
 
-from concierge.eval import judgment  # noqa: E402,F401  (registers its commands)
+from concierge.eval import judgment, phone  # noqa: E402,F401  (each registers its commands)
