@@ -39,5 +39,6 @@ async def triage(state: TicketState, runtime: Runtime[Context]) -> dict:
     }
     if decision.path == "escalate":
         reasons = decision.escalation_reasons or [decision.rationale]
-        update |= {"stage": "escalating", "escalation": {"reasons": reasons, "source": "triage"}}
+        # Still "triaged": the profiler reads the whole history first, so the human gets a profile too.
+        update |= {"escalation": {"reasons": reasons, "source": "triage"}}
     return update
