@@ -50,7 +50,7 @@ def booking_notice(assistant_lines: list[str]) -> tuple[str | None, str | None]:
     last: tuple[str | None, str | None] = (None, None)
     for line, probs in zip(said, head("call_turn").scores(said), strict=True):
         kind = max(probs, key=probs.get)
-        if kind != "other" and probs[kind] >= 0.5:
+        if kind != "other":
             last = (kind, line)
     return last
 
@@ -74,7 +74,8 @@ def analyse_call(data: dict[str, Any]) -> dict[str, Any]:
     reasons += [f"Customer on the call: “{line}”" for line in upset if line not in wants_person]
     if verdict is False and read_booked:
         reasons.append(f"The provider reports no success, but the assistant said: “{notice_words}”")
-    booked = read_booked and verdict is not False
+    # The provider's "success" stands unless the transcript shows a failed attempt; its "failure" always stands.
+    booked = (read_booked or (verdict is True and notice != "failure")) and verdict is not False
     if not spoken:
         reasons.append(f"The customer said nothing on the call (ended: {data.get('ended_reason') or 'unknown'}).")
     elif not booked and not reasons:

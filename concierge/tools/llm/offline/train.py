@@ -70,7 +70,8 @@ def agent_sentences(row: dict) -> list[str]:
 def call_turn_rows(data: Path) -> tuple[list[str], list[str]]:
     """Written sentences, then the agent's sentences in dev dialogues labelled by the dialogue's outcome:
     all `other` in a call without a booking attempt; in a call that booked (or failed) the sentence the
-    written-example head finds most like a success (failure) notice is one, the rest are `other`."""
+    written-example head finds most like a success (failure) notice is one, the other sentences that
+    do not read like notices are `other`."""
     seed = dict(written("call_turn"))
     head, _ = fit(list(seed), list(seed.values()))
     pairs = dict(seed)
@@ -78,16 +79,16 @@ def call_turn_rows(data: Path) -> tuple[list[str], list[str]]:
         turns = agent_sentences(row)
         outcome = row["labels"]["booking_outcome"]
         notices = {"booked": ["success"], "failed": ["failure"], "failed_then_booked": ["failure", "success"]}.get(outcome, [])
-        found = set()
-        if notices:
-            probs = head.scores(turns)
-            for notice in notices:
-                best = _best(probs, notice)
-                found.add(best)
-                pairs.setdefault(turns[best], notice)
-        for i, text in enumerate(turns):
-            if i not in found:
+        if not notices:
+            for text in turns:
                 pairs.setdefault(text, "other")
+            continue
+        probs = head.scores(turns)
+        chosen = {_best(probs, notice): notice for notice in notices}
+        for i, text in enumerate(turns):
+            # A sentence that reads like a notice but was not chosen may repeat one in other words: left out.
+            if i in chosen or max(probs[i], key=probs[i].get) == "other":
+                pairs.setdefault(text, chosen.get(i, "other"))
     return list(pairs), list(pairs.values())
 
 
