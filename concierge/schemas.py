@@ -114,6 +114,7 @@ class CallAnalysis(BaseModel):
         default_factory=list, description="Exact reasons for a human to look at it, quoting the customer."
     )
     booked_room_id: str | None = Field(None, description="room_id of the offer booked, if any.")
+    agreed_price: str | None = Field(None, description="The price agreed on the call, as said, if any.")
     summary: str
 
 

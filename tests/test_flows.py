@@ -113,6 +113,10 @@ async def test_escalation_sends_no_email_and_waits_for_a_human_then_handoff(clie
     assert "I want to speak to a real person NOW.”" in alert["text"]  # quoted as written
     [note] = await helpdesk.notes("1003")
     assert "I want to speak to a real person NOW." in note
+    # A direct escalation carries a profile from the whole history and cites the earlier double-charge tickets.
+    assert detail["profile"]["past_friction"]
+    assert {t["id"] for t in detail["escalation"]["related_tickets"]} == {"811", "836"}
+    assert "#811" in note and "#836" in note and "Profile:" in note
 
     r = await client.post(f"{THREADS}/local:1003/resume", json={"action": "handoff", "note": "I'll call him", "by": "marta"})
     assert r.status_code == 200
@@ -221,7 +225,7 @@ async def test_frustrated_call_escalates_with_the_customers_words(client, runtim
     assert detail["waiting_for"] == "human"
     assert detail["call_analysis"]["frustrated"] is True and detail["call_analysis"]["booked"] is False
     reasons = detail["escalation"]["reasons"]
-    assert "Customer on the call: “No. I'm not happy, I want to speak to a real person, not a robot.”" in reasons
+    assert "Customer asks for a person on the call: “No. I'm not happy, I want to speak to a real person, not a robot.”" in reasons
     assert any("This is ridiculous." in r for r in reasons)
     assert detail["escalation"]["source"] == "call"
     assert (await runtime.services.helpdesk.get_ticket("1005")).status == "escalated"

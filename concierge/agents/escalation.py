@@ -6,6 +6,10 @@ while a replayed node finds its writes done and skips them.
 
 from __future__ import annotations
 
+import asyncio
+import re
+from typing import Any
+
 from langgraph.runtime import Runtime
 
 from concierge.graph.context import Context, services_of
@@ -13,8 +17,41 @@ from concierge.agents.outcome import record_outcome
 from concierge.graph.state import TicketState, log
 
 
-def escalation_note(state: TicketState, reasons: list[str]) -> str:
+BOOKING_REF = re.compile(r"\b[A-Z]{2,4}-\d{4,}\b")
+SAME_PROBLEM = 0.5  # cosine of MiniLM embeddings above which two tickets are about the same problem
+
+
+def related_tickets(ticket: dict[str, Any], history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Earlier tickets about the same problem: the same booking reference, or text close in meaning."""
+    from concierge.tools.llm.offline.learned import embed
+
+    def text(t: dict[str, Any]) -> str:
+        return f"{t.get('subject', '')}\n{t.get('body', '')}".strip()
+
+    if not history:
+        return []
+    refs = set(BOOKING_REF.findall(text(ticket)))
+    vectors = embed([text(ticket), *map(text, history)])
+    related = []
+    for past, vector in zip(history, vectors[1:], strict=True):
+        shared = refs & set(BOOKING_REF.findall(text(past)))
+        similarity = float(vectors[0] @ vector)
+        if shared or similarity >= SAME_PROBLEM:
+            why = f"same booking {', '.join(sorted(shared))}" if shared else f"similar request ({similarity:.2f})"
+            related.append({"id": past.get("id"), "subject": past.get("subject", ""), "status": past.get("status", ""),
+                            "created_at": str(past.get("created_at", ""))[:10], "why": why})
+    return related
+
+
+def escalation_note(state: TicketState, reasons: list[str], related: list[dict[str, Any]] | None = None) -> str:
     lines = ["Concierge escalated this ticket to a human.", "", "Reasons:"] + [f"- {r}" for r in reasons]
+    if related:
+        lines += ["", "Earlier tickets about the same problem:"]
+        lines += [f"- #{t['id']} ({t['created_at']}, {t['status']}): {t['subject']} — {t['why']}" for t in related]
+    profile = state.get("profile")
+    if profile:
+        lines += ["", f"Profile: {profile.get('summary', '')}"]
+        lines += [f"- past friction: {f}" for f in profile.get("past_friction") or []]
     analysis = state.get("call_analysis")
     if analysis:
         lines += ["", f"Call: {analysis.get('summary', '')}"]
@@ -30,13 +67,16 @@ async def escalation(state: TicketState, runtime: Runtime[Context]) -> dict:
     reasons = info.get("reasons") or ["Escalated without a recorded reason."]
     number = state.get("escalations", 0) + 1
     ticket = state["ticket"]
+    related = info.get("related_tickets")
+    if related is None:
+        related = await asyncio.to_thread(related_tickets, ticket, state.get("history") or [])
     await record_outcome(
-        services, state, ("escalate", number), note=escalation_note(state, reasons), resolution="escalated",
+        services, state, ("escalate", number), note=escalation_note(state, reasons, related), resolution="escalated",
         reason="; ".join(reasons), alert_kind="escalation",
         alert_title=f"Ticket {ticket['id']} needs a human: {ticket['subject']}", alert_fields={"source": info.get("source", "")},
     )
     return {
-        "escalation": {**info, "reasons": reasons},
+        "escalation": {**info, "reasons": reasons, "related_tickets": related},
         "escalations": number,
         "outcome": {"status": "escalated", "summary": "; ".join(reasons)},
         "human_decision": None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from concierge.graph.context import Context, services_of
@@ -21,13 +22,15 @@ def triage_prompt(company: str) -> str:
     return PROMPT.format(company=company)
 
 
+async def decide(llm: BaseChatModel, company: str, ticket: dict) -> TriageDecision:
+    """The triage decision on a ticket's subject and body; the evaluation harness calls it the same way."""
+    return await structured(llm, TriageDecision, triage_prompt(company), "Triage this ticket.",
+                            {"ticket": {k: ticket.get(k, "") for k in ("subject", "body")}})
+
+
 async def triage(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
-    ticket = state["ticket"]
-    decision = await structured(
-        services.llm, TriageDecision, triage_prompt(services.settings.company_name),
-        "Triage this ticket.", {"ticket": {k: ticket[k] for k in ("subject", "body")}},
-    )
+    decision = await decide(services.llm, services.settings.company_name, state["ticket"])
     update: dict = {
         "triage": decision.model_dump(),
         "path": decision.path,
@@ -36,5 +39,6 @@ async def triage(state: TicketState, runtime: Runtime[Context]) -> dict:
     }
     if decision.path == "escalate":
         reasons = decision.escalation_reasons or [decision.rationale]
-        update |= {"stage": "escalating", "escalation": {"reasons": reasons, "source": "triage"}}
+        # Still "triaged": the profiler reads the whole history first, so the human gets a profile too.
+        update |= {"escalation": {"reasons": reasons, "source": "triage"}}
     return update

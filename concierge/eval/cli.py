@@ -5,5 +5,5 @@ from __future__ import annotations
 import typer
 
 eval_app = typer.Typer(help="Measure Concierge on labelled data (JSONL, metrics per split as JSON).", no_args_is_help=True)
-from concierge.eval import retrieval as _retrieval  # noqa: E402,F401  (registers `concierge eval retrieval`)
-from concierge.eval import phone as _phone  # noqa: E402,F401  (registers `concierge eval phone`)
+
+from concierge.eval import judgment, phone, retrieval  # noqa: E402,F401  (each registers its commands)

@@ -13,7 +13,7 @@ Stage = Literal[
     "new",  # ticket received, nothing loaded yet
     "received",  # ticket and customer history loaded
     "triaged",  # path chosen
-    "profiled",  # customer profile built (booking path)
+    "profiled",  # customer profile built (booking and escalate paths)
     "retrieved",  # inventory or policy matches found
     "drafted",  # an email is drafted, not sent
     "email_sent",  # the email went out

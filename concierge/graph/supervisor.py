@@ -27,9 +27,9 @@ def next_node(state: TicketState) -> str:
         case "received":
             return "triage"
         case "triaged":
-            return "profiler" if path == "booking" else "retriever"
+            return "profiler" if path in ("booking", "escalate") else "retriever"
         case "profiled":
-            return "retriever"
+            return "escalation" if path == "escalate" else "retriever"
         case "retrieved":
             return "email_writer"
         case "drafted":

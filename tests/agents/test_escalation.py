@@ -79,3 +79,14 @@ async def test_escalating_again_after_a_retry_writes_a_new_note_and_alert(rt, se
     alerts = alert_records(settings.alerts_file)
     assert len(alerts) == 2 and "stop calling me" in alerts[-1]["text"]
     assert update["escalations"] == 2
+
+
+async def test_the_note_cites_the_customers_earlier_tickets_about_the_same_problem(rt, services):
+    update = await escalation(await escalating_state(services), rt)
+
+    cited = {t["id"]: t["why"] for t in update["escalation"]["related_tickets"]}
+    assert set(cited) == {"811", "836"}  # the two earlier double-charge tickets
+    assert cited["811"] == "same booking WS-58820"
+    [note] = await services.helpdesk.notes("1003")
+    assert "Earlier tickets about the same problem:" in note
+    assert "#811" in note and "#836" in note

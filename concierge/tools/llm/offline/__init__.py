@@ -1,5 +1,6 @@
 """The offline engine: a LangChain chat model that answers structured-output requests with
-deterministic rules and templates, so every step runs with no key and no network.
+small trained heads over packaged embeddings (`learned.py`), exact rules and templates, so every
+step runs with no key and no network. Same input, same answer.
 
 It speaks the same tool-calling protocol as Groq: the step binds its pydantic schema as a tool,
 the engine reads the `<data>` block of the last human message, runs the rule registered for that

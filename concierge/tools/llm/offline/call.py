@@ -1,53 +1,115 @@
-"""Offline call analysis: booked, frustrated, and the customer's own words for a human."""
+"""Offline call analysis, read from the transcript itself: booked or not, the offer chosen, the price
+agreed, frustration, and the customer's own words for a human.
+
+A learned head (`call_turn`) reads each assistant turn as a success notice, a failure notice or
+neither: the call is booked when the last notice is a success. The provider's verdict, when there is
+one, is combined with that reading; a missing verdict is no verdict. A request for a person or clear
+frustration always goes to a human.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from concierge.tools.llm.offline.learned import head
+from concierge.tools.llm.offline.text import sentences
+from concierge.tools.llm.offline.triage import asks_for_a_person
+
 CALL_FRUSTRATION = re.compile(
-    r"\b(ridiculous|unacceptable|not happy|fed up|waste of (my )?time|stop calling|speak to (a |an )?(human|person|manager)|"
-    r"real person|manager|this is the (second|third)|never again|too expensive|forget it|complain\w*|annoy\w*|"
-    r"frustrat\w*|angry|upset|rubbish|terrible)\b",
+    r"\b(ridiculous|unacceptable|not happy|fed up|waste of (my )?time|stop calling|never again|forget it|"
+    r"complain\w*|annoy\w*|frustrat\w*|angry|furious|upset|rubbish|terrible|this is the (second|third))\b",
     re.I,
 )
-AGREEMENT = re.compile(r"\b(yes|yeah|yep|perfect|great|sounds good|let'?s do it|go ahead|book it|please book|deal)\b", re.I)
+CUSTOMER = {"user", "customer"}
+ASSISTANT = {"ai", "bot", "assistant", "agent"}
+PROVIDER_YES = {"true", "pass", "yes", "success", "successful"}
+PROVIDER_NO = {"false", "fail", "no", "failure", "unsuccessful"}
+AMOUNT = re.compile(r"(?:€|£|\$)\s?\d[\d,]*(?:\.\d{2})?|\b\d[\d,]*(?:\.\d{2})?\s?(?:euros?|pounds?|dollars?|EUR|GBP|USD)\b", re.I)
 
 
-def _customer_lines(transcript: str) -> list[str]:
-    return [
-        line.split(":", 1)[1].strip()
-        for line in transcript.splitlines()
-        if ":" in line and line.split(":", 1)[0].strip().lower() in {"user", "customer"}
-    ]
+def turns(transcript: str) -> list[tuple[str, str]]:
+    """(speaker, text) of every `Speaker: text` line; speaker is `customer`, `assistant` or the raw label."""
+    out = []
+    for line in transcript.splitlines():
+        who, sep, text = line.partition(":")
+        who = who.strip().lower()
+        if sep and text.strip() and (who in CUSTOMER or who in ASSISTANT):
+            out.append(("customer" if who in CUSTOMER else "assistant", text.strip()))
+    return out
+
+
+def booking_notice(assistant_lines: list[str]) -> tuple[str | None, str | None]:
+    """The last success or failure notice among the assistant's sentences, and its words.
+
+    Sentences, not whole turns: "Reservation successful. The address is 11 Howard Street." holds a
+    notice that the rest of the turn would dilute."""
+    said = [s for line in assistant_lines for s in sentences(line)]
+    if not said:
+        return None, None
+    last: tuple[str | None, str | None] = (None, None)
+    for line, probs in zip(said, head("call_turn").scores(said), strict=True):
+        kind = max(probs, key=probs.get)
+        if kind != "other":
+            last = (kind, line)
+    return last
+
+
+def provider_verdict(value: Any) -> bool | None:
+    text = str(value).strip().lower() if value is not None else ""
+    return True if text in PROVIDER_YES else False if text in PROVIDER_NO else None
 
 
 def analyse_call(data: dict[str, Any]) -> dict[str, Any]:
-    transcript = data.get("transcript", "")
-    lines = _customer_lines(transcript)
-    upset = [line for line in lines if CALL_FRUSTRATION.search(line)]
-    agreed = any(AGREEMENT.search(line) for line in lines[-3:])
-    success = str(data.get("success_evaluation", "")).strip().lower() in {"true", "pass", "yes", "success"}
-    booked = bool(success and agreed and not upset)
-    room = None
-    if booked:
-        spoken = transcript.lower()
-        for offer in data.get("offers", []):
-            if offer.get("hotel_name", "").lower() in spoken:
-                room = offer.get("room_id")
-                break
-    ended = data.get("ended_reason", "")
-    reasons = [f"Customer on the call: “{line}”" for line in upset]
-    if not lines:
-        reasons.append(f"The customer said nothing on the call (ended: {ended or 'unknown'}).")
-    elif not booked and not upset:
-        reasons.append("The call ended without a booking.")
-    summary = data.get("provider_summary") or ""
-    verdict = "Booked" if booked else ("Customer frustrated" if upset else "No booking")
+    spoken = turns(data.get("transcript", ""))
+    customer = [t for who, t in spoken if who == "customer"]
+    assistant = [t for who, t in spoken if who == "assistant"]
+    upset = [line for line in customer if CALL_FRUSTRATION.search(line)]
+    wants_person = [line for line in customer if asks_for_a_person(line)]
+    notice, notice_words = booking_notice(assistant)
+    read_booked = notice == "success"
+    verdict = provider_verdict(data.get("success_evaluation"))
+
+    reasons = [f"Customer asks for a person on the call: “{line}”" for line in wants_person]
+    reasons += [f"Customer on the call: “{line}”" for line in upset if line not in wants_person]
+    if verdict is False and read_booked:
+        reasons.append(f"The provider reports no success, but the assistant said: “{notice_words}”")
+    # The provider's "success" stands unless the transcript shows a failed attempt; its "failure" always stands.
+    booked = (read_booked or (verdict is True and notice != "failure")) and verdict is not False
+    if not spoken:
+        reasons.append(f"The customer said nothing on the call (ended: {data.get('ended_reason') or 'unknown'}).")
+    elif not booked and not reasons:
+        reasons.append(f"The call ended without a booking: “{notice_words}”" if notice == "failure"
+                       else "The call ended without a booking.")
+
+    offer = _chosen_offer(data.get("offers") or [], notice_words or "", " ".join(t for _, t in spoken))
+    frustrated = bool(upset or wants_person)
+    verdict_text = "Booked" if booked else ("Customer frustrated" if frustrated else "No booking")
     return {
         "booked": booked,
-        "frustrated": bool(upset),
-        "reasons": [] if booked else reasons,
-        "booked_room_id": room,
-        "summary": f"{verdict}. {summary}".strip(),
+        "frustrated": frustrated,
+        "reasons": reasons if (frustrated or not booked) else [],
+        "booked_room_id": offer.get("room_id") if booked and offer else None,
+        "agreed_price": _agreed_price(notice_words or "", offer) if booked else None,
+        "summary": f"{verdict_text}. {data.get('provider_summary') or ''}".strip(),
     }
+
+
+def _chosen_offer(offers: list[dict[str, Any]], notice: str, spoken: str) -> dict[str, Any] | None:
+    """The offer named in the booking notice, else the last one named on the call."""
+    for text in (notice.lower(), spoken.lower()):
+        named = [(text.rfind(o.get("hotel_name", "").lower()), o) for o in offers if o.get("hotel_name")]
+        named = [(i, o) for i, o in named if i >= 0]
+        if named:
+            return max(named, key=lambda p: p[0])[1]
+    return None
+
+
+def _agreed_price(notice: str, offer: dict[str, Any] | None) -> str | None:
+    """A price said in the booking notice, else the chosen offer's price per night."""
+    amount = AMOUNT.search(notice)
+    if amount:
+        return amount.group(0)
+    if offer and offer.get("price_per_night") is not None:
+        return f"{offer['price_per_night']:g} {offer.get('currency', '')} per night".strip()
+    return None

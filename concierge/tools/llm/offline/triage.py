@@ -1,25 +1,32 @@
-"""Offline triage: booking, support question, or escalation, from the words of the ticket."""
+"""Offline triage: booking, support question, or escalation.
+
+A learned head over MiniLM embeddings reads the ticket (`learned.py`, trained by `train.py`); exact
+rules decide only where they are exact: an explicit request for a person, or a ticket shouted in
+capitals. Reasons always quote the customer.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from concierge.tools.llm.offline.learned import head
 from concierge.tools.llm.offline.text import quote_matches, sentences, ticket_text
 
 WANTS_HUMAN = re.compile(
-    r"\b(real|actual|live) (person|human)\b|\bhuman( being| agent)?\b|\boperator\b|\bmanager\b|\bsupervisor\b"
+    r"\b(real|actual|live) (person|human)\b|\bhuman (being|agent)\b|\boperator\b"
     r"|\b(speak|talk|chat|get in touch|contact|reach)( to| with)? (a |an |the |your |some )?"
-    r"(someone|somebody|person|agent|assistant|representative|rep|people)\b"
+    r"(someone|somebody|person|human|agent|assistant|representative|rep|people|manager|supervisor)\b"
+    r"|\b(want|need|demand)( to see)? (a |the |your )(manager|supervisor)\b"
     r"|\bcustomer (service|support) (rep|representative|agent)\b|\bput me through\b",
     re.I,
 )
-# Anger and formal complaints. Swearing alone is not anger: "book me a f***ing hotel" is a booking.
+# "I don't need to talk to anyone" is not a request for a person.
+NEGATED = re.compile(r"\b(don'?t|do not|no need to|not|never|without)\b[^.!?]{0,25}$", re.I)
 ANGER = re.compile(
-    r"\b(unacceptable|ridiculous|outrageous|disgusting|disgusted|furious|livid|appalling|appalled|terrible|"
-    r"horrible|awful|worst|scam|fraud|lawyer|legal action|chargeback|rip[- ]?off|incompetent|useless|"
-    r"third time|fourth time|still (no|not|waiting)|nobody (has )?(answered|replied|responded)|fed up|sick of|"
-    r"complain\w*|reclamation|(file|lodge|make|submit) an? (\w+ )?claim|claim against|pissed)\b",
+    r"\b(unacceptable|ridiculous|outrageous|disgusting|disgusted|furious|livid|appalling|appalled|"
+    r"worst|scam|fraud|lawyer|legal action|chargeback|rip[- ]?off|incompetent|useless|"
+    r"third time|fourth time|fed up|sick of|pissed)\b",
     re.I,
 )
 SUPPORT_TOPICS = {
@@ -31,66 +38,69 @@ SUPPORT_TOPICS = {
     "breakfast_question": r"\bbreakfast\b",
     "children_question": r"\bcots?\b|\bcribs?\b|\bextra beds?\b|\bbaby\b",
     "invoice_question": r"\binvoices?\b|\breceipts?\b|\bbilling\b|\bvat\b",
-    "change_dates_question": r"\b(change|move|modify) (the |my |our )?(dates?|booking|reservation)\b",
     "accessibility_question": r"\bwheelchair\b|\baccessib\w+\b|\bmobility\b",
 }
-BOOKING_REQUEST = re.compile(
-    r"\b(book (a|an|two|three|\d)|looking for (a |an )?(hotel|room|stay|place|double|family)|"
-    r"would like to (book|stay|reserve|spend)|hoping to (visit|stay|book)|"
-    r"plan(ning)? (a|our|my) (trip|holiday|vacation|getaway|stay|few days)|"
-    r"(recommend|suggest)\w* (a |some )?(hotel|place|room)|what (would|do) you (recommend|suggest|have)|"
-    r"\d+ (people|guests|adults)|(family|party|group) of|upgrade|add (an )?(extra )?night|extend (our|my) stay|"
-    r"what'?s available)",
-    re.I,
-)
-BOOKING_HINT = re.compile(r"\b(booking|trip to|holiday in|getaway|\w+ nights?)\b", re.I)
-QUESTION = re.compile(r"\?|\b(what|when|can|could|do you|is there|are there|how)\b", re.I)
+UPSELL = re.compile(r"upgrade|add (an |one |two |\d )?(extra |more )?nights?|extend", re.I)
+CHANGE = re.compile(r"\b(change|move|modify|switch|reschedul\w*)\b", re.I)
+POSITIVE = re.compile(r"\b(excited|looking forward|love|lovely|great|wonderful)\b", re.I)
+
+
+def asks_for_a_person(text: str) -> list[str]:
+    """Sentences that ask for a person, leaving out negated ones ("no need to talk to anyone")."""
+    found = []
+    for sentence in sentences(text):
+        for match in WANTS_HUMAN.finditer(sentence):
+            if not NEGATED.search(sentence[: match.start()]):
+                found.append(sentence)
+                break
+    return found[:3]
+
+
+def shouted(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) > 20 and sum(c.isupper() for c in letters) / len(letters) > 0.6
+
+
+def path_scores(text: str) -> dict[str, float]:
+    return head("triage").scores([text.strip() or "(empty)"])[0]
+
+
+def _escalation_quotes(text: str) -> list[str]:
+    """The customer's sentences that read most like a complaint, for the human to see first."""
+    parts = sentences(text) or [text]
+    scored = sorted(zip(head("triage").scores(parts), parts, strict=True), key=lambda p: -p[0]["escalate"])
+    return [s for p, s in scored if p["escalate"] >= 0.5][:3] or quote_matches(ANGER, text)
 
 
 def triage(data: dict[str, Any]) -> dict[str, Any]:
-    text = ticket_text(data.get("ticket", {}))
-    letters = [c for c in text if c.isalpha()]
-    shouting = len(letters) > 20 and sum(c.isupper() for c in letters) / len(letters) > 0.6
-    wants_human = quote_matches(WANTS_HUMAN, text)
-    angry = quote_matches(ANGER, text) + (["(message written in capitals)"] if shouting else [])
-    angry += ["(repeated exclamation marks)"] if "!!" in text else []
+    text = ticket_text(data.get("ticket", {})).strip()
+    scores = path_scores(text)
+    path = max(scores, key=scores.get)
+    wants_human = asks_for_a_person(text)
+    angry = bool(quote_matches(ANGER, text)) or shouted(text)
 
-    topics = [name for name, pattern in SUPPORT_TOPICS.items() if re.search(pattern, text, re.I)]
-    questions = " ".join(s for s in sentences(text) if s.endswith("?"))
-    asked = [name for name, pattern in SUPPORT_TOPICS.items() if re.search(pattern, questions, re.I)]
-    # A policy question about a stay ("can we bring our dog?") is support even when it mentions booking.
-    booking = bool(BOOKING_REQUEST.search(text)) or (not asked and bool(BOOKING_HINT.search(text)))
-
-    if wants_human or angry:
+    if wants_human or shouted(text) or path == "escalate":
+        quotes = _escalation_quotes(text)
         reasons = [f"Customer asks for a human: “{s}”" for s in wants_human]
-        reasons += [f"Customer is upset: “{s}”" if not s.startswith("(") else f"Customer is upset {s}" for s in angry]
+        reasons += [f"Customer is upset: “{s}”" for s in quotes if s not in wants_human]
+        reasons += ["Customer is upset (message written in capitals)"] if shouted(text) else []
+        intent = "contact_human_agent" if wants_human else "complaint" if quotes or angry else "unclear"
+        if intent == "unclear":
+            reasons = ["The request does not match booking or a known support topic."]
         return {
             "path": "escalate",
-            "intent": "contact_human_agent" if wants_human else "complaint",
-            "sentiment": "angry" if angry else "negative",
+            "intent": intent,
+            "sentiment": "angry" if angry else "negative" if intent != "unclear" else "neutral",
             "escalation_reasons": reasons,
-            "rationale": "The customer needs a person, not an automated offer.",
+            "rationale": "The customer needs a person, not an automated answer.",
         }
-    if booking:
-        return {
-            "path": "booking",
-            "intent": "upsell" if re.search(r"upgrade|add (an )?(extra )?night|extend", text, re.I) else "book_hotel",
-            "sentiment": "positive" if re.search(r"\b(excited|looking forward|love|lovely|great)\b", text, re.I) else "neutral",
-            "escalation_reasons": [],
-            "rationale": "The customer wants to book or plan a stay.",
-        }
-    if topics or QUESTION.search(text):
-        return {
-            "path": "support",
-            "intent": (asked or topics or ["general_question"])[0],
-            "sentiment": "neutral",
-            "escalation_reasons": [],
-            "rationale": "A question the knowledge base can answer.",
-        }
-    return {
-        "path": "escalate",
-        "intent": "unclear",
-        "sentiment": "neutral",
-        "escalation_reasons": ["The request does not match booking or a known support topic."],
-        "rationale": "Nothing automated fits; a person should read it.",
-    }
+    sentiment = "positive" if POSITIVE.search(text) else "neutral"
+    if path == "booking":
+        intent = "upsell" if UPSELL.search(text) else "change_booking" if CHANGE.search(text) else "book_hotel"
+        return {"path": "booking", "intent": intent, "sentiment": sentiment, "escalation_reasons": [],
+                "rationale": "The customer wants to book, plan or change a stay."}
+    questions = " ".join(s for s in sentences(text) if s.endswith("?"))
+    asked = [name for name, p in SUPPORT_TOPICS.items() if re.search(p, questions, re.I)]
+    topics = [name for name, p in SUPPORT_TOPICS.items() if re.search(p, text, re.I)]
+    return {"path": "support", "intent": (asked or topics or ["general_question"])[0], "sentiment": sentiment,
+            "escalation_reasons": [], "rationale": "A question or service request the knowledge base answers."}

@@ -1,0 +1,112 @@
+"""The learned offline engine on the judgments that rules got wrong: complaints that mention nights,
+negation, sarcasm, anger without a request for a person, other languages, changes and cancellations,
+and call outcomes read from the transcript alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from concierge.tools.llm.offline.call import analyse_call
+from concierge.tools.llm.offline.learned import HEADS_DIR, head
+from concierge.tools.llm.offline.triage import asks_for_a_person, triage
+
+
+def path_of(text: str) -> str:
+    return triage({"ticket": {"subject": "", "body": text}})["path"]
+
+
+@pytest.mark.parametrize("text", [
+    "We stayed last night and the heating in our room was broken, it was freezing and nobody came. Very disappointed.",
+    "Two nights of drilling from the building site next door, we could not sleep at all. I expected much better.",
+    "We found bed bugs in the mattress and my kids are covered in bites. I want a full refund.",
+])
+def test_complaints_that_mention_nights_or_refunds_escalate(text):
+    decision = triage({"ticket": {"subject": "", "body": text}})
+    assert decision["path"] == "escalate"
+    assert decision["intent"] == "complaint"
+    assert decision["escalation_reasons"], "a complaint escalates with the customer's words"
+
+
+def test_sarcasm_is_read_as_a_complaint():
+    assert path_of("Oh great, another cold shower this morning. Fantastic service, really.") == "escalate"
+
+
+@pytest.mark.parametrize(("text", "path"), [
+    ("Thank you!! That sounds wonderful. You can reach me on +44 7700 900123!!", "support"),
+    ("Your manager was lovely to us during our stay. Could you send me the invoice?", "support"),
+    ("I don't need to speak to anyone, just tell me what time check-out is.", "support"),
+    ("I'm so angry with myself, I forgot my charger! Does the hotel keep lost property?", "support"),
+    ("I'm furious with myself, I booked the wrong dates. Can you move my booking to June 3-6?", "booking"),
+    ("The hotel was not bad at all, we'd like to book it again for two nights in July.", "booking"),
+])
+def test_happy_negated_or_self_directed_words_do_not_escalate(text, path):
+    assert path_of(text) == path
+
+
+def test_a_happy_reply_is_not_a_request_for_a_person():
+    assert asks_for_a_person("Your manager was lovely to us.") == []
+    assert asks_for_a_person("No need to talk to a person, thanks.") == []
+    assert asks_for_a_person("Can I speak to your manager please?") == ["Can I speak to your manager please?"]
+
+
+@pytest.mark.parametrize(("text", "path", "intent"), [
+    ("Please cancel my booking.", "support", "cancellation_question"),
+    ("I need to change my reservation to the 20th instead of the 18th.", "booking", "change_booking"),
+    ("Could I change the dates of my hotel booking?", "booking", "change_booking"),
+    ("Hola, quisiera reservar una habitación para dos personas en Lisboa del 3 al 6 de mayo.", "booking", "book_hotel"),
+])
+def test_cancellations_changes_and_a_spanish_booking(text, path, intent):
+    decision = triage({"ticket": {"subject": "", "body": text}})
+    assert (decision["path"], decision["intent"]) == (path, intent)
+
+
+def test_an_explicit_request_for_a_person_escalates_even_when_polite():
+    decision = triage({"ticket": {"subject": "", "body": "Lovely hotel! Could I talk to a real person about a group booking?"}})
+    assert decision["path"] == "escalate" and decision["intent"] == "contact_human_agent"
+
+
+def test_heads_are_plain_arrays():
+    assert head("triage").classes == ("booking", "escalate", "support")
+    assert head("call_turn").classes == ("failure", "other", "success")
+    assert {p.name for p in HEADS_DIR.glob("*.npz")} == {"triage.npz", "call_turn.npz"}
+
+
+# --- calls ---------------------------------------------------------------------------------------------
+OFFERS = [{"room_id": "lisbon-casa-alfama-triple", "hotel_name": "Casa Alfama Boutique Hotel",
+           "price_per_night": 215, "currency": "EUR"}]
+BOOKED = ("AI: The Superior Triple at Casa Alfama Boutique Hotel is 215 euros a night. Shall I book it?\n"
+          "User: Yes please.\nAI: Your reservation at Casa Alfama Boutique Hotel is confirmed, 215 euros a night.\n"
+          "User: Thanks!")
+
+
+def test_a_booking_is_read_from_the_transcript_without_a_provider_verdict():
+    a = analyse_call({"transcript": BOOKED, "offers": OFFERS})
+    assert a["booked"] is True and a["frustrated"] is False
+    assert a["booked_room_id"] == "lisbon-casa-alfama-triple"
+    assert a["agreed_price"] == "215 euros"
+
+
+def test_a_provider_saying_no_to_a_booking_the_transcript_shows_goes_to_a_human():
+    a = analyse_call({"transcript": BOOKED, "offers": OFFERS, "success_evaluation": "false"})
+    assert a["booked"] is False
+    assert any("provider reports no success" in r for r in a["reasons"])
+
+
+def test_a_failed_attempt_then_a_booking_is_booked():
+    transcript = ("AI: I'm sorry, I couldn't make the reservation for those dates.\nUser: Try the next weekend then.\n"
+                  "AI: Please confirm: one room from the 14th to the 16th.\nUser: Yes.\nAI: Reservation successful.")
+    assert analyse_call({"transcript": transcript})["booked"] is True
+
+
+def test_a_failed_booking_quotes_the_assistant():
+    transcript = "User: Book it please.\nAI: Unfortunately there are no rooms available, the booking failed."
+    a = analyse_call({"transcript": transcript})
+    assert a["booked"] is False
+    assert "no rooms available" in a["reasons"][0]
+
+
+def test_a_request_for_a_person_on_a_booked_call_still_goes_to_a_human():
+    transcript = BOOKED + "\nUser: Actually, can I speak to a real person about the deposit?"
+    a = analyse_call({"transcript": transcript, "offers": OFFERS, "success_evaluation": "true"})
+    assert a["frustrated"] is True
+    assert any("speak to a real person" in r for r in a["reasons"])
