@@ -49,11 +49,23 @@ def _fail(response: httpx.Response) -> None:
 
 
 @app.command()
-def demo(reset: bool = typer.Option(False, "--reset", help="Start from an empty data folder.")) -> None:
-    """Seed the helpdesk, ingest the knowledge base and take the demo tickets through the whole flow."""
-    from concierge.demo import run_demo
+def demo(
+    reset: bool = typer.Option(False, "--reset", help="Start from an empty data folder."),
+    helpdesk: str | None = typer.Option(None, "--helpdesk", help="local | hubspot | zendesk | jira | zoho (default: HELPDESK)"),
+) -> None:
+    """Take the helpdesk's tickets assigned to the AI through the whole flow (the seeded demo tickets
+    by default; with --helpdesk, that account's own tickets, whose customers answer for real)."""
+    from pydantic import ValidationError
 
-    asyncio.run(run_demo(get_settings(), console, reset=reset))
+    from concierge.demo import run_demo
+    from concierge.settings import Settings
+
+    try:
+        settings = Settings(HELPDESK=helpdesk) if helpdesk else get_settings()
+    except ValidationError as exc:
+        console.print(f"[red]--helpdesk:[/] {exc.errors()[0]['msg']}")
+        raise typer.Exit(2) from None
+    asyncio.run(run_demo(settings, console, reset=reset))
 
 
 @app.command()

@@ -58,3 +58,34 @@ async def test_demo_runs_every_ticket_to_its_outcome_and_is_idempotent(tmp_path,
     assert files(settings.outbox_dir, "*.eml") == emails
     assert files(settings.calls_dir, "*.json") == calls
     assert lines(settings.alerts_file) == alert_lines
+
+
+def test_the_demo_runs_against_a_hosted_helpdesk_by_configuration_alone(tmp_path, monkeypatch, embeddings):
+    """`concierge demo --helpdesk zendesk` with only that helpdesk's settings: the account's AI
+    tickets (here the loopback Zendesk fake, seeded like the demo) go through the whole flow."""
+    from typer.testing import CliRunner
+
+    from concierge.cli import app
+    from concierge.settings import get_settings
+    from tests.conftest import OFFLINE
+    from tests.fakes.loopback import running
+    from tests.fakes.zendesk import AI_GROUP, EMAIL, HUMAN_GROUP, TOKEN, FakeZendesk
+
+    monkeypatch.setattr("concierge.tools.knowledge.build_embeddings", lambda settings: embeddings)
+    for name in OFFLINE:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no developer .env
+    with running(FakeZendesk()) as fake:
+        env = {"CONCIERGE_DATA_DIR": str(tmp_path / "data"), "ALERTS_CONSOLE": "false", "ZENDESK_BASE_URL": f"{fake.url}/api/v2",
+               "ZENDESK_EMAIL": EMAIL, "ZENDESK_API_TOKEN": TOKEN, "ZENDESK_AI_GROUP_ID": str(AI_GROUP),
+               "ZENDESK_HUMAN_GROUP_ID": str(HUMAN_GROUP), "COLUMNS": "200"}
+        get_settings.cache_clear()
+        try:
+            result = CliRunner().invoke(app, ["demo", "--helpdesk", "zendesk"], env=env)
+        finally:
+            get_settings.cache_clear()
+        assert result.exit_code == 0, result.output
+        assert "zendesk:1001" in result.output and "zendesk:1003" in result.output
+        assert fake.tickets[1002]["status"] == "solved"  # the support answer resolved it in the helpdesk
+        assert fake.tickets[1003]["group_id"] == HUMAN_GROUP  # the angry customer went to people
+        assert fake.private_notes(1003) and "real person" in fake.private_notes(1003)[0]
