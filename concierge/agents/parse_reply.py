@@ -21,6 +21,7 @@ from concierge.privacy import mask_phone
 from concierge.schemas import TriageDecision
 from concierge.tools.email.inbound.reply_text import own_words
 from concierge.tools.llm import structured
+from concierge.tools.llm.offline.triage import asks_for_a_person
 from concierge.tools.phone import find_phones, phone_region
 
 MAX_PHONE_MISSES = 2
@@ -54,15 +55,17 @@ async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
         services.llm, TriageDecision, triage_prompt(services.settings.company_name),
         "Triage this reply to our offer email.", {"ticket": {"subject": reply.get("subject") or "", "body": text}},
     )
-    # Only anger or a request for a person escalates a reply; an off-topic reply still gets the phone follow-up.
-    if mood.path == "escalate" and mood.sentiment in ("negative", "angry"):
+    # Only anger or a request for a person escalates a reply; an off-topic reply still gets the phone
+    # follow-up, and declining calls is a preference, not anger ("please don't call me, email only").
+    declined = declines_call(text)
+    if mood.path == "escalate" and mood.sentiment in ("negative", "angry") and (not declined or asks_for_a_person(text)):
         reasons = mood.escalation_reasons or [mood.rationale]
         return {"stage": "escalating", "escalation": {"reasons": reasons, "source": "reply"},
                 "log": log("parse_reply", "reply is upset or asks for a person")}
 
     if state.get("contact_by") == "email":
         return _by_email(state, reply, text)
-    if declines_call(text):
+    if declined:
         profile = {**(state.get("profile") or {}), "prefers_email": True}
         offer = chosen_offer(text, state.get("offers") or [])
         return {"contact_by": "email", "profile": profile, "chosen_offer": offer, "stage": "email_only",
