@@ -25,7 +25,9 @@ def _reason(error: dict) -> str:
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     """422 with the reason in words as well as the field list."""
     reasons = [_reason(e) for e in exc.errors()]
-    return JSONResponse(status_code=422, content={"detail": "; ".join(reasons), "errors": jsonable_encoder(exc.errors())})
+    # The offending input is not echoed back: it may be bytes that are not text, or personal data.
+    errors = [{k: v for k, v in e.items() if k not in ("input", "ctx")} for e in exc.errors()]
+    return JSONResponse(status_code=422, content={"detail": "; ".join(reasons), "errors": jsonable_encoder(errors)})
 
 
 def create_app(runtime: AppRuntime | None = None, settings: Settings | None = None) -> FastAPI:

@@ -62,3 +62,9 @@ async def test_thread_ids_in_paths_are_validated(client, runtime, path):
     await assign(client, runtime, "1001")
     assert (await client.get(f"{THREADS}/{path}")).status_code in (404, 422)
     assert (await client.post(f"{THREADS}/{path}/resume", json={"action": "close"})).status_code in (404, 405, 422)
+
+
+@pytest.mark.parametrize("route", ["ticket_assigned", "inbound_email", "call_completed"])
+async def test_a_body_that_is_not_text_gets_422(client, runtime, route):
+    r = await client.post(f"{WEBHOOKS}/{route}", content=b"\xff!]\xfe", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "not valid JSON" in r.json()["detail"]

@@ -51,5 +51,8 @@ def session():
 @hypothesis.settings(max_examples=40, deadline=None, derandomize=True,
                      suppress_health_check=list(hypothesis.HealthCheck))
 def test_no_request_built_from_the_schema_gets_a_server_error(case, server, session):
-    response = case.call(base_url=server.url, session=session, timeout=30)
+    try:
+        response = case.call(base_url=server.url, session=session, timeout=30)
+    except (UnicodeEncodeError, requests.exceptions.InvalidHeader):
+        hypothesis.reject()  # a header value no HTTP client can send: nothing reaches the server
     case.validate_response(response, checks=[not_a_server_error])
