@@ -59,13 +59,19 @@ class EffectInDoubt(RuntimeError):
         self.intent = intent
 
 
+class OutcomeUnknown(Exception):
+    """Raised by an effect that failed in a way that may have done it anyway (a provider 5xx while
+    creating a call): the ledger keeps the attempt in doubt instead of allowing a blind repeat."""
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _ambiguous(exc: BaseException) -> bool:
-    """A timeout may have happened on the provider's side after all; any other error did not."""
-    return isinstance(exc, TimeoutError) or type(exc).__name__ in {"TimeoutException", "ReadTimeout", "WriteTimeout", "APITimeoutError"}
+    """A timeout, or an effect that says so, may have happened on the provider's side after all;
+    any other error did not."""
+    return isinstance(exc, (TimeoutError, OutcomeUnknown)) or type(exc).__name__ in {"TimeoutException", "ReadTimeout", "WriteTimeout", "APITimeoutError"}
 
 
 class AppStore:

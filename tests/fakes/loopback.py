@@ -1,44 +1,22 @@
-"""Run a fake provider (a Starlette/FastAPI app) as a real HTTP server on 127.0.0.1 and a free port,
+"""Fakes as context managers on loopback (served by `serving.serve_app`), scripted 429 storms,
 and the helpdesk seed the fake helpdesks share."""
 
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
-import uvicorn
-
 from concierge.settings import PACKAGE_DATA
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.fakes.serving import serve_app
 
 
 @contextmanager
 def serve(app) -> Iterator[str]:
     """Serve `app` on loopback in a thread; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("fake server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
+    with serve_app(app, "fake") as url:
+        yield url
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from tests.fakes.http import serve_app
+from tests.fakes.serving import serve_app
 
 
 def _errors(status: int, message: str, field_: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:

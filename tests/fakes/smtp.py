@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,6 +12,8 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.processes import free_port
 
 
 @dataclass
@@ -51,16 +52,10 @@ class FakeSmtp:
         return AuthResult(success=False, handled=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def serve_fake_smtp(fake: FakeSmtp | None = None) -> Iterator[FakeSmtp]:
     fake = fake or FakeSmtp()
-    fake.port = _free_port()
+    fake.port = free_port()
     auth = {"authenticator": fake.authenticate, "auth_require_tls": False, "auth_required": True} if fake.credentials else {}
     controller = Controller(fake, hostname=fake.host, port=fake.port, **auth)
     controller.start()

@@ -125,7 +125,11 @@ class FakeVapi:
 def validate_create_call(body: dict[str, Any]) -> list[str]:
     """What Vapi would refuse in a `POST /call` body, checked with the SDK's types."""
     from pydantic import ValidationError
-    from vapi.types import CreateAssistantDto, CreateAssistantDtoModel_Openai, CreateCustomerDto
+    from vapi.types import (
+        CreateAssistantDto,
+        CreateAssistantDtoModel_Openai,
+        CreateCustomerDto,
+    )
 
     problems = []
     if not isinstance(body.get("phoneNumberId"), str):

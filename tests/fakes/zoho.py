@@ -5,8 +5,8 @@ private comments, ticket PATCH, 429 with Retry-After and Zoho's error bodies."""
 from __future__ import annotations
 
 import itertools
-from urllib.parse import parse_qsl
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from concierge.settings import Settings
+from concierge.store import OutcomeUnknown
 
 
 class CallRequest(BaseModel):
@@ -20,9 +21,9 @@ class CallRequest(BaseModel):
     max_discount_pct: float = 0.0
 
 
-class CallOutcomeUnknown(TimeoutError):
+class CallOutcomeUnknown(OutcomeUnknown):
     """The provider failed while creating the call (a 5xx, a dropped connection): it may have placed
-    the call anyway. A timeout in kind, so the effects ledger asks a person instead of dialling again."""
+    the call anyway, so the effects ledger asks a person instead of dialling again."""
 
 
 def webhook_url(settings: Settings, provider: str) -> str:
