@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from concierge.server.routes import health, threads, webhooks
 from concierge.server.runtime import AppRuntime, open_runtime
+from concierge.server.stuck import watch_stuck
 from concierge.settings import Settings, get_settings
 
 
@@ -39,19 +41,25 @@ def create_app(runtime: AppRuntime | None = None, settings: Settings | None = No
             app.state.runtime = runtime
             yield
             return
-        async with open_runtime(settings or get_settings()) as opened:
+        async with open_runtime(settings or get_settings(), ingest_kb="background") as opened:
             app.state.runtime = opened
             interval = opened.settings.helpdesk_poll_interval_s
-            poller = None
+            background = []
             if interval and opened.services.helpdesk.name != "local":
                 from concierge.server.assignments import poll_forever
 
-                poller = asyncio.create_task(poll_forever(opened, interval), name="helpdesk-poll")
+                background.append(asyncio.create_task(poll_forever(opened, interval), name="helpdesk-poll"))
+            if opened.settings.stuck_after_s and opened.queue.mode == "all":
+                background.append(asyncio.create_task(watch_stuck(opened), name="stuck-watch"))
+            # What start-up loaded stays for the life of the process: moved out of the collector's
+            # reach, so full collections no longer walk those objects on every request (p99).
+            gc.collect()
+            gc.freeze()
             try:
                 yield
             finally:
-                if poller is not None:
-                    poller.cancel()
+                for task in background:
+                    task.cancel()
 
     app = FastAPI(title="Concierge", version="0.1.0", lifespan=lifespan)
     if runtime is not None:

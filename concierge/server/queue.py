@@ -16,6 +16,7 @@ import asyncio
 import fcntl
 import logging
 import os
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,7 +25,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from concierge.server.failures import describe, is_transient
-from concierge.server.runner import NotWaiting, StaleEvent, ThreadRunner, is_unfinished
+from concierge.observability.logs import bound_contextvars
+from concierge.observability.metrics import EVENTS, JOB_SECONDS, PROVIDER_ERRORS, part_of
+from concierge.server.runner import NotWaiting, StaleEvent, ThreadRunner, is_unfinished, waiting_for
 from concierge.store import AppStore
 from concierge.tools.alerts import Alert
 
@@ -98,12 +101,24 @@ class JobQueue:
             return 0
         backlog = 0
         for thread_id in await self.store.thread_ids():
-            if is_unfinished(await self.runner.snapshot(thread_id)):
+            snapshot = await self.runner.snapshot(thread_id)
+            if snapshot is not None:
+                self.runner.board.seed(thread_id, snapshot.values, waiting_for(snapshot))
+            if is_unfinished(snapshot):
                 self._put({"source": "_recovery", "event_id": thread_id, "kind": "carry_on", "thread_id": thread_id})
                 backlog += 1
         backlog += await self.sweep()
         self._tasks.append(asyncio.create_task(self._sweep_forever(), name="concierge-sweeper"))
         return backlog
+
+    def problem(self) -> str | None:
+        """Why this queue cannot work on events now (for /readyz), or None."""
+        if not self.processing:
+            return "this process only records events (another one processes them)"
+        stopped = [t.get_name() for t in self._tasks if t.done()]
+        if not self._tasks or stopped:
+            return f"workers not running: {', '.join(stopped) or 'not started'}"
+        return None
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -134,7 +149,9 @@ class JobQueue:
     async def enqueue(self, source: str, event_id: str, kind: str, thread_id: str, payload: dict[str, Any]) -> bool:
         """Record the event and, when this process works, queue it; False when it was received before."""
         if not await self.store.record_event(source, event_id, kind, thread_id, payload):
+            EVENTS.labels(source, "duplicate").inc()
             return False
+        EVENTS.labels(source, "received").inc()
         if self.processing:
             self._put({"source": source, "event_id": event_id, "kind": kind, "thread_id": thread_id, "payload": payload})
         return True
@@ -164,12 +181,15 @@ class JobQueue:
         while True:
             event = await self._queue.get()
             key = (event["source"], event["event_id"])
+            started = time.perf_counter()
             try:
-                async with self._thread_lock(event["thread_id"]):
-                    await self._process(event)
+                with bound_contextvars(thread_id=event["thread_id"], event_id=f"{key[0]}:{key[1]}"):
+                    async with self._thread_lock(event["thread_id"]):
+                        await self._process(event)
             except Exception:  # never lose the worker; the event stays in the inbox for the next sweep
                 logger.exception("event %s/%s could not be processed", *key)
             finally:
+                JOB_SECONDS.labels(event["kind"]).observe(time.perf_counter() - started)
                 self._inflight.discard(key)
                 self._queue.task_done()
                 done = self._done.pop(key, None)
@@ -206,6 +226,7 @@ class JobQueue:
                 await self.runner.resume(thread_id, {**event["payload"], "event_id": f"{source}:{event_id}"})
         except StaleEvent as exc:  # kept on the thread's event list, changes nothing
             await self.store.finish_event(source, event_id, status="ignored", error=str(exc))
+            EVENTS.labels(source, "ignored").inc()
             return
         except NotWaiting as exc:
             if recorded:
@@ -216,6 +237,7 @@ class JobQueue:
             return
         if recorded:
             await self.store.finish_event(source, event_id)
+        EVENTS.labels(source, "done").inc()
 
     async def _failed(self, event: dict[str, Any], exc: Exception) -> None:
         """Transient trouble (a provider or the LLM unreachable) is retried later with backoff, for
@@ -224,7 +246,10 @@ class JobQueue:
         error = describe(exc)
         attempts = event.get("attempts", 0) + 1
         recorded = source != "_recovery"
-        if is_transient(exc) and recorded:
+        transient = is_transient(exc)
+        PROVIDER_ERRORS.labels(part_of(exc), str(transient).lower()).inc()
+        EVENTS.labels(source, "retrying" if transient and recorded else "failed").inc()
+        if transient and recorded:
             delay = min(self.backoff_s * 2 ** (attempts - 1), MAX_BACKOFF_S)
             logger.warning("event %s/%s: transient failure, retry %d in %ss: %s", source, event_id, attempts, delay, error)
             await self.store.retry_event_later(source, event_id, at=datetime.now(UTC) + timedelta(seconds=delay), error=error)

@@ -11,6 +11,7 @@ from langgraph.types import Command, Interrupt, StateSnapshot
 
 from concierge.graph.context import Context
 from concierge.graph.state import log
+from concierge.observability.metrics import ThreadBoard
 from concierge.services import Services
 
 Progress = Callable[[str, str, dict[str, Any]], Awaitable[None] | None]
@@ -58,6 +59,7 @@ class ThreadRunner:
         self.graph = graph
         self.services = services
         self.on_progress = on_progress
+        self.board = ThreadBoard()  # where each thread stands, for metrics and the stuck-thread watch
 
     @staticmethod
     def config(thread_id: str) -> dict[str, Any]:
@@ -134,12 +136,31 @@ class ThreadRunner:
 
     async def _run(self, thread_id: str, payload: Any) -> None:
         context = Context(services=self.services)
-        # durability="sync": each step's checkpoint is written before the next step starts, so a
-        # crash loses at most the step that was running (whose side effects the ledger guards).
-        async for update in self.graph.astream(payload, self.config(thread_id), context=context,
-                                               stream_mode="updates", durability="sync"):
-            if self.on_progress is None:
-                continue
+        self.board.started(thread_id)
+        changes: dict[str, Any] = {}
+        waiting = None
+        try:
+            # durability="sync": each step's checkpoint is written before the next step starts, so a
+            # crash loses at most the step that was running (whose side effects the ledger guards).
+            async for update in self.graph.astream(payload, self.config(thread_id), context=context,
+                                                   stream_mode="updates", durability="sync"):
+                waiting = self._note(update, changes) or waiting
+                await self._report(thread_id, update)
+        finally:
+            self.board.finished(thread_id, changes, waiting)
+
+    @staticmethod
+    def _note(update: dict[str, Any], changes: dict[str, Any]) -> str | None:
+        """Keep the stage and outcome a step wrote; what the thread waits for when it interrupted."""
+        for node, change in update.items():
+            if node == "__interrupt__" and change:
+                return (change[0].value or {}).get("waiting_for", "input")
+            if isinstance(change, dict):
+                changes.update({k: change[k] for k in ("stage", "outcome") if k in change})
+        return None
+
+    async def _report(self, thread_id: str, update: dict[str, Any]) -> None:
+        if self.on_progress is not None:
             for node, change in update.items():
                 if node == "supervisor":
                     continue

@@ -6,6 +6,7 @@ import asyncio
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from collections.abc import AsyncIterator
+from typing import Literal
 
 import aiosqlite
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
@@ -19,6 +20,7 @@ from concierge.server.runner import Progress, ThreadRunner
 from concierge.server.verify import WebhookVerifier, build_verifiers
 from concierge.services import Services, open_services
 from concierge.settings import Settings
+from concierge.tools.knowledge.warmup import ingest_in_background
 
 
 @dataclass
@@ -34,10 +36,12 @@ class AppRuntime:
 @asynccontextmanager
 async def open_runtime(
     settings: Settings, *, console: Console | None = None, on_progress: Progress | None = None,
-    ingest_kb: bool = True, workers: int = 2, mode: Mode = "all", **overrides,
+    ingest_kb: bool | Literal["background"] = True, workers: int | None = None, mode: Mode = "all", **overrides,
 ) -> AsyncIterator[AppRuntime]:
     """Open services, checkpointer and queue. `mode` says which events this process works on
-    (see `JobQueue`); working ones hold the data folder's processing lock."""
+    (see `JobQueue`); working ones hold the data folder's processing lock. An empty knowledge base
+    is filled before returning, or with `ingest_kb="background"` while the runtime already serves.
+    `workers` defaults to QUEUE_CONCURRENCY."""
     lock = ProcessingLock(settings.data_dir / "processing.lock")
     if mode != "none":
         try:
@@ -56,7 +60,10 @@ async def open_runtime(
 @asynccontextmanager
 async def _open(settings, console, on_progress, ingest_kb, workers, mode, overrides) -> AsyncIterator[AppRuntime]:
     async with open_services(settings, console=console, **overrides) as services:
-        if ingest_kb:
+        warmup = None
+        if ingest_kb == "background":
+            warmup = asyncio.create_task(ingest_in_background(services.kb), name="kb-warmup")
+        elif ingest_kb:
             await asyncio.to_thread(services.kb.ensure_ingested)
         settings.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(settings.checkpoint_path) as conn:
@@ -64,9 +71,13 @@ async def _open(settings, console, on_progress, ingest_kb, workers, mode, overri
             saver = AsyncSqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=None))
             graph = build_graph().compile(checkpointer=saver, name="concierge")
             runner = ThreadRunner(graph, services, on_progress)
-            queue = JobQueue(runner, services.store, workers=workers, mode=mode, backoff_s=settings.retry_backoff_s)
+            queue = JobQueue(runner, services.store, workers=workers or settings.queue_concurrency, mode=mode,
+                             backoff_s=settings.retry_backoff_s)
             await queue.start()
             try:
                 yield AppRuntime(settings, services, graph, runner, queue, build_verifiers(settings))
             finally:
                 await queue.stop()
+                if warmup is not None:
+                    warmup.cancel()
+                    await asyncio.gather(warmup, return_exceptions=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -55,11 +56,23 @@ class KnowledgeBase:
         self._reranker = reranker
         self._store = store
         self._destinations: list[str] | None = None
+        self._gate: threading.Event | None = None
+
+    def hold(self) -> threading.Event:
+        """Hold every use of the store until the returned event is set (ingestion runs elsewhere)."""
+        self._gate = threading.Event()
+        return self._gate
+
+    @property
+    def held(self) -> bool:
+        return self._gate is not None and not self._gate.is_set()
 
     # --- lifecycle ------------------------------------------------------------------------------
     @property
     def store(self) -> Store:
         if self._store is None:
+            if self._gate is not None:
+                self._gate.wait()
             self._store = build_store(self.settings)
         return self._store
 

@@ -9,6 +9,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
+from concierge.observability.metrics import LLM_CALLBACK
 from concierge.settings import Settings
 from concierge.tools.llm.offline import OfflineChatModel
 
@@ -54,7 +55,7 @@ def data_message(task: str, data: dict[str, Any]) -> HumanMessage:
 async def structured(model: BaseChatModel, schema: type[T], system: str, task: str, data: dict[str, Any]) -> T:
     """Ask `model` for one `schema` object about `data`."""
     runnable = model.with_structured_output(schema, method="function_calling")
-    result = await runnable.ainvoke([SystemMessage(content=system), data_message(task, data)])
+    result = await runnable.ainvoke([SystemMessage(content=system), data_message(task, data)], config={"callbacks": [LLM_CALLBACK]})
     if isinstance(result, dict):  # some providers hand back the raw arguments
         result = schema.model_validate(result)
     return result

@@ -1,0 +1,136 @@
+"""Prometheus metrics, served on `GET /metrics`.
+
+Counters and histograms are updated where things happen (the queue, the LLM callback, failures);
+threads by stage and outcome come from `ThreadBoard`, which the runner updates after each run, so
+a scrape counts a dict instead of every thread's checkpoint.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter as Tally
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackHandler
+from langchain_core.outputs import LLMResult
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+EVENTS = Counter("concierge_events", "Webhook events and timers by source and result "
+                 "(received, duplicate, done, failed, ignored, retrying).", ["source", "result"], registry=REGISTRY)
+JOB_SECONDS = Histogram("concierge_job_seconds", "Time to process one queued event, by kind.", ["kind"], registry=REGISTRY,
+                        buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300))
+LLM_CALLS = Counter("concierge_llm_calls", "LLM calls by model and result (ok, error).", ["model", "result"], registry=REGISTRY)
+LLM_TOKENS = Counter("concierge_llm_tokens", "LLM tokens by model and kind (input, output).", ["model", "kind"], registry=REGISTRY)
+PROVIDER_ERRORS = Counter("concierge_provider_errors", "Failed calls to an outside part (llm, helpdesk, email, voice, alerts, ...), "
+                          "by part and whether the failure is transient.", ["part", "transient"], registry=REGISTRY)
+STUCK_ALERTS = Counter("concierge_stuck_alerts", "Threads and events reported as stuck (one alert each).", ["reason"], registry=REGISTRY)
+
+
+@dataclass
+class ThreadStatus:
+    stage: str
+    outcome: str  # the outcome's status once the thread is done, else ""
+    waiting_for: str | None  # what an interrupted thread waits for
+    running_since: float | None  # wall time the run in progress started
+    unfinished_since: float | None  # wall time its last run stopped neither waiting nor done
+
+
+class ThreadBoard:
+    """Where each thread this process knows stands, updated by the runner from the updates it
+    streams anyway (no extra reads), and seeded once from the checkpoints after start-up."""
+
+    def __init__(self) -> None:
+        self.threads: dict[str, ThreadStatus] = {}
+
+    def started(self, thread_id: str) -> None:
+        status = self.threads.setdefault(thread_id, ThreadStatus("new", "", None, None, None))
+        status.running_since, status.waiting_for = time.time(), None
+
+    def finished(self, thread_id: str, changes: dict[str, Any], waiting_for: str | None) -> None:
+        """A run ended: `changes` holds the last `stage` and `outcome` it wrote, if any."""
+        status = self.threads.setdefault(thread_id, ThreadStatus("new", "", None, None, None))
+        status.stage = changes.get("stage") or status.stage
+        if isinstance(changes.get("outcome"), dict):
+            status.outcome = changes["outcome"].get("status", "")
+        status.waiting_for, status.running_since = waiting_for, None
+        stopped = not waiting_for and status.stage != "done"  # neither waiting nor done: a step failed or the run broke off
+        status.unfinished_since = (status.unfinished_since or time.time()) if stopped else None
+
+    def seed(self, thread_id: str, values: dict[str, Any], waiting_for: str | None) -> None:
+        """A thread's standing read from its checkpoint, unless a run has updated it since."""
+        if thread_id not in self.threads:
+            self.finished(thread_id, {"stage": values.get("stage") or "new", "outcome": values.get("outcome")}, waiting_for)
+
+    def counts(self) -> Tally[tuple[str, str]]:
+        return Tally((s.stage, s.outcome if s.stage == "done" else "") for s in self.threads.values())
+
+
+class _ThreadsCollector:
+    def __init__(self, board: ThreadBoard) -> None:
+        self.board = board
+
+    def collect(self):
+        gauge = GaugeMetricFamily("concierge_threads", "Threads by stage and outcome (outcome set once done).", labels=["stage", "outcome"])
+        for (stage, outcome), count in sorted(self.board.counts().items()):
+            gauge.add_metric([stage, outcome], count)
+        yield gauge
+
+
+def part_of(exc: BaseException) -> str:
+    """Which outside part an exception came from, by the module that defines it."""
+    module = type(exc).__module__
+    for prefix, part in (("openai", "llm"), ("groq", "llm"), ("langchain", "llm"), ("concierge.tools.llm", "llm"),
+                         ("concierge.tools.crm", "helpdesk"), ("concierge.tools.email", "email"), ("aiosmtplib", "email"),
+                         ("concierge.tools.voice", "voice"), ("vapi", "voice"), ("concierge.tools.alerts", "alerts"),
+                         ("slack_sdk", "alerts"), ("qdrant", "knowledge_base"), ("httpx", "http"), ("httpcore", "http")):
+        if module.startswith(prefix):
+            return part
+    return "other"
+
+
+class LLMMetrics(AsyncCallbackHandler):
+    """A LangChain callback counting every chat model call and its tokens."""
+
+    def __init__(self) -> None:
+        self._models: dict[Any, str] = {}  # run id -> the model it called, until the call ends
+
+    async def on_chat_model_start(self, serialized: dict[str, Any], messages: Any, *, run_id: Any, **kwargs: Any) -> None:
+        serialized = serialized or {}
+        params = kwargs.get("invocation_params") or {}
+        self._models[run_id] = str(params.get("model") or params.get("model_name") or (serialized.get("kwargs") or {}).get("model")
+                                   or (serialized.get("id") or ["unknown"])[-1])
+
+    async def on_llm_end(self, response: LLMResult, *, run_id: Any = None, **kwargs: Any) -> None:
+        model, usage = self._models.pop(run_id, "unknown"), {}
+        for generations in response.generations:
+            for generation in generations:
+                message = getattr(generation, "message", None)
+                meta = getattr(message, "response_metadata", None) or {}
+                model = meta.get("model_name") or model
+                usage = getattr(message, "usage_metadata", None) or usage
+        LLM_CALLS.labels(model, "ok").inc()
+        LLM_TOKENS.labels(model, "input").inc(usage.get("input_tokens", 0))
+        LLM_TOKENS.labels(model, "output").inc(usage.get("output_tokens", 0))
+
+    async def on_llm_error(self, error: BaseException, *, run_id: Any = None, **kwargs: Any) -> None:
+        LLM_CALLS.labels(self._models.pop(run_id, "unknown"), "error").inc()
+        from concierge.server.failures import is_transient
+
+        PROVIDER_ERRORS.labels("llm", str(is_transient(error)).lower()).inc()
+
+
+LLM_CALLBACK = LLMMetrics()
+
+
+def render(board: ThreadBoard | None = None) -> tuple[bytes, str]:
+    """The metrics in Prometheus' text format (with this process's threads), and its content type."""
+    text = generate_latest(REGISTRY)
+    if board is not None:
+        threads = CollectorRegistry(auto_describe=False)
+        threads.register(_ThreadsCollector(board))
+        text += generate_latest(threads)
+    return text, CONTENT_TYPE_LATEST

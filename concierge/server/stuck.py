@@ -1,0 +1,97 @@
+"""Threads that stopped moving, reported to the team once each.
+
+Stuck means one of:
+- a pending event (a webhook or a timer) due for longer than STUCK_AFTER: nobody processed it;
+- a run in progress for longer than STUCK_AFTER (a step that hangs);
+- a thread whose last run stopped neither waiting nor done, and that nothing moved on since.
+
+A thread waiting for the customer's reply, a call report or a person is not stuck: that wait is
+legitimate however long it lasts (its reminders and timeouts are timers, covered by the first
+rule). Reading the inbox's pending events and the runner's board is cheap; no checkpoint is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from concierge.observability.metrics import STUCK_ALERTS
+from concierge.server.runtime import AppRuntime
+from concierge.store import EffectInDoubt
+from concierge.tools.alerts import Alert
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stuck:
+    thread_id: str
+    reason: str  # event, running, unfinished
+    key: str  # one alert per key
+    text: str
+
+
+def _age(since: datetime, now: datetime) -> str:
+    hours = (now - since).total_seconds() / 3600
+    return f"{hours:.1f} h" if hours >= 1 else f"{hours * 60:.0f} min"
+
+
+async def find_stuck(runtime: AppRuntime, now: datetime | None = None) -> list[Stuck]:
+    now = now or datetime.now(UTC)
+    limit = now - timedelta(seconds=runtime.settings.stuck_after_s)
+    found = []
+    for event in await runtime.services.store.pending_events(due_by=limit):
+        due = datetime.fromisoformat(event["not_before"] or event["received_at"])
+        if due <= limit:
+            tried = f" after {event['attempts']} attempts (last error: {event['error']})" if event.get("attempts") else ""
+            found.append(Stuck(event["thread_id"], "event", f"event:{event['source']}:{event['event_id']}",
+                               f"The {event['kind']} event {event['source']}:{event['event_id']} has been due for "
+                               f"{_age(due, now)} and is still not processed{tried}."))
+    for thread_id, status in list(runtime.runner.board.threads.items()):
+        if status.running_since and status.running_since <= limit.timestamp():
+            since = datetime.fromtimestamp(status.running_since, UTC)
+            found.append(Stuck(thread_id, "running", f"running:{status.running_since:.0f}",
+                               f"A run of this thread (stage {status.stage}) started {_age(since, now)} ago and has not finished."))
+        elif status.unfinished_since and status.unfinished_since <= limit.timestamp():
+            since = datetime.fromtimestamp(status.unfinished_since, UTC)
+            found.append(Stuck(thread_id, "unfinished", f"unfinished:{status.unfinished_since:.0f}",
+                               f"The thread stopped at stage {status.stage} {_age(since, now)} ago, neither waiting nor done, "
+                               "and nothing has moved it since."))
+    return found
+
+
+async def alert_stuck(runtime: AppRuntime, now: datetime | None = None) -> list[Stuck]:
+    """Alert the team about every stuck thread not alerted before; the ones alerted now."""
+    services = runtime.services
+    alerted = []
+    for stuck in await find_stuck(runtime, now):
+        alert = Alert(kind="escalation", thread_id=stuck.thread_id, title=f"Thread {stuck.thread_id} is stuck",
+                      text=stuck.text, idempotency_key=f"{stuck.thread_id}:stuck:{stuck.key}:alert")
+
+        async def send(_intent: dict, alert: Alert = alert) -> dict:
+            await services.alerts.send(alert)
+            return {"alerted": alert.idempotency_key}
+
+        try:
+            _, sent = await services.store.once(alert.idempotency_key, stuck.thread_id, send,
+                                                retry_safe=getattr(services.alerts, "retry_safe", False))
+        except EffectInDoubt:  # an earlier attempt may have reached the team: not repeated blindly
+            continue
+        if sent:
+            STUCK_ALERTS.labels(stuck.reason).inc()
+            logger.warning("thread %s is stuck: %s", stuck.thread_id, stuck.text)
+            alerted.append(stuck)
+    return alerted
+
+
+async def watch_stuck(runtime: AppRuntime) -> None:
+    """Check every few minutes (a quarter of STUCK_AFTER, at most 5 minutes) while the server runs."""
+    interval = min(max(runtime.settings.stuck_after_s / 4, 1.0), 300.0)
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await alert_stuck(runtime)
+        except Exception:  # the store briefly busy, an alert destination down: the next round tries again
+            logger.warning("checking for stuck threads failed", exc_info=True)
