@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -32,6 +33,25 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse(status_code=422, content={"detail": "; ".join(reasons), "errors": jsonable_encoder(errors)})
 
 
+@asynccontextmanager
+async def serving(runtime: AppRuntime) -> AsyncIterator[None]:
+    """What a server runs beside the requests: helpdesk polling, the stuck-thread watch."""
+    background = []
+    interval = runtime.settings.helpdesk_poll_interval_s
+    if interval and runtime.services.helpdesk.name != "local":
+        from concierge.server.assignments import poll_forever
+
+        background.append(asyncio.create_task(poll_forever(runtime, interval), name="helpdesk-poll"))
+    if runtime.settings.stuck_after_s and runtime.queue.mode == "all":
+        background.append(asyncio.create_task(watch_stuck(runtime), name="stuck-watch"))
+    try:
+        yield
+    finally:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+
+
 def create_app(runtime: AppRuntime | None = None, settings: Settings | None = None) -> FastAPI:
     """With `runtime`, serve that already-open runtime; otherwise open one for the app's lifetime."""
 
@@ -41,25 +61,13 @@ def create_app(runtime: AppRuntime | None = None, settings: Settings | None = No
             app.state.runtime = runtime
             yield
             return
-        async with open_runtime(settings or get_settings(), ingest_kb="background") as opened:
+        async with open_runtime(settings or get_settings(), ingest_kb="background") as opened, serving(opened):
             app.state.runtime = opened
-            interval = opened.settings.helpdesk_poll_interval_s
-            background = []
-            if interval and opened.services.helpdesk.name != "local":
-                from concierge.server.assignments import poll_forever
-
-                background.append(asyncio.create_task(poll_forever(opened, interval), name="helpdesk-poll"))
-            if opened.settings.stuck_after_s and opened.queue.mode == "all":
-                background.append(asyncio.create_task(watch_stuck(opened), name="stuck-watch"))
             # What start-up loaded stays for the life of the process: moved out of the collector's
-            # reach, so full collections no longer walk those objects on every request (p99).
+            # reach, so full collections no longer walk those objects while requests wait (the p99).
             gc.collect()
             gc.freeze()
-            try:
-                yield
-            finally:
-                for task in background:
-                    task.cancel()
+            yield
 
     app = FastAPI(title="Concierge", version="0.1.0", lifespan=lifespan)
     if runtime is not None:
