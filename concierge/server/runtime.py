@@ -67,6 +67,11 @@ async def _open(settings, console, on_progress, ingest_kb, workers, mode, overri
             await asyncio.to_thread(services.kb.ensure_ingested)
         settings.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(settings.checkpoint_path) as conn:
+            # WAL: a checkpoint write appends instead of rewriting pages with a journal, and readers
+            # do not block it. synchronous=NORMAL syncs at checkpoints of the log, not every commit:
+            # a killed process loses nothing; only a power cut may lose the last commits.
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
             # The state is plain JSON: checkpoints may only deserialize safe types, never arbitrary classes.
             saver = AsyncSqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=None))
             graph = build_graph().compile(checkpointer=saver, name="concierge")
