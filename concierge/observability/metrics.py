@@ -7,6 +7,7 @@ a scrape counts a dict instead of every thread's checkpoint.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter as Tally
 from dataclasses import dataclass
@@ -28,6 +29,23 @@ LLM_TOKENS = Counter("concierge_llm_tokens", "LLM tokens by model and kind (inpu
 PROVIDER_ERRORS = Counter("concierge_provider_errors", "Failed calls to an outside part (llm, helpdesk, email, voice, alerts, ...), "
                           "by part and whether the failure is transient.", ["part", "transient"], registry=REGISTRY)
 STUCK_ALERTS = Counter("concierge_stuck_alerts", "Threads and events reported as stuck (one alert each).", ["reason"], registry=REGISTRY)
+
+GC_PAUSES = Histogram("concierge_gc_pause_seconds", "Garbage collection pauses (the whole process stops), by generation.",
+                      ["generation"], registry=REGISTRY, buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1))
+_gc_started: list[float] = []
+
+
+def _time_gc(phase: str, info: dict[str, Any]) -> None:
+    if phase == "start":
+        _gc_started[:] = [time.perf_counter()]
+    elif _gc_started:
+        GC_PAUSES.labels(str(info.get("generation"))).observe(time.perf_counter() - _gc_started.pop())
+
+
+def watch_gc() -> None:
+    """Time every collection (a server calls this once at start)."""
+    if _time_gc not in gc.callbacks:
+        gc.callbacks.append(_time_gc)
 
 
 @dataclass

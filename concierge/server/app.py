@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
+from concierge.memory import collect_less_often, keep_for_good
+from concierge.observability.metrics import watch_gc
 from concierge.server.routes import health, threads, webhooks
 from concierge.server.runtime import AppRuntime, open_runtime
 from concierge.server.stuck import watch_stuck
@@ -63,10 +64,9 @@ def create_app(runtime: AppRuntime | None = None, settings: Settings | None = No
             return
         async with open_runtime(settings or get_settings(), ingest_kb="background") as opened, serving(opened):
             app.state.runtime = opened
-            # What start-up loaded stays for the life of the process: moved out of the collector's
-            # reach, so full collections no longer walk those objects while requests wait (the p99).
-            gc.collect()
-            gc.freeze()
+            keep_for_good()  # what start-up loaded lives as long as the process (see concierge.memory)
+            collect_less_often()
+            watch_gc()
             yield
 
     app = FastAPI(title="Concierge", version="0.1.0", lifespan=lifespan)

@@ -14,6 +14,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from concierge.schemas import Offer, PolicyPassage
+from concierge.memory import keep_for_good
 from concierge.settings import Settings
 from concierge.tools.knowledge.constraints import Condition, Filter, StayRequest
 from concierge.tools.knowledge.documents import content_hash, load_documents, point_id
@@ -80,6 +81,7 @@ class KnowledgeBase:
     def embeddings(self) -> Embeddings:
         if self._embeddings is None:
             self._embeddings = build_embeddings(self.settings)
+            keep_for_good()  # the model lives as long as the process
         return self._embeddings
 
     @property
