@@ -85,7 +85,6 @@ class AppStore:
         self._db.row_factory = aiosqlite.Row
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA busy_timeout=5000")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._migrate()
 
     async def _migrate(self) -> None:
