@@ -15,6 +15,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from concierge.keys import local_secret
 
 PACKAGE_DATA = Path(__file__).parent / "data"
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class SettingsError(ValueError):
+    """A setting is invalid or names a part that cannot be built as configured; the message names
+    the setting and what it allows."""
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration such as `90`, `30s`, `90m`, `24h` or `2d`."""
+    text = text.strip().lower()
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "s")
+    try:
+        return float(number) * _UNITS[unit]
+    except ValueError:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 90m, 24h, 2d)") from None
 
 
 class Settings(BaseSettings):
@@ -197,6 +213,25 @@ class Settings(BaseSettings):
     # First wait before an event that met a transient failure (provider or LLM unreachable) is tried
     # again; it doubles each time, up to 5 minutes, for as long as the failure lasts.
     retry_backoff_s: float = Field(2.0, gt=0, le=300, alias="RETRY_BACKOFF_S")
+    # In-process workers: how many events run at once (one at a time per thread still).
+    queue_concurrency: int = Field(8, ge=1, le=1000, alias="QUEUE_CONCURRENCY")
+    # A pending event due this long ago, or a thread that neither waits nor finishes for this long,
+    # alerts the team once. A duration such as 30s, 90m, 24h or 2d; 0 turns it off.
+    stuck_after_s: float = Field(24 * 3600, ge=0, alias="STUCK_AFTER")
+
+    # --- operations ---------------------------------------------------------------------------------
+    log_format: Literal["console", "json"] = Field("console", alias="LOG_FORMAT")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
+
+    @field_validator("stuck_after_s", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("call_window")
     @classmethod
