@@ -247,7 +247,8 @@ class JobQueue:
         attempts = event.get("attempts", 0) + 1
         recorded = source != "_recovery"
         transient = is_transient(exc)
-        PROVIDER_ERRORS.labels(part_of(exc), str(transient).lower()).inc()
+        if (part := part_of(exc)) != "llm":  # an LLM error is counted where the call failed
+            PROVIDER_ERRORS.labels(part, str(transient).lower()).inc()
         EVENTS.labels(source, "retrying" if transient and recorded else "failed").inc()
         if transient and recorded:
             delay = min(self.backoff_s * 2 ** (attempts - 1), MAX_BACKOFF_S)
