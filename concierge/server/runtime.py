@@ -69,7 +69,9 @@ async def _open(settings, console, on_progress, ingest_kb, workers, mode, overri
         async with aiosqlite.connect(settings.checkpoint_path) as conn:
             # WAL: a checkpoint write appends instead of rewriting pages with a journal, and readers
             # do not block it. synchronous=NORMAL syncs at checkpoints of the log, not every commit:
-            # a killed process loses nothing; only a power cut may lose the last commits.
+            # a killed process loses nothing; a power cut may lose the last checkpoints, whose steps
+            # then run again while the effects ledger (synced on every commit) keeps their side
+            # effects from repeating.
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")
             # The state is plain JSON: checkpoints may only deserialize safe types, never arbitrary classes.
