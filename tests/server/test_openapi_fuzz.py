@@ -35,7 +35,8 @@ def server(tmp_path_factory):
     port = free_port()
     base = tmp_path_factory.mktemp("fuzz")
     command = [str(VENV_BIN / "concierge"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with running_server(command, base=base, port=port, ready_path="/healthz",
+    # /readyz: the knowledge base is filled after /healthz answers, and until then /readyz says 503 on purpose.
+    with running_server(command, base=base, port=port, ready_path="/readyz",
                         env=offline_env(base / "data", WEBHOOK_SECRET=SECRET, ALERTS_CONSOLE="false")) as running:
         yield running
 
