@@ -185,3 +185,74 @@ class JobQueue:
             self._lock_users[thread_id] -= 1
             if not self._lock_users[thread_id]:
                 del self._lock_users[thread_id], self._locks[thread_id]
+<<<<<<< HEAD
+=======
+
+    async def _process(self, event: dict[str, Any]) -> None:
+        source, event_id, thread_id = event["source"], event["event_id"], event["thread_id"]
+        recorded = source != "_recovery"
+        if recorded:  # the inbox is the truth: another worker may have finished it since it was queued
+            current = await self.store.event(source, event_id)
+            if current is None or current["status"] != "pending":
+                return
+            event = current
+        try:
+            if event["kind"] == "ticket_assigned":
+                await self.runner.start(thread_id, event["payload"]["ticket_id"])
+            elif event["kind"] == "carry_on":
+                await self.runner.carry_on(thread_id)
+            else:
+                await self.runner.resume(thread_id, {**event["payload"], "event_id": f"{source}:{event_id}"})
+        except StaleEvent as exc:  # kept on the thread's event list, changes nothing
+            await self.store.finish_event(source, event_id, status="ignored", error=str(exc))
+            EVENTS.labels(source, "ignored").inc()
+            return
+        except NotWaiting as exc:
+            if recorded:
+                await self.store.finish_event(source, event_id, error=f"NotWaiting: {exc}")
+            return
+        except Exception as exc:
+            await self._failed(event, exc)
+            return
+        if recorded:
+            await self.store.finish_event(source, event_id)
+        EVENTS.labels(source, "done").inc()
+
+    async def _failed(self, event: dict[str, Any], exc: Exception) -> None:
+        """Transient trouble (a provider or the LLM unreachable) is retried later with backoff, for
+        as long as it lasts; anything else goes to a person with the error."""
+        source, event_id, thread_id = event["source"], event["event_id"], event["thread_id"]
+        error = describe(exc)
+        attempts = event.get("attempts", 0) + 1
+        recorded = source != "_recovery"
+        transient = is_transient(exc)
+        if (part := part_of(exc)) != "llm":  # an LLM error is counted where the call failed
+            PROVIDER_ERRORS.labels(part, str(transient).lower()).inc()
+        EVENTS.labels(source, "retrying" if transient and recorded else "failed").inc()
+        if transient and recorded:
+            delay = min(self.backoff_s * 2 ** (attempts - 1), MAX_BACKOFF_S)
+            logger.warning("event %s/%s: transient failure, retry %d in %ss: %s", source, event_id, attempts, delay, error)
+            await self.store.retry_event_later(source, event_id, at=datetime.now(UTC) + timedelta(seconds=delay), error=error)
+            if attempts == ALERT_AFTER_ATTEMPTS:
+                await self._alert(thread_id, f"{source}:{event_id}:retrying", f"Thread {thread_id} is waiting on a provider",
+                                  f"Retrying after {attempts} failures: {error}")
+            return
+        logger.error("event %s/%s failed: %s", source, event_id, error, exc_info=exc)
+        if recorded:
+            await self.store.finish_event(source, event_id, error=error)
+        try:
+            handed = await self.runner.hand_to_person(thread_id, error)
+        except Exception as handover_exc:
+            logger.exception("thread %s could not be handed to a person", thread_id)
+            handed, error = False, f"{error}; handing it to a person failed too: {describe(handover_exc)}"
+        if not handed:
+            await self._alert(thread_id, f"{source}:{event_id}:failed", f"Thread {thread_id} is stuck", error)
+
+    async def _alert(self, thread_id: str, key: str, title: str, text: str) -> None:
+        alerts = self.runner.services.alerts
+        try:
+            await alerts.send(Alert(kind="escalation", thread_id=thread_id, title=title, text=text,
+                                    idempotency_key=f"{thread_id}:{key}:alert"))
+        except Exception:  # alerting is best effort here: the failure is already kept on the event
+            logger.exception("could not alert the team about %s", thread_id)
+>>>>>>> ops

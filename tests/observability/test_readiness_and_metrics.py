@@ -11,14 +11,15 @@ from tests.server import THREADS, asgi_client, assign
 
 
 def sample(text: str, name: str, **labels: str) -> float:
-    """The value of one sample in Prometheus text format (0 when absent)."""
+    """The sum of the samples with these labels in Prometheus text format (0 when absent)."""
+    total = 0.0
     for line in text.splitlines():
         if not line.startswith(name + "{") and not line.startswith(name + " "):
             continue
         found = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}")[0])) if "{" in line else {}
         if all(found.get(k) == v for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+            total += float(line.rsplit(" ", 1)[1])
+    return total
 
 
 async def test_ready_when_every_part_answers(client):
