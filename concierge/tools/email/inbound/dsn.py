@@ -13,7 +13,6 @@ from concierge.tools.email.inbound import message_ids, one_line
 @dataclass(frozen=True)
 class Bounce:
     reason: str  # "5.1.1 <a@b>: user unknown" — status and the server's words
-    original_message_id: str | None  # the Message-ID of our email that bounced, when the report quotes it
 
 
 def _status_fields(report: Message) -> list[Message]:
@@ -37,9 +36,18 @@ def _original_id(message: EmailMessage) -> str | None:
     return None
 
 
+def is_delivery_report(message: EmailMessage) -> bool:
+    return message.get_content_type() == "multipart/report" and message.get_param("report-type", "").lower() == "delivery-status"
+
+
+def reported_message_id(message: EmailMessage) -> str | None:
+    """The Message-ID of our email a delivery report is about (to find its thread), if it quotes it."""
+    return _original_id(message) if is_delivery_report(message) else None
+
+
 def permanent_bounce(message: EmailMessage) -> Bounce | None:
     """The permanent failure a DSN reports, or None (not a DSN, or only a delay / temporary failure)."""
-    if message.get_content_type() != "multipart/report" or message.get_param("report-type", "").lower() != "delivery-status":
+    if not is_delivery_report(message):
         return None
     for part in message.walk():
         if part.get_content_type() != "message/delivery-status":
@@ -50,5 +58,5 @@ def permanent_bounce(message: EmailMessage) -> Bounce | None:
                 recipient = one_line(block.get("Final-Recipient") or block.get("Original-Recipient")).split(";")[-1].strip()
                 diagnostic = one_line(block.get("Diagnostic-Code")).split(";", 1)[-1].strip()
                 reason = " ".join(x for x in (status, f"<{recipient}>:" if recipient else "", diagnostic or "permanent failure") if x)
-                return Bounce(reason=reason[:500], original_message_id=_original_id(message))
+                return Bounce(reason=reason[:500])
     return None

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 from concierge.server.schemas import InboundEmail
 from concierge.tools.email.inbound import addresses, header_map, is_auto_reply, message_ids, one_line
-from concierge.tools.email.inbound.dsn import permanent_bounce
+from concierge.tools.email.inbound.dsn import permanent_bounce, reported_message_id
 from concierge.tools.email.inbound.reply_text import plain_text
 
 
@@ -28,8 +28,9 @@ def inbound_from_message(message: EmailMessage, *, event_id: str | None = None) 
     sender, subject = one_line(message.get("From")), one_line(message.get("Subject"))
     bounce = permanent_bounce(message)
     references = message_ids(message.get("References"))
-    if bounce and bounce.original_message_id:  # a report names the email it is about: match on it
-        references.append(bounce.original_message_id)
+    about = reported_message_id(message)
+    if about:  # a delivery report names the email it is about: match on it
+        references.append(about)
     return {
         "from": sender, "to": addresses(message.get("To"), message.get("Cc"), message.get("Delivered-To")),
         "subject": subject, "text": plain_text(_part(message, "plain"), _part(message, "html")),
