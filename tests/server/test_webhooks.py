@@ -482,3 +482,22 @@ async def test_assignment_is_kept_when_the_helpdesk_cannot_be_reached(client, ru
     assert r.status_code == 202 and r.json()["duplicate"] is False
     await runtime.queue.join()
     assert (await thread(client, T1001))["waiting_for"] == "email_reply"
+
+
+async def test_an_email_after_a_hand_over_stays_with_the_person_and_alerts_them(client, runtime):
+    detail = await assign(client, runtime, "1003")  # asks for a person: escalated at once
+    assert detail["waiting_for"] == "human"
+    r = await client.post(f"/api/v1/threads/local:1003/resume", json={"action": "handoff", "note": "I'll take it", "by": "Ana"})
+    assert r.status_code == 200 and r.json()["outcome"]["status"] == "handed_off"
+    customer = (await runtime.runner.snapshot("local:1003")).values["ticket"]["customer"]["email"]
+    body = {"from": customer, "to": [reply_address("local:1003", runtime.settings.reply_domain, runtime.settings.signing_key)],
+            "subject": "Re: charged twice", "text": "Any news on my refund? Could you check again?", "message_id": "<news@customer.example.com>"}
+    (await client.post(f"{WEBHOOKS}/inbound_email", json=body)).raise_for_status()
+    await runtime.queue.join()
+
+    after = await thread(client, "local:1003")
+    assert after["stage"] == "done" and after["outcome"]["status"] == "handed_off"
+    assert [e["node"] for e in after["log"]][-1] == "reopen" and after["emails"] == []
+    assert "the ticket is with a person: not reopened" in (await runtime.services.helpdesk.notes("1003"))[-1]
+    last = alerts(runtime)[-1]
+    assert last["kind"] == "escalation" and "after the hand-over" in last["title"]
