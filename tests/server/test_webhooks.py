@@ -501,3 +501,14 @@ async def test_an_email_after_a_hand_over_stays_with_the_person_and_alerts_them(
     assert "the ticket is with a person: not reopened" in (await runtime.services.helpdesk.notes("1003"))[-1]
     last = alerts(runtime)[-1]
     assert last["kind"] == "escalation" and "after the hand-over" in last["title"]
+
+
+async def test_a_customer_email_no_wait_could_take_is_failed_loudly(client, runtime):
+    # A thread with no state yet (its assignment not run) cannot take an email: kept as a failed event, and alerted.
+    payload = {"type": "email_reply", "from": "maria.costa@example.com", "subject": "Hello", "text": "Hi", "message_id": "<early@x>"}
+    assert await runtime.queue.enqueue("email", "<early@x>", "email_reply", T1001, payload)
+    await runtime.queue.join()
+    event = await runtime.services.store.event("email", "<early@x>")
+    assert event["status"] == "failed" and event["error"].startswith("NotWaiting")
+    [alert] = alerts(runtime)
+    assert alert["title"] == f"Thread {T1001}: a customer email was not taken"
