@@ -5,6 +5,8 @@ With nothing set, every part runs on its embedded default (no keys, no servers) 
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -157,6 +159,10 @@ class Settings(BaseSettings):
     # in the Parse URL, or a secret token passed as ?token=... in it.
     sendgrid_inbound_basic_auth: SecretStr | None = Field(None, alias="SENDGRID_INBOUND_BASIC_AUTH")
     sendgrid_inbound_token: SecretStr | None = Field(None, alias="SENDGRID_INBOUND_TOKEN")
+    # An email that asks the customer something and gets no answer: one reminder after this long
+    # ("48h", "90m", "2d"; a bare number is hours), then NO_REPLY_POLICY after the same wait again.
+    reminder_after: timedelta = Field(timedelta(hours=48), alias="REMINDER_AFTER")
+    no_reply_policy: Literal["escalate", "close"] = Field("escalate", alias="NO_REPLY_POLICY")
 
     # --- voice ------------------------------------------------------------------------------------
     voice_provider: Literal["simulator", "vapi", "bland"] = Field("simulator", alias="VOICE_PROVIDER")
@@ -232,6 +238,20 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("reminder_after", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        """"48h", "90m", "2d", "30s" or a bare number of hours."""
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms]?)\s*", value.lower())
+            if not match:
+                raise ValueError(f"REMINDER_AFTER must look like 48h, 90m or 2d, got {value!r}")
+            unit = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds", "": "hours"}[match[2]]
+            value = timedelta(**{unit: float(match[1])})
+        if isinstance(value, timedelta) and value <= timedelta(0):
+            raise ValueError("REMINDER_AFTER must be longer than zero")
+        return value
 
     @field_validator("call_window")
     @classmethod

@@ -33,7 +33,7 @@ async def test_a_call_outside_the_window_waits_for_the_opening(windowed, monkeyp
 
     detail = await thread(client, "local:1005")
     assert detail["waiting_for"] == "call_window" and detail["calls"] == [] and call_files(runtime) == []
-    [timer] = [e for e in await all_events(runtime) if e["source"] == "timer"]
+    [timer] = [e for e in await all_events(runtime) if e["kind"] == "call_window_open"]
     assert timer["kind"] == "call_window_open" and timer["not_before"].startswith("2030-01-14T09:00")
 
     # Woken early (a clock skew, a stray event): still outside, so it waits again and dials nobody.
@@ -57,7 +57,7 @@ async def test_a_call_inside_the_window_goes_out_at_once(windowed, monkeypatch):
     await runtime.queue.join()
     detail = await thread(client, "local:1005")
     assert detail["waiting_for"] == "call_report" and len(call_files(runtime)) == 1
-    assert not [e for e in await all_events(runtime) if e["source"] == "timer"]
+    assert not [e for e in await all_events(runtime) if e["kind"] == "call_window_open"]
 
 
 async def test_unanswered_calls_are_retried_in_the_window_then_escalated(tmp_path, kb, monkeypatch):
@@ -74,7 +74,7 @@ async def test_unanswered_calls_are_retried_in_the_window_then_escalated(tmp_pat
 
         detail = await thread(client, "local:1005")
         assert detail["waiting_for"] == "call_window" and len(detail["calls"]) == 1
-        timers = [e for e in await all_events(runtime) if e["source"] == "timer"]
+        timers = [e for e in await all_events(runtime) if e["kind"] == "call_window_open"]
         assert [t["not_before"][:16] for t in timers] == ["2030-01-15T09:00"]
 
         clock["now"] = datetime(2030, 1, 15, 9, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from concierge.agents.waiting import CUSTOMER_WAIT_ACTIONS, human_decision_update
+from concierge.agents.waiting import CUSTOMER_EMAIL, CUSTOMER_WAIT_ACTIONS, human_decision_update, keep_email_update
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
 from concierge.privacy import mask_phone
@@ -68,16 +68,18 @@ async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dic
     # Never ring outside the customer's local calling hours: wait for a durable timer at the next opening.
     # Re-checked after every wake-up, since the node runs again from the top when resumed.
     window = CallWindow.parse(settings.call_window, sundays=settings.call_on_sundays)
-    requested = None
+    requested = datetime.fromisoformat(state["call_at"]) if state.get("call_at") else None  # the customer's own time
     if state.get("stage") == "call_unanswered" and calls:  # a retry: spaced from the unanswered call
         requested = datetime.fromisoformat(calls[-1]["placed_at"]) + timedelta(minutes=settings.call_retry_minutes)
     while (at := next_call_time(request.to, _now(), window, requested)) > _now():
         await services.store.schedule(state["thread_id"], WINDOW_OPEN, {"at": at.isoformat()}, at=at,
                                       key=f"{request.idempotency_key}:window:{at.isoformat()}")
-        value = interrupt({"waiting_for": "call_window", "accepts": [WINDOW_OPEN], "thread_id": state["thread_id"],
+        value = interrupt({"waiting_for": "call_window", "accepts": [WINDOW_OPEN, CUSTOMER_EMAIL], "thread_id": state["thread_id"],
                            "call_at": at.isoformat(timespec="seconds"), "actions": list(CUSTOMER_WAIT_ACTIONS)})
         if value.get("type") == "human":
             return human_decision_update("voice_dispatcher", value)
+        if value.get("type") == CUSTOMER_EMAIL:
+            return keep_email_update("voice_dispatcher", value, while_="call_window", return_to=state["stage"])
 
     async def dial(_: dict) -> dict:
         call_id = await services.voice.place_call(request)

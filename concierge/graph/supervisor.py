@@ -15,7 +15,8 @@ from concierge.graph.state import TicketState
 
 Next = Literal[
     "intake", "triage", "profiler", "retriever", "email_writer", "send_email", "wait_for_reply", "parse_reply",
-    "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "__end__",
+    "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "keep_email",
+    "reopen", "no_reply", "__end__",
 ]
 
 
@@ -38,6 +39,14 @@ def next_node(state: TicketState) -> str:
             return "closer" if path == "support" else "wait_for_reply"
         case "reply_received":
             return "parse_reply"
+        case "reply_overdue":  # one reminder per unanswered email; a reminder left unanswered too is the end
+            return "no_reply" if (state.get("emails") or [{}])[-1].get("kind") == "reminder" else "email_writer"
+        case "unanswered":
+            return "closer"
+        case "email_kept":
+            return "keep_email"
+        case "reopened":
+            return "reopen"
         case "phone_found":
             return "voice_dispatcher"
         case "phone_missing" | "email_only":

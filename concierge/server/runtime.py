@@ -83,23 +83,9 @@ async def _open(settings, console, on_progress, ingest_kb, workers, mode, overri
             warmup = asyncio.create_task(ingest_in_background(services.kb, services.kb.hold()), name="kb-warmup")
         elif ingest_kb:
             await asyncio.to_thread(services.kb.ensure_ingested)
-<<<<<<< HEAD
         async with open_checkpointer(sqlite_path=settings.checkpoint_path, database_url=settings.database,
                                      pooler=settings.database_pooler, pool_size=settings.database_pool_size,
                                      setup=settings.migrate_at_start) as saver:
-=======
-        settings.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(settings.checkpoint_path) as conn:
-            # WAL: a checkpoint write appends instead of rewriting pages with a journal, and readers
-            # do not block it. synchronous=NORMAL syncs at checkpoints of the log, not every commit:
-            # a killed process loses nothing; a power cut may lose the last checkpoints, whose steps
-            # then run again while the effects ledger (synced on every commit) keeps their side
-            # effects from repeating.
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            # The state is plain JSON: checkpoints may only deserialize safe types, never arbitrary classes.
-            saver = AsyncSqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=None))
->>>>>>> ops
             graph = build_graph().compile(checkpointer=saver, name="concierge")
             runner = ThreadRunner(graph, services, on_progress)
             queue = _queue(settings, runner, services, workers, mode)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 async def test_an_empty_knowledge_base_is_filled_by_a_child_process(tmp_path):
     kb = KnowledgeBase(make_settings(tmp_path / "data"))
     try:
-        task = asyncio.create_task(ingest_in_background(kb))
+        task = asyncio.create_task(ingest_in_background(kb, kb.hold()))
         await asyncio.sleep(0.1)
         assert kb.held  # /readyz reports the knowledge base as not ready meanwhile
         count = await asyncio.to_thread(kb.count)  # waits until the child is done
@@ -32,7 +32,7 @@ async def test_an_empty_knowledge_base_is_filled_by_a_child_process(tmp_path):
 
     restarted = KnowledgeBase(make_settings(tmp_path / "data"))  # the next start: the collection is there
     try:
-        await ingest_in_background(restarted)
+        await ingest_in_background(restarted, restarted.hold())
         assert not restarted.held and await asyncio.to_thread(restarted.count) == count
     finally:
         restarted.close()
