@@ -13,6 +13,8 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from concierge.graph.context import Context, services_of
+from concierge.agents.decisions import can_reply
+from concierge.agents.email_writer import write_email
 from concierge.agents.outcome import record_outcome
 from concierge.graph.state import TicketState, log
 
@@ -75,7 +77,13 @@ async def escalation(state: TicketState, runtime: Runtime[Context]) -> dict:
         reason="; ".join(reasons), alert_kind="escalation",
         alert_title=f"Ticket {ticket['id']} needs a human: {ticket['subject']}", alert_fields={"source": info.get("source", "")},
     )
+    escalated = {**state, "escalation": {**info, "reasons": reasons}}
+    reply_draft = None
+    if can_reply(escalated):  # a reply for the person to edit and send, offered with the decision
+        draft, _ = await write_email(services, escalated, "human_reply")
+        reply_draft = draft.model_dump()
     return {
+        "reply_draft": reply_draft,
         "escalation": {**info, "reasons": reasons, "related_tickets": related},
         "escalations": number,
         "outcome": {"status": "escalated", "summary": "; ".join(reasons)},

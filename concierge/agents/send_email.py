@@ -64,7 +64,8 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
     if result.get("provider_id"):
         await services.store.link(f"email:{result['provider_id']}", thread_id)
     to = ticket["customer"]["email"]
-    record = {"kind": draft["kind"], "to": to, "subject": draft["subject"], "body": draft["body"], **result}
+    record = {"kind": draft["kind"], "to": to, "subject": draft["subject"], "body": draft["body"], **result,
+              **({"by": draft["by"]} if draft.get("by") else {})}  # a person's own reply names them
     return {
         "emails": [record],
         "draft": None,

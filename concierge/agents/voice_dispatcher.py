@@ -77,7 +77,7 @@ async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dic
         value = interrupt({"waiting_for": "call_window", "accepts": [WINDOW_OPEN], "thread_id": state["thread_id"],
                            "call_at": at.isoformat(timespec="seconds"), "actions": list(CUSTOMER_WAIT_ACTIONS)})
         if value.get("type") == "human":
-            return human_decision_update("voice_dispatcher", value)
+            return human_decision_update("voice_dispatcher", value, state, CUSTOMER_WAIT_ACTIONS)
 
     async def dial(_: dict) -> dict:
         call_id = await services.voice.place_call(request)

@@ -14,7 +14,7 @@ def wait_for_call(state: TicketState) -> dict:
                        "call_id": call.get("call_id"),
                        "actions": list(CUSTOMER_WAIT_ACTIONS)})
     if value.get("type") == "human":
-        return human_decision_update("wait_for_call", value)
+        return human_decision_update("wait_for_call", value, state, CUSTOMER_WAIT_ACTIONS)
     report = {k: v for k, v in value.items() if k not in ("type", "event_id")}
     return {"call_report": report, "stage": "call_reported", **resumed_by(value),
             "log": log("wait_for_call", f"call report: {report.get('ended_reason') or 'ended'}")}

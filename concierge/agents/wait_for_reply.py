@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from langgraph.types import interrupt
 
-from concierge.agents.waiting import CUSTOMER_WAIT_ACTIONS, human_decision_update, resumed_by
+from concierge.agents.waiting import REPLY_WAIT_ACTIONS, human_decision_update, resumed_by
 from concierge.graph.state import TicketState, log
 
 
@@ -13,8 +13,8 @@ def wait_for_reply(state: TicketState) -> dict:
     last = (state.get("emails") or [{}])[-1]
     value = interrupt({"waiting_for": "email_reply", "accepts": ["email_reply"], "thread_id": state["thread_id"],
                        "message_id": last.get("message_id"),
-                       "actions": list(CUSTOMER_WAIT_ACTIONS)})
+                       "actions": list(REPLY_WAIT_ACTIONS)})
     if value.get("type") == "human":
-        return human_decision_update("wait_for_reply", value)
+        return human_decision_update("wait_for_reply", value, state, REPLY_WAIT_ACTIONS)
     reply = {k: value.get(k) for k in ("from", "subject", "text", "message_id", "received_at")}
     return {"replies": [reply], "stage": "reply_received", "log": log("wait_for_reply", "customer replied"), **resumed_by(value)}

@@ -1,22 +1,60 @@
-"""The supervisor: reads the stage and sends the thread to the next node.
+"""The supervisor: one routing function reads the stage and names the next node.
 
 Routing is deterministic code; LLM steps judge content (triage, profile, call outcome) but never
-decide the order of side effects.
+decide the order of side effects. Every node hands its update to `next_node` and goes where it says
+(`Command(goto=...)`), so a step costs one superstep, and each node declares the nodes it can lead
+to (`DESTINATIONS`): the drawn graph (LangGraph Studio, `draw_mermaid`) shows the real flow.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import functools
+import inspect
+import operator
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 from langgraph.graph import END
 from langgraph.types import Command
 
+from concierge.agents.decisions import retry_route
 from concierge.graph.state import TicketState
 
 Next = Literal[
     "intake", "triage", "profiler", "retriever", "email_writer", "send_email", "wait_for_reply", "parse_reply",
-    "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "__end__",
+    "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "record_decision",
+    "__end__",
 ]
+
+# Where each node can lead, as the README's diagram draws it (a person's decision adds its own arrows).
+DESTINATIONS: dict[str, tuple[str, ...]] = {
+    "intake": ("triage",),
+    "triage": ("profiler", "retriever"),
+    "profiler": ("retriever", "escalation"),
+    "retriever": ("email_writer", "escalation"),
+    "email_writer": ("send_email",),
+    "send_email": ("wait_for_reply", "closer", "record_decision", "escalation"),
+    "wait_for_reply": ("parse_reply", "send_email", "closer"),  # a person may reply, close or hand off
+    "parse_reply": ("voice_dispatcher", "email_writer", "closer", "escalation"),
+    "voice_dispatcher": ("wait_for_call", "closer"),  # a person may close or hand off while the call waits
+    "wait_for_call": ("call_analyst", "closer"),
+    "call_analyst": ("closer", "escalation", "voice_dispatcher"),
+    "escalation": ("human_review",),
+    "human_review": ("closer", "send_email", "record_decision"),
+    "record_decision": ("voice_dispatcher", "email_writer", "wait_for_reply", "closer"),
+    "closer": (END,),
+}
+
+
+def _decided(state: TicketState) -> str:
+    """Where a person's decision leads."""
+    decision = state.get("human_decision") or {}
+    match decision.get("action"):
+        case "reply":
+            return "send_email"  # the person's email goes out through the normal send path
+        case "retry":
+            return "record_decision"
+    return "closer"
 
 
 def next_node(state: TicketState) -> str:
@@ -35,6 +73,8 @@ def next_node(state: TicketState) -> str:
         case "drafted":
             return "send_email"
         case "email_sent":
+            if ((state.get("emails") or [{}])[-1]).get("kind") == "human_reply":
+                return "record_decision"
             return "closer" if path == "support" else "wait_for_reply"
         case "reply_received":
             return "parse_reply"
@@ -55,10 +95,12 @@ def next_node(state: TicketState) -> str:
         case "awaiting_human":
             return "human_review"
         case "human_decided":
-            action = (state.get("human_decision") or {}).get("action")
-            if action == "retry":
-                return "voice_dispatcher" if state.get("phone") and state.get("contact_by") != "email" else "email_writer"
-            return "closer"
+            return _decided(state)
+        case "decision_recorded":
+            decision = state.get("human_decision") or {}
+            if decision.get("action") == "reply":
+                return "closer" if decision.get("then") == "close" else "wait_for_reply"
+            return "voice_dispatcher" if retry_route(state) == "call" else "email_writer"
         case "closing":
             return "closer"
         case "done":
@@ -67,4 +109,44 @@ def next_node(state: TicketState) -> str:
 
 
 def supervisor(state: TicketState) -> Command[Next]:
+    """The routing decision for a state, as a command (what every node returns after its update)."""
     return Command(goto=next_node(state))
+
+
+def _appended() -> frozenset[str]:
+    """State keys whose updates are appended (`operator.add` reducers), not replaced."""
+    hints = get_type_hints(TicketState, include_extras=True)
+    return frozenset(k for k, t in hints.items() if get_origin(t) is Annotated and operator.add in get_args(t)[1:])
+
+
+APPENDED = _appended()
+
+
+def after(state: TicketState, update: dict[str, Any]) -> TicketState:
+    """The state as it stands once `update` is applied (what the next step will see)."""
+    merged = dict(state)
+    for key, value in update.items():
+        merged[key] = (merged.get(key) or []) + value if key in APPENDED else value
+    return merged  # type: ignore[return-value]
+
+
+def routed(name: str, node: Callable[..., Any]) -> Callable[..., Any]:
+    """`node` returning `Command(update=<its update>, goto=next_node(state after it))`."""
+    allowed = DESTINATIONS[name]
+
+    def command(state: TicketState, update: dict[str, Any]) -> Command:
+        goto = next_node(after(state, update))
+        if goto not in allowed:  # a route the drawing does not show is a bug: fail loudly
+            raise RuntimeError(f"{name} routed to {goto!r}, not among its declared destinations {allowed}")
+        return Command(update=update, goto=goto)
+
+    if inspect.iscoroutinefunction(node):
+        @functools.wraps(node)
+        async def step(state: TicketState, runtime) -> Command:
+            return command(state, await node(state, runtime))
+    else:
+        @functools.wraps(node)
+        def step(state: TicketState) -> Command:  # the waiting nodes: only an interrupt
+            return command(state, node(state))
+    step.__annotations__ = {**getattr(step, "__annotations__", {}), "return": Command}
+    return step

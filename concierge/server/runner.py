@@ -9,7 +9,9 @@ from typing import Any
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Interrupt, StateSnapshot
 
+from concierge.agents.decisions import HUMAN_ACTIONS, InvalidDecision, normalise
 from concierge.graph.context import Context
+from concierge.graph.graph import ticket_input
 from concierge.graph.state import log
 from concierge.services import Services
 
@@ -72,7 +74,7 @@ class ThreadRunner:
         A thread whose last run stopped between steps continues from its last checkpoint."""
         snapshot = await self.snapshot(thread_id)
         if snapshot is None:
-            await self._run(thread_id, {"thread_id": thread_id, "ticket": {"id": ticket_id}, "stage": "new"})
+            await self._run(thread_id, ticket_input(thread_id))
             return True
         return await self.carry_on(thread_id, snapshot)
 
@@ -84,7 +86,8 @@ class ThreadRunner:
         await self._run(thread_id, None)
         return True
 
-    def check_resumable(self, snapshot: StateSnapshot | None, value: dict[str, Any]) -> None:
+    def check_resumable(self, snapshot: StateSnapshot | None, value: dict[str, Any]) -> dict[str, Any] | None:
+        """Raise when `value` does not answer the thread's wait; a person's decision comes back normalised."""
         wait = current_wait(snapshot)
         if wait is None:
             raise NotWaiting("the thread is not waiting for anything")
@@ -92,14 +95,16 @@ class ThreadRunner:
         if kind == "human":
             if value.get("answers") and value["answers"] != wait.id:
                 raise NotWaiting("the wait this decision answered has ended")
-            allowed = info.get("actions")
-            if allowed and value.get("action") not in allowed:
-                raise NotWaiting(f"while it waits for {info.get('waiting_for')} the thread takes {', '.join(allowed)}, not {value.get('action')}")
-            return
+            allowed = info.get("actions") or list(HUMAN_ACTIONS)
+            try:
+                return normalise(value, allowed, (info.get("action_requests") or [None])[0])
+            except InvalidDecision as exc:
+                raise NotWaiting(f"while it waits for {info.get('waiting_for')}: {exc}") from None
         if kind not in info.get("accepts", [info.get("waiting_for")]):
             raise NotWaiting(f"the thread waits for {info.get('waiting_for')}, not {kind}")
         if kind == "call_report" and info.get("call_id") and value.get("call_id") != info["call_id"]:
             raise StaleEvent(f"report of call {value.get('call_id')}; the thread waits for call {info['call_id']}")
+        return None
 
     async def resume(self, thread_id: str, value: dict[str, Any]) -> None:
         snapshot = await self.snapshot(thread_id)
@@ -108,8 +113,8 @@ class ThreadRunner:
         if already_applied(snapshot, value):  # the run that stopped had taken this very event
             return
         # A resume that matches no pending interrupt would be silently ignored, so check first.
-        self.check_resumable(snapshot, value)
-        if value["type"] == "human" and value.get("action") == "retry":
+        decision = self.check_resumable(snapshot, value)
+        if decision is not None and decision["action"] == "retry":
             await self.services.store.release_in_doubt(thread_id)  # the operator checked and asks to try again
         await self._run(thread_id, Command(resume=value))
 
@@ -124,11 +129,8 @@ class ThreadRunner:
         if step is None or step in _HANDOVER_STEPS or step == "supervisor":
             return False
         reason = f"Concierge could not finish the step “{step}”: {error}"
-        await self.graph.aupdate_state(
-            self.config(thread_id),
-            {"stage": "escalating", "escalation": {"reasons": [reason], "source": "error"}, "log": log(step, f"failed: {error}")},
-            as_node=step,
-        )
+        update = {"stage": "escalating", "escalation": {"reasons": [reason], "source": "error"}, "log": log(step, f"failed: {error}")}
+        await self.graph.aupdate_state(self.config(thread_id), Command(update=update, goto="escalation"), as_node=step)
         await self._run(thread_id, None)
         return True
 

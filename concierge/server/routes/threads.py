@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from concierge.server.deps import AdminDep, RuntimeDep
 from concierge.schemas import THREAD_ID_PATTERN
-from concierge.server.runner import current_wait
+from concierge.server.runner import NotWaiting, current_wait
 from concierge.server.schemas import ResumeRequest, ThreadDetail, ThreadSummary
 from concierge.server.views import thread_detail, thread_summary
 
@@ -59,7 +59,11 @@ async def resume_thread(
         wait = current_wait(snapshot)
         if wait is None:
             raise HTTPException(status.HTTP_409_CONFLICT, f"thread {thread_id!r} cannot be resumed: it is not waiting for anything")
-        payload = {"type": "human", **body.model_dump(), "answers": wait.id}
+        payload = {"type": "human", **body.decision(), "answers": wait.id}
+        try:  # a decision this wait does not offer is refused before anything is recorded
+            runtime.runner.check_resumable(snapshot, payload)
+        except NotWaiting as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"the decision was not applied: {exc}") from None
         digest = hashlib.sha256(json.dumps([wait.id, body.model_dump()], sort_keys=True).encode()).hexdigest()[:32]
         event_id = keyed or f"decision:{digest}"
         await runtime.queue.enqueue("operator", event_id, "human", thread_id, payload)
