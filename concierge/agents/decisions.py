@@ -33,7 +33,7 @@ class InvalidDecision(ValueError):
 
 def retry_route(state: TicketState) -> str | None:
     """What a retry would do, or None when there is nothing to try again."""
-    if state.get("phone") and state.get("contact_by") != "email" and state.get("calls"):
+    if state.get("phone") and state.get("contact_by") != "email":  # a number is only kept to be called
         return "call"
     if state.get("path") == "booking" and state.get("offers"):
         return "email"

@@ -126,7 +126,7 @@ class ThreadRunner:
             return False
         failed = [t.name for t in snapshot.tasks if t.error] or [t.name for t in snapshot.tasks]
         step = failed[0] if failed else None
-        if step is None or step in _HANDOVER_STEPS or step == "supervisor":
+        if step is None or step in _HANDOVER_STEPS:
             return False
         reason = f"Concierge could not finish the step “{step}”: {error}"
         update = {"stage": "escalating", "escalation": {"reasons": [reason], "source": "error"}, "log": log(step, f"failed: {error}")}
@@ -143,8 +143,6 @@ class ThreadRunner:
             if self.on_progress is None:
                 continue
             for node, change in update.items():
-                if node == "supervisor":
-                    continue
                 result = self.on_progress(thread_id, node, change if isinstance(change, dict) else {"interrupt": change})
                 if result is not None:
                     await result
