@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from langgraph.types import interrupt
 
-from concierge.agents.decisions import review_actions, review_request
+from concierge.agents.decisions import InvalidDecision, review_actions, review_request
 from concierge.agents.waiting import human_decision_update
-from concierge.graph.state import TicketState
+from concierge.graph.state import TicketState, log
 
 
 def human_review(state: TicketState) -> dict:
@@ -30,4 +30,9 @@ def human_review(state: TicketState) -> dict:
     if "reply" in actions and state.get("reply_draft"):
         payload["draft"] = state["reply_draft"]
     value = interrupt(payload)
-    return human_decision_update("human_review", value, state, actions, hitl["action_requests"][0])
+    try:
+        return human_decision_update("human_review", value, state, actions, hitl["action_requests"][0])
+    except InvalidDecision as exc:
+        # A resume from Studio that this wait does not take: recorded, and the thread asks again
+        # (raising would leave the refused value as this interrupt's answer for good).
+        return {"stage": "awaiting_human", "log": log("human_review", f"decision refused: {exc}")}

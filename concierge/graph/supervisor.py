@@ -40,7 +40,7 @@ DESTINATIONS: dict[str, tuple[str, ...]] = {
     "wait_for_call": ("call_analyst", "closer"),
     "call_analyst": ("closer", "escalation", "voice_dispatcher"),
     "escalation": ("human_review",),
-    "human_review": ("closer", "send_email", "record_decision"),
+    "human_review": ("closer", "send_email", "record_decision", "human_review"),  # a refused decision asks again
     "record_decision": ("voice_dispatcher", "email_writer", "wait_for_reply", "closer"),
     "closer": (END,),
 }

@@ -8,7 +8,6 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from concierge.agents.decisions import InvalidDecision
 from concierge.graph.context import Context
 from concierge.graph.graph import build_graph
 from tests.agents.helpers import ROOMS, offer, ticket_state
@@ -126,11 +125,19 @@ async def test_human_review_returns_the_decision(services, action):
 
 
 @pytest.mark.parametrize("action", ["approve", "retry"])
-async def test_human_review_refuses_a_decision_that_does_not_fit(services, action):
+async def test_human_review_refuses_a_decision_that_does_not_fit_and_asks_again(services, action):
     graph, config, _ = await angry_review(services)
-    with pytest.raises(InvalidDecision, match="close, handoff, reply"):
-        await resume(graph, config, services, {**HUMAN, "action": action})
-    assert (await graph.aget_state(config)).values["stage"] == "awaiting_human"
+    snapshot = await resume(graph, config, services, {**HUMAN, "action": action})
+    assert snapshot.values["stage"] == "awaiting_human" and not snapshot.values.get("human_decision")
+    assert "decision refused: this wait takes close, handoff, reply" in snapshot.values["log"][-1]["text"]
+    assert snapshot.next == ("human_review",)
+
+    # The thread waits again and takes a decision that fits.
+    await graph.ainvoke(None, config, context=Context(services=services))
+    [again] = (await graph.aget_state(config)).interrupts
+    assert again.value["actions"] == ["close", "handoff", "reply"]
+    decided = await resume(graph, config, services, {**HUMAN, "action": "handoff"})
+    assert decided.values["human_decision"]["action"] == "handoff"
 
 
 async def test_a_reply_decision_drafts_the_persons_email_for_the_send_path(services):
@@ -160,8 +167,8 @@ async def test_human_review_takes_langchains_hitl_decisions(services, decision, 
 
 async def test_a_hitl_edit_to_a_decision_that_does_not_fit_is_refused(services):
     graph, config, _ = await angry_review(services)
-    with pytest.raises(InvalidDecision, match="not 'approve'"):
-        await resume(graph, config, services, {"decisions": [{"type": "edit", "edited_action": {"name": "approve", "args": {}}}]})
+    snapshot = await resume(graph, config, services, {"decisions": [{"type": "edit", "edited_action": {"name": "approve", "args": {}}}]})
+    assert "not 'approve'" in snapshot.values["log"][-1]["text"] and snapshot.next == ("human_review",)
 
 
 @pytest.mark.parametrize(("action", "misses_after"), [("retry", 0), ("close", 2)])
