@@ -8,14 +8,14 @@ for the person to edit (`draft`), and the same in LangChain's human-in-the-loop 
 
 from __future__ import annotations
 
-from langgraph.types import interrupt
+from langgraph.types import Command, interrupt
 
-from concierge.agents.decisions import InvalidDecision, review_actions, review_request
-from concierge.agents.waiting import human_decision_update
-from concierge.graph.state import TicketState, log
+from concierge.agents.decisions import review_actions, review_request
+from concierge.agents.waiting import human_decision_update, or_ask_again
+from concierge.graph.state import TicketState
 
 
-def human_review(state: TicketState) -> dict:
+def human_review(state: TicketState) -> dict | Command:
     escalation = state.get("escalation") or {}
     actions = review_actions(state)
     hitl = review_request(state, actions)
@@ -30,9 +30,5 @@ def human_review(state: TicketState) -> dict:
     if "reply" in actions and state.get("reply_draft"):
         payload["draft"] = state["reply_draft"]
     value = interrupt(payload)
-    try:
-        return human_decision_update("human_review", value, state, actions, hitl["action_requests"][0])
-    except InvalidDecision as exc:
-        # A resume from Studio that this wait does not take: recorded, and the thread asks again
-        # (raising would leave the refused value as this interrupt's answer for good).
-        return {"stage": "awaiting_human", "log": log("human_review", f"decision refused: {exc}")}
+    return or_ask_again("human_review", lambda: human_decision_update("human_review", value, state, actions,
+                                                                      hitl["action_requests"][0]))

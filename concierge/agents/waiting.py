@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from concierge.agents.decisions import HUMAN_ACTIONS, normalise
+from langgraph.types import Command
+
+from concierge.agents.decisions import HUMAN_ACTIONS, InvalidDecision, normalise
 from concierge.graph.state import TicketState, log
 
 # While the thread waits for the customer's call, nothing has been done yet to approve or retry.
@@ -12,7 +14,7 @@ CUSTOMER_WAIT_ACTIONS = ("close", "handoff")
 # While it waits for their email, a person may also answer them in the same email thread.
 REPLY_WAIT_ACTIONS = ("close", "handoff", "reply")
 
-__all__ = ["CUSTOMER_WAIT_ACTIONS", "HUMAN_ACTIONS", "REPLY_WAIT_ACTIONS", "human_decision_update", "resumed_by"]
+__all__ = ["CUSTOMER_WAIT_ACTIONS", "HUMAN_ACTIONS", "REPLY_WAIT_ACTIONS", "human_decision_update", "or_ask_again", "resumed_by"]
 
 
 def resumed_by(value: dict[str, Any]) -> dict[str, Any]:
@@ -43,3 +45,13 @@ def human_decision_update(node: str, value: dict[str, Any], state: TicketState, 
         "stage": "human_decided",
         "log": log(node, f"human decision: {decision['action']} by {decision['by']} — {decision['note']}"),
     }
+
+
+def or_ask_again(node: str, decide) -> dict[str, Any] | Command:
+    """`decide()`'s update; when the decision does not fit the wait (a resume from Studio the API would
+    have refused), a logged refusal and the same wait again — raising would leave the refused value
+    as the interrupt's answer for good."""
+    try:
+        return decide()
+    except InvalidDecision as exc:
+        return Command(goto=node, update={"log": log(node, f"decision refused: {exc}")})

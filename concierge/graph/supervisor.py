@@ -26,7 +26,8 @@ Next = Literal[
     "__end__",
 ]
 
-# Where each node can lead, as the README's diagram draws it (a person's decision adds its own arrows).
+# Where each node can lead, as the README's diagram draws it (a person's decision adds its own arrows;
+# a wait that refuses a decision asks again: the arrow back to itself).
 DESTINATIONS: dict[str, tuple[str, ...]] = {
     "intake": ("triage",),
     "triage": ("profiler", "retriever"),
@@ -34,13 +35,13 @@ DESTINATIONS: dict[str, tuple[str, ...]] = {
     "retriever": ("email_writer", "escalation"),
     "email_writer": ("send_email",),
     "send_email": ("wait_for_reply", "closer", "record_decision", "escalation"),
-    "wait_for_reply": ("parse_reply", "send_email", "closer"),  # a person may reply, close or hand off
+    "wait_for_reply": ("parse_reply", "send_email", "closer", "wait_for_reply"),  # a person may reply, close or hand off
     "parse_reply": ("voice_dispatcher", "email_writer", "closer", "escalation"),
-    "voice_dispatcher": ("wait_for_call", "closer"),  # a person may close or hand off while the call waits
-    "wait_for_call": ("call_analyst", "closer"),
+    "voice_dispatcher": ("wait_for_call", "closer", "voice_dispatcher"),  # a person may close or hand off while the call waits
+    "wait_for_call": ("call_analyst", "closer", "wait_for_call"),
     "call_analyst": ("closer", "escalation", "voice_dispatcher"),
     "escalation": ("human_review",),
-    "human_review": ("closer", "send_email", "record_decision", "human_review"),  # a refused decision asks again
+    "human_review": ("closer", "send_email", "record_decision", "human_review"),
     "record_decision": ("voice_dispatcher", "email_writer", "wait_for_reply", "closer"),
     "closer": (END,),
 }
@@ -134,8 +135,11 @@ def routed(name: str, node: Callable[..., Any]) -> Callable[..., Any]:
     """`node` returning `Command(update=<its update>, goto=next_node(state after it))`."""
     allowed = DESTINATIONS[name]
 
-    def command(state: TicketState, update: dict[str, Any]) -> Command:
-        goto = next_node(after(state, update))
+    def command(state: TicketState, update: dict[str, Any] | Command) -> Command:
+        if isinstance(update, Command):  # a waiting node that asks again names itself
+            goto, update = update.goto, update.update or {}
+        else:
+            goto = next_node(after(state, update))
         if goto not in allowed:  # a route the drawing does not show is a bug: fail loudly
             raise RuntimeError(f"{name} routed to {goto!r}, not among its declared destinations {allowed}")
         return Command(update=update, goto=goto)

@@ -181,3 +181,13 @@ async def test_only_a_human_retry_gives_the_customer_fresh_phone_attempts(servic
     decided = await resume(graph, config, services, {**HUMAN, "action": action})
     assert decided.values["phone_misses"] == misses_after
     assert decided.values["human_decision"]["action"] == action
+
+
+async def test_a_customer_wait_refuses_a_decision_it_does_not_take_and_waits_again(services):
+    graph, config, _ = await reply_wait(services)
+    snapshot = await resume(graph, config, services, {**HUMAN, "action": "approve"})
+    assert snapshot.next == ("wait_for_reply",) and snapshot.values["stage"] == "email_sent"
+    assert "decision refused: this wait takes close, handoff, reply, not 'approve'" in snapshot.values["log"][-1]["text"]
+    await graph.ainvoke(None, config, context=Context(services=services))
+    [again] = (await graph.aget_state(config)).interrupts
+    assert again.value["waiting_for"] == "email_reply"
