@@ -135,15 +135,21 @@ def show(thread_id: str) -> None:
 @app.command()
 def resume(
     thread_id: str,
-    action: str = typer.Option(..., "--action", help="approve | retry | close | handoff"),
+    action: str = typer.Option(..., "--action", help="approve | retry | close | handoff | reply (the thread's allowed ones)"),
     note: str = typer.Option("", "--note", help="What the human decided and why."),
     by: str = typer.Option("operator", "--by", help="Who decided."),
+    body: str = typer.Option("", "--body", help="reply: the email to the customer."),
+    subject: str = typer.Option("", "--subject", help="reply: the subject (default: Re: the conversation's)."),
+    then: str = typer.Option("wait", "--then", help="reply: wait (for the customer's answer) or close."),
 ) -> None:
     """Give a waiting thread a human decision."""
+    decision = {"action": action, "note": note, "by": by}
+    if action == "reply":
+        decision |= {"body": body, "subject": subject, "then": then}
 
     async def run() -> dict:
         async with api_client(mode="own") as client:
-            response = await client.post(f"/api/v1/threads/{thread_id}/resume", json={"action": action, "note": note, "by": by})
+            response = await client.post(f"/api/v1/threads/{thread_id}/resume", json=decision)
             _fail(response)
             return response.json()
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from langchain_core.language_models import BaseChatModel
 from rich.console import Console
@@ -76,11 +77,21 @@ _default_stack = AsyncExitStack()  # holds the process-wide services open for th
 _default_lock = asyncio.Lock()
 
 
+def studio_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    """Settings for runs that inject no services. Under `langgraph dev` (LangGraph Studio) the data
+    folder is `<data folder>/studio` unless CONCIERGE_DATA_DIR says otherwise, so Studio runs do not
+    share the demo's effects ledger, outbox and helpdesk by accident."""
+    settings = get_settings()
+    if environ.get("LANGSMITH_LANGGRAPH_API_VARIANT") == "local_dev" and "data_dir" not in settings.model_fields_set:
+        settings = Settings(CONCIERGE_DATA_DIR=settings.data_dir / "studio")
+    return settings
+
+
 async def default_services() -> Services:
     """Process-wide services from the environment, for runs that inject none (LangGraph Studio)."""
     global _default
     async with _default_lock:
         if _default is None:
-            _default = await _default_stack.enter_async_context(open_services(get_settings()))
+            _default = await _default_stack.enter_async_context(open_services(studio_settings()))
             await asyncio.to_thread(_default.kb.ensure_ingested)
         return _default

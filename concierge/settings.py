@@ -196,6 +196,8 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_channel: str | None = Field(None, alias="SLACK_CHANNEL")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+    # Slack app > Basic Information > Signing Secret: verifies the buttons' interactivity requests.
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
     discord_webhook_url: SecretStr | None = Field(None, alias="DISCORD_WEBHOOK_URL")
     # Link to a ticket in the helpdesk's agent UI, e.g. https://acme.zendesk.com/agent/tickets/{ticket_id}
     helpdesk_ticket_url: str | None = Field(None, alias="HELPDESK_TICKET_URL")
@@ -241,7 +243,7 @@ class Settings(BaseSettings):
 
     @field_validator("reminder_after", mode="before")
     @classmethod
-    def _duration(cls, value: object) -> object:
+    def _reminder_duration(cls, value: object) -> object:
         """"48h", "90m", "2d", "30s" or a bare number of hours."""
         if isinstance(value, str):
             match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms]?)\s*", value.lower())

@@ -73,6 +73,17 @@ def test_resume_as_printed_by_the_demo_hands_the_ticket_over_once(data_dir):
     assert "409" in again.output and "not waiting" in again.output
 
 
+def test_resume_with_a_reply_sends_it_and_closes(data_dir):
+    result = run("resume", "local:1003", "--action", "reply", "--body", "Dear Mr Hale, the second charge is refunded.",
+                 "--then", "close", "--by", "sofia")
+    assert result.exit_code == 0, result.output
+    assert "outcome=resolved" in result.output
+    sent = [p.read_text() for p in (data_dir / "outbox").glob("*.eml")]
+    assert sum("the second charge is refunded" in text and "richard.hale@example.org" in text for text in sent) == 1
+    # A complaint escalated before anything was sent: nothing to approve.
+    assert run("resume", "local:1003", "--action", "approve").exit_code == 1
+
+
 def test_unknown_thread_and_bad_action_fail_with_the_reason(data_dir):
     unknown = run("show", "local:9999")
     assert unknown.exit_code == 1 and "404" in unknown.output

@@ -4,6 +4,8 @@ side effects under replay and pending events surviving a restart."""
 
 from __future__ import annotations
 
+from langgraph.types import Command
+
 import asyncio
 import json
 
@@ -250,7 +252,7 @@ async def test_rerunning_closer_on_a_finished_thread_repeats_no_write(client, ru
     keys = {e["key"] for e in await runtime.services.store.effects("local:1001")}
     assert {"local:1001:close:note", "local:1001:close:status", "local:1001:close:alert"} <= keys
 
-    await runtime.graph.aupdate_state(config, {"stage": "closing"}, as_node="call_analyst")
+    await runtime.graph.aupdate_state(config, Command(update={"stage": "closing"}, goto="closer"), as_node="call_analyst")
     await runtime.graph.ainvoke(None, config, context=Context(services=runtime.services))
 
     detail = await thread(client, "local:1001")

@@ -54,12 +54,17 @@ def waiting_for(state: dict) -> list[dict]:
     return [i["value"] for task in state["tasks"] for i in task.get("interrupts") or []]
 
 
-async def test_ticket_runs_to_the_call_through_langgraph_dev(langgraph_dev):
+async def showing_the_log(server: ServerProcess, flow) -> None:
+    """Run `flow(server)`; on failure, print the tail of the server's log."""
     try:
-        await _ticket_flow(langgraph_dev)
+        await flow(server)
     except BaseException:
-        print(f"--- langgraph dev log (tail) ---\n{langgraph_dev.log_tail()}")
+        print(f"--- langgraph dev log (tail) ---\n{server.log_tail()}")
         raise
+
+
+async def test_ticket_runs_to_the_call_through_langgraph_dev(langgraph_dev):
+    await showing_the_log(langgraph_dev, _ticket_flow)
 
 
 async def _ticket_flow(server: ServerProcess) -> None:
@@ -72,7 +77,7 @@ async def _ticket_flow(server: ServerProcess) -> None:
 
     # 1. A new ticket runs until the offer email is sent and the thread waits for the reply.
     values = await client.runs.wait(
-        thread_id, assistant["assistant_id"], input={"thread_id": "local:1001", "ticket": {"id": "1001"}, "stage": "new"},
+        thread_id, assistant["assistant_id"], input={"helpdesk": "local", "ticket_id": "1001"},
     )
     assert values["stage"] == "email_sent" and values["path"] == "booking"
 
@@ -102,3 +107,38 @@ async def _ticket_flow(server: ServerProcess) -> None:
     [call] = values["calls"]
     assert call["to"] == "+351912345678" and waiting["call_id"] == call["call_id"]
     assert len(values["emails"]) == 1  # resuming did not send the offer again
+
+
+async def test_a_person_answers_the_review_in_langchains_hitl_shape(langgraph_dev):
+    await showing_the_log(langgraph_dev, _review_flow)
+
+
+async def _review_flow(server: ServerProcess) -> None:
+    client = get_client(url=server.url, api_key=None, timeout=httpx.Timeout(RUN_TIMEOUT_S, connect=10))
+    [assistant] = await client.assistants.search(graph_id="concierge")
+    schemas = await client.assistants.get_schemas(assistant["assistant_id"])
+    assert set(schemas["input_schema"]["required"]) == {"helpdesk", "ticket_id"}  # Studio asks for a ticket
+
+    # 1003 is a billing complaint: escalated at once, nothing sent; the review offers the drafted reply.
+    thread = await client.threads.create()
+    values = await client.runs.wait(thread["thread_id"], assistant["assistant_id"], input={"helpdesk": "local", "ticket_id": "1003"})
+    assert values["stage"] == "awaiting_human"
+    state = await client.threads.get_state(thread["thread_id"])
+    assert state["next"] == ["human_review"]
+    [review] = waiting_for(state)
+    assert review["actions"] == ["close", "handoff", "reply"]
+    [request] = review["action_requests"]
+    assert request["name"] == "reply" and request["args"]["body"] and request["description"]
+    assert review["review_configs"] == [{"action_name": "reply", "allowed_decisions": ["approve", "edit", "reject", "respond"]}]
+
+    # The person edits the drafted reply and chooses to close: the email goes out, the ticket is solved.
+    edited = {"name": "reply", "args": {**request["args"], "body": "Dear Mr Hale, the second charge is refunded.", "then": "close",
+                                         "note": "refund R-1", "by": "studio-ana"}}
+    values = await client.runs.wait(thread["thread_id"], assistant["assistant_id"],
+                                    command={"resume": {"decisions": [{"type": "edit", "edited_action": edited}]}})
+    assert values["stage"] == "done" and values["outcome"]["status"] == "resolved"
+    [email] = values["emails"]
+    assert (email["kind"], email["by"], email["body"]) == ("human_reply", "studio-ana", "Dear Mr Hale, the second charge is refunded.")
+    sent = [p.read_text() for p in (server.data_dir / "outbox").glob("*.eml")]
+    assert any("the second charge is refunded" in text for text in sent)
+    assert values["human_decision"]["by"] == "studio-ana"

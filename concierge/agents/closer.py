@@ -9,14 +9,18 @@ from concierge.agents.no_reply import unanswered_reason
 from concierge.agents.outcome import record_outcome
 from concierge.graph.state import TicketState, log
 
-RESOLUTION_FOR_ACTION = {"approve": "resolved", "close": "closed", "handoff": "handed_off"}
+RESOLUTION_FOR_ACTION = {"approve": "resolved", "close": "closed", "handoff": "handed_off", "reply": "resolved"}
 
 
 def closing(state: TicketState) -> tuple[str, str, str]:
     """(resolution, summary, note body) for how this thread ends."""
     decision = state.get("human_decision")
-    if decision and decision["action"] in RESOLUTION_FOR_ACTION:  # a "retry" led here through the normal flow
+    # Only a decision that led straight here ends the thread; after a retry or a reply the flow went on.
+    if decision and decision["action"] in RESOLUTION_FOR_ACTION and state.get("stage") in ("human_decided", "decision_recorded"):
         resolution = RESOLUTION_FOR_ACTION[decision["action"]]
+        if decision["action"] == "reply":  # the reply and the person's note are on the ticket already
+            summary = f"replied by {decision['by']} and closed"
+            return resolution, summary, f"Human decision — {summary}."
         summary = f"{decision['action']} by {decision['by']}: {decision['note']}".strip().rstrip(":")
         return resolution, summary, f"Human decision — {summary}"
     if state.get("stage") == "unanswered":

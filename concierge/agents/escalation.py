@@ -13,11 +13,14 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from concierge.graph.context import Context, services_of
+from concierge.agents.decisions import can_reply, review_actions
+from concierge.agents.email_writer import write_email
 from concierge.agents.outcome import record_outcome
 from concierge.graph.state import TicketState, log
 
 
 BOOKING_REF = re.compile(r"\b[A-Z]{2,4}-\d{4,}\b")
+ONE_CLICK = ("approve", "retry", "close", "handoff")  # decisions an alert can offer as buttons (a reply needs its text)
 SAME_PROBLEM = 0.5  # cosine of MiniLM embeddings above which two tickets are about the same problem
 
 
@@ -70,12 +73,19 @@ async def escalation(state: TicketState, runtime: Runtime[Context]) -> dict:
     related = info.get("related_tickets")
     if related is None:
         related = await asyncio.to_thread(related_tickets, ticket, state.get("history") or [])
+    escalated = {**state, "escalation": {**info, "reasons": reasons}}
     await record_outcome(
         services, state, ("escalate", number), note=escalation_note(state, reasons, related), resolution="escalated",
         reason="; ".join(reasons), alert_kind="escalation",
         alert_title=f"Ticket {ticket['id']} needs a human: {ticket['subject']}", alert_fields={"source": info.get("source", "")},
+        alert_decisions=[a for a in review_actions(escalated) if a in ONE_CLICK],
     )
+    reply_draft = None
+    if can_reply(escalated):  # a reply for the person to edit and send, offered with the decision
+        draft, _ = await write_email(services, escalated, "human_reply")
+        reply_draft = draft.model_dump()
     return {
+        "reply_draft": reply_draft,
         "escalation": {**info, "reasons": reasons, "related_tickets": related},
         "escalations": number,
         "outcome": {"status": "escalated", "summary": "; ".join(reasons)},

@@ -10,10 +10,15 @@ from concierge.graph.state import TicketState, log
 
 async def intake(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
-    ticket = await services.helpdesk.get_ticket(state["ticket"]["id"])
+    helpdesk = state.get("helpdesk") or services.helpdesk.name
+    if helpdesk != services.helpdesk.name:
+        raise ValueError(f"helpdesk {helpdesk!r} is not the configured one ({services.helpdesk.name!r})")
+    ticket_id = state.get("ticket_id") or state["ticket"]["id"]
+    ticket = await services.helpdesk.get_ticket(ticket_id)
     await services.helpdesk.mark_processing(ticket.id)  # a status write: repeating it changes nothing
     history = await services.helpdesk.customer_history(ticket)
     return {
+        "thread_id": state.get("thread_id") or f"{helpdesk}:{ticket.id}",
         "ticket": ticket.model_dump(),
         "history": [t.model_dump() for t in history],
         "phone_misses": 0,

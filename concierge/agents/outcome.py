@@ -14,6 +14,7 @@ from concierge.tools.crm.base import Resolution
 async def record_outcome(
     services: Services, state: TicketState, step: tuple[object, ...], *, note: str, resolution: Resolution,
     reason: str, alert_kind: Literal["success", "escalation", "info"], alert_title: str, alert_fields: dict[str, str],
+    alert_decisions: list[str] | None = None,
 ) -> None:
     ticket, thread_id = state["ticket"], state["thread_id"]
 
@@ -29,6 +30,7 @@ async def record_outcome(
             kind=alert_kind, thread_id=thread_id, idempotency_key=effect_key(state, *step, "alert"),
             title=alert_title, text=reason,
             fields={"customer": ticket["customer"]["name"], "path": state.get("path", ""), **alert_fields},
+            decisions=alert_decisions or [], escalation=state.get("escalations", 0) + 1 if alert_decisions else None,
         ))
         return True
 

@@ -52,6 +52,12 @@ async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     reply = state["replies"][-1]
     text = own_words(reply.get("text") or "")[:MAX_READ_CHARS]
+    last_sent = (state.get("emails") or [{}])[-1]
+    if last_sent.get("kind") == "human_reply":  # a person took up the conversation: their customer's answer goes to a person
+        who = last_sent.get("by") or "a person"
+        return {"stage": "escalating",
+                "escalation": {"reasons": [f"The customer answered the reply {who} sent: {_quote(text)}"], "source": "reply"},
+                "log": log("parse_reply", f"customer answered {who}'s reply: handed to a person")}
     mood = await structured(
         services.llm, TriageDecision, triage_prompt(services.settings.company_name),
         "Triage this reply to our offer email.", {"ticket": {"subject": reply.get("subject") or "", "body": text}},

@@ -78,7 +78,8 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
         await services.store.schedule(thread_id, REPLY_OVERDUE, {"message_id": result["message_id"]},
                                       at=sent_at + settings.reminder_after, key=f"{key}:reply_overdue")
     to = ticket["customer"]["email"]
-    record = {"kind": draft["kind"], "to": to, "subject": draft["subject"], "body": draft["body"], **result}
+    record = {"kind": draft["kind"], "to": to, "subject": draft["subject"], "body": draft["body"], **result,
+              **({"by": draft["by"]} if draft.get("by") else {})}  # a person's own reply names them
     return {
         "emails": [record],
         "draft": None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
+from langgraph.types import Command, interrupt
 
-from concierge.agents.waiting import CUSTOMER_EMAIL, CUSTOMER_WAIT_ACTIONS, human_decision_update, keep_email_update
+from concierge.agents.waiting import CUSTOMER_EMAIL, CUSTOMER_WAIT_ACTIONS, human_decision_update, keep_email_update, or_ask_again
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
 from concierge.privacy import mask_phone
@@ -49,7 +49,7 @@ def call_system_prompt(state: TicketState, company: str, max_discount: float) ->
     )
 
 
-async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dict:
+async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dict | Command:
     services = await services_of(runtime)
     settings = services.settings
     calls = state.get("calls") or []
@@ -77,7 +77,7 @@ async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dic
         value = interrupt({"waiting_for": "call_window", "accepts": [WINDOW_OPEN, CUSTOMER_EMAIL], "thread_id": state["thread_id"],
                            "call_at": at.isoformat(timespec="seconds"), "actions": list(CUSTOMER_WAIT_ACTIONS)})
         if value.get("type") == "human":
-            return human_decision_update("voice_dispatcher", value)
+            return or_ask_again("voice_dispatcher", lambda: human_decision_update("voice_dispatcher", value, state, CUSTOMER_WAIT_ACTIONS))
         if value.get("type") == CUSTOMER_EMAIL:
             return keep_email_update("voice_dispatcher", value, while_="call_window", return_to=state["stage"])
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from langgraph.types import interrupt
+from langgraph.types import Command, interrupt
 
-from concierge.agents.waiting import CUSTOMER_EMAIL, CUSTOMER_WAIT_ACTIONS, human_decision_update, keep_email_update, resumed_by
+from concierge.agents.waiting import CUSTOMER_EMAIL, CUSTOMER_WAIT_ACTIONS, human_decision_update, keep_email_update, or_ask_again, resumed_by
 from concierge.graph.state import TicketState, log
 
 
-def wait_for_call(state: TicketState) -> dict:
+def wait_for_call(state: TicketState) -> dict | Command:
     call = (state.get("calls") or [{}])[-1]
     value = interrupt({"waiting_for": "call_report", "accepts": ["call_report", CUSTOMER_EMAIL], "thread_id": state["thread_id"],
                        "call_id": call.get("call_id"),
                        "actions": list(CUSTOMER_WAIT_ACTIONS)})
     if value.get("type") == "human":
-        return human_decision_update("wait_for_call", value)
+        return or_ask_again("wait_for_call", lambda: human_decision_update("wait_for_call", value, state, CUSTOMER_WAIT_ACTIONS))
     if value.get("type") == CUSTOMER_EMAIL:
         return keep_email_update("wait_for_call", value, while_="call_report", return_to="call_placed")
     report = {k: v for k, v in value.items() if k not in ("type", "event_id")}

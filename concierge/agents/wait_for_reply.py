@@ -6,23 +6,23 @@ send_email) and a delivery failure reported later for that email (`email_bounced
 
 from __future__ import annotations
 
-from langgraph.types import interrupt
+from langgraph.types import Command, interrupt
 
-from concierge.agents.waiting import CUSTOMER_EMAIL, CUSTOMER_WAIT_ACTIONS, email_fields, human_decision_update, resumed_by
+from concierge.agents.waiting import CUSTOMER_EMAIL, REPLY_WAIT_ACTIONS, email_fields, human_decision_update, or_ask_again, resumed_by
 from concierge.graph.state import TicketState, log
 
 REPLY_OVERDUE = "reply_overdue"
 EMAIL_BOUNCED = "email_bounced"
 
 
-def wait_for_reply(state: TicketState) -> dict:
+def wait_for_reply(state: TicketState) -> dict | Command:
     last = (state.get("emails") or [{}])[-1]
     value = interrupt({"waiting_for": "email_reply", "accepts": [CUSTOMER_EMAIL, REPLY_OVERDUE, EMAIL_BOUNCED],
                        "thread_id": state["thread_id"], "message_id": last.get("message_id"),
-                       "actions": list(CUSTOMER_WAIT_ACTIONS)})
+                       "actions": list(REPLY_WAIT_ACTIONS)})
     kind = value.get("type")
     if kind == "human":
-        return human_decision_update("wait_for_reply", value)
+        return or_ask_again("wait_for_reply", lambda: human_decision_update("wait_for_reply", value, state, REPLY_WAIT_ACTIONS))
     if kind == REPLY_OVERDUE:
         return {"stage": "reply_overdue", **resumed_by(value),
                 "log": log("wait_for_reply", f"no reply to the {last.get('kind', 'last')} email since {last.get('sent_at')}")}

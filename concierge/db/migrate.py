@@ -1,16 +1,23 @@
 """Schema versions with Alembic, run in process: `concierge db upgrade`, or at start with
-`AUTO_MIGRATE` (on by default for the embedded SQLite file)."""
+`AUTO_MIGRATE` (on by default for the embedded SQLite file).
+
+Alembic reads its scripts from disk and runs synchronously: each operation runs in a worker thread
+on a short-lived synchronous engine, so an event loop is never blocked.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Several processes may start at once against one PostgreSQL: one migrates, the others wait.
@@ -33,23 +40,44 @@ def head() -> str:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
+def _sync(url: URL):
+    driver = "sqlite" if url.get_backend_name() == "sqlite" else "postgresql+psycopg"
+    return create_engine(url.set(drivername=driver), poolclass=NullPool)
+
+
+def _current(url: URL) -> str | None:
+    engine = _sync(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def _upgrade(url: URL) -> tuple[str | None, str]:
+    engine = _sync(url)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
+            before = MigrationContext.configure(conn).get_current_revision()
+            command.upgrade(_config(conn), "head")
+        return before, head()
+    finally:
+        engine.dispose()
+
+
 async def current(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as conn:
-        return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+    return await asyncio.to_thread(_current, engine.url)
 
 
 async def upgrade(engine: AsyncEngine) -> tuple[str | None, str]:
     """Migrate to the newest schema; returns (revision before, revision now)."""
-    async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
-        before = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
-        await conn.run_sync(lambda c: command.upgrade(_config(c), "head"))
-    return before, head()
+    return await asyncio.to_thread(_upgrade, engine.url)
 
 
 async def require_current(engine: AsyncEngine) -> None:
-    now, newest = await current(engine), head()
+    now, newest = await current(engine), await asyncio.to_thread(head)
     if now != newest:
         raise SchemaOutOfDate(
             f"the database schema is at {now or 'nothing'}, this version needs {newest}: "

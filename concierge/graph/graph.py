@@ -1,4 +1,8 @@
-"""The Concierge graph: a supervisor that routes every step by stage, one node per step.
+"""The Concierge graph: one node per step, each routed by the supervisor's one routing function.
+
+Every node returns `Command(goto=...)` to the node `next_node` names and declares the nodes it can
+lead to, so the drawn graph (Studio, `draw_mermaid`) shows the flow of the README's diagram. The
+graph takes a ticket (`{"helpdesk", "ticket_id"}`) as its input.
 
 `graph` (no checkpointer) is what langgraph.json exports for `langgraph dev` and LangGraph Studio;
 the app compiles the same builder with its own checkpointer.
@@ -7,6 +11,7 @@ the app compiles the same builder with its own checkpointer.
 from __future__ import annotations
 
 from langgraph.graph import START, StateGraph
+from typing_extensions import TypedDict
 from langgraph.types import RetryPolicy
 
 from concierge.agents.call_analyst import call_analyst
@@ -20,6 +25,7 @@ from concierge.agents.no_reply import no_reply
 from concierge.agents.parse_reply import parse_reply
 from concierge.agents.profiler import profiler
 from concierge.agents.reopen import reopen
+from concierge.agents.record_decision import record_decision
 from concierge.agents.retriever import retriever
 from concierge.agents.send_email import send_email
 from concierge.agents.triage import triage
@@ -28,7 +34,7 @@ from concierge.agents.wait_for_call import wait_for_call
 from concierge.agents.wait_for_reply import wait_for_reply
 from concierge.graph.context import Context
 from concierge.graph.state import TicketState
-from concierge.graph.supervisor import supervisor
+from concierge.graph.supervisor import DESTINATIONS, routed
 
 # Transient provider errors are retried; a node's side effects are guarded by the effects ledger.
 RETRY = RetryPolicy(max_attempts=3, initial_interval=0.5)
@@ -51,18 +57,36 @@ STEPS = {
     "keep_email": keep_email,
     "reopen": reopen,
     "no_reply": no_reply,
+    "record_decision": record_decision,
 }
 WAITING = {"wait_for_reply", "wait_for_call", "human_review"}
 
 
+class TicketInput(TypedDict):
+    """What starts a thread: a ticket of the configured helpdesk (Studio asks for these two)."""
+
+    helpdesk: str  # local, hubspot, zendesk, jira or zoho: the configured one
+    ticket_id: str
+
+
+def _entry(state: TicketState) -> str:
+    return "reopen" if state.get("stage") == "reopened" else "intake"
+
+
 def build_graph() -> StateGraph:
-    builder = StateGraph(TicketState, context_schema=Context)
-    builder.add_node("supervisor", supervisor, destinations=tuple(STEPS))
+    builder = StateGraph(TicketState, input_schema=TicketInput, context_schema=Context)
     for name, node in STEPS.items():
-        builder.add_node(name, node, retry_policy=None if name in WAITING else RETRY)
-        builder.add_edge(name, "supervisor")
-    builder.add_edge(START, "supervisor")
+        builder.add_node(name, routed(name, node), destinations=DESTINATIONS[name],
+                         retry_policy=None if name in WAITING else RETRY)
+    # A new ticket starts at intake; a done ticket the customer writes to again starts at reopen.
+    builder.add_conditional_edges(START, _entry, ["intake", "reopen"])
     return builder
+
+
+def ticket_input(thread_id: str) -> TicketInput:
+    """The input that starts the thread `helpdesk:ticket_id`."""
+    helpdesk, _, ticket_id = thread_id.partition(":")
+    return {"helpdesk": helpdesk, "ticket_id": ticket_id}
 
 
 graph = build_graph().compile(name="concierge")

@@ -7,7 +7,9 @@ serializer unchanged; the pydantic schemas in `concierge.schemas` validate it at
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
+
+from typing_extensions import TypedDict
 
 Stage = Literal[
     "new",  # ticket received, nothing loaded yet
@@ -32,6 +34,7 @@ Stage = Literal[
     "escalating",  # a human must look at it
     "awaiting_human",  # waiting for a human decision
     "human_decided",  # a human answered
+    "decision_recorded",  # the person's decision (and note) is on the helpdesk ticket
     "closing",  # final CRM writes pending
     "done",  # nothing left to do
 ]
@@ -40,6 +43,8 @@ Path = Literal["booking", "support", "escalate"]
 
 
 class TicketState(TypedDict, total=False):
+    helpdesk: str  # the input: which helpdesk's ticket (see graph.TicketInput)
+    ticket_id: str
     thread_id: str
     stage: Stage
     path: Path
@@ -77,7 +82,9 @@ class TicketState(TypedDict, total=False):
 
     escalation: dict[str, Any] | None  # {"reasons": [...], "source": "..."}
     escalations: int  # how many times this thread was escalated
-    human_decision: dict[str, Any] | None  # {"action": ..., "note": ..., "by": ...}
+    human_decision: dict[str, Any] | None  # {"action", "note", "by"} (+ "subject", "body", "then" for a reply)
+    human_decisions: int  # how many decisions people took on this thread (numbers their helpdesk notes)
+    reply_draft: dict[str, Any] | None  # {"subject", "body"}: a reply the AI drafted for the person to edit and send
     outcome: dict[str, Any] | None  # {"status": resolved|escalated|closed|handed_off, "summary": ...}
 
     log: Annotated[list[dict[str, Any]], operator.add]  # timeline of what happened, for operators

@@ -1,23 +1,67 @@
-"""The supervisor: reads the stage and sends the thread to the next node.
+"""The supervisor: one routing function reads the stage and names the next node.
 
 Routing is deterministic code; LLM steps judge content (triage, profile, call outcome) but never
-decide the order of side effects.
+decide the order of side effects. Every node hands its update to `next_node` and goes where it says
+(`Command(goto=...)`), so a step costs one superstep, and each node declares the nodes it can lead
+to (`DESTINATIONS`): the drawn graph (LangGraph Studio, `draw_mermaid`) shows the real flow.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import functools
+import inspect
+import operator
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 from langgraph.graph import END
 from langgraph.types import Command
 
+from concierge.agents.decisions import retry_route
 from concierge.graph.state import TicketState
 
 Next = Literal[
     "intake", "triage", "profiler", "retriever", "email_writer", "send_email", "wait_for_reply", "parse_reply",
-    "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "keep_email",
-    "reopen", "no_reply", "__end__",
+    "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "record_decision",
+    "keep_email", "reopen", "no_reply", "__end__",
 ]
+
+# Where each node can lead, as the README's diagram draws it (a person's decision adds its own arrows;
+# a wait that refuses a decision asks again: the arrow back to itself).
+DESTINATIONS: dict[str, tuple[str, ...]] = {
+    "intake": ("triage",),
+    "triage": ("profiler", "retriever"),
+    "profiler": ("retriever", "escalation"),
+    "retriever": ("email_writer", "escalation"),
+    "email_writer": ("send_email",),
+    "send_email": ("wait_for_reply", "closer", "record_decision", "escalation"),
+    # a reply, a reminder due (or the second one unanswered), or a person who replies, closes or hands off
+    "wait_for_reply": ("parse_reply", "email_writer", "no_reply", "escalation", "send_email", "closer", "wait_for_reply"),
+    "parse_reply": ("voice_dispatcher", "email_writer", "closer", "escalation"),
+    # a person may close or hand off while the call waits; an email meanwhile is kept
+    "voice_dispatcher": ("wait_for_call", "closer", "voice_dispatcher", "keep_email", "email_writer", "escalation"),
+    "wait_for_call": ("call_analyst", "closer", "wait_for_call", "keep_email"),
+    "call_analyst": ("closer", "escalation", "voice_dispatcher"),
+    "escalation": ("human_review",),
+    "human_review": ("closer", "send_email", "record_decision", "human_review", "keep_email"),
+    "record_decision": ("voice_dispatcher", "email_writer", "wait_for_reply", "closer"),
+    # back to the wait the email arrived in (the calling-hours wait is the dispatcher's, whatever led there)
+    "keep_email": ("wait_for_reply", "wait_for_call", "voice_dispatcher", "human_review", "record_decision", "email_writer"),
+    "reopen": ("triage", END),  # a new request is triaged again; a thank-you ends there
+    "no_reply": ("closer", "escalation"),
+    "closer": (END,),
+}
+
+
+def _decided(state: TicketState) -> str:
+    """Where a person's decision leads."""
+    decision = state.get("human_decision") or {}
+    match decision.get("action"):
+        case "reply":
+            return "send_email"  # the person's email goes out through the normal send path
+        case "retry":
+            return "record_decision"
+    return "closer"
 
 
 def next_node(state: TicketState) -> str:
@@ -36,6 +80,8 @@ def next_node(state: TicketState) -> str:
         case "drafted":
             return "send_email"
         case "email_sent":
+            if ((state.get("emails") or [{}])[-1]).get("kind") == "human_reply":
+                return "record_decision"
             return "closer" if path == "support" else "wait_for_reply"
         case "reply_received":
             return "parse_reply"
@@ -64,10 +110,12 @@ def next_node(state: TicketState) -> str:
         case "awaiting_human":
             return "human_review"
         case "human_decided":
-            action = (state.get("human_decision") or {}).get("action")
-            if action == "retry":
-                return "voice_dispatcher" if state.get("phone") and state.get("contact_by") != "email" else "email_writer"
-            return "closer"
+            return _decided(state)
+        case "decision_recorded":
+            decision = state.get("human_decision") or {}
+            if decision.get("action") == "reply":
+                return "closer" if decision.get("then") == "close" else "wait_for_reply"
+            return "voice_dispatcher" if retry_route(state) == "call" else "email_writer"
         case "closing":
             return "closer"
         case "done":
@@ -76,4 +124,47 @@ def next_node(state: TicketState) -> str:
 
 
 def supervisor(state: TicketState) -> Command[Next]:
+    """The routing decision for a state, as a command (what every node returns after its update)."""
     return Command(goto=next_node(state))
+
+
+def _appended() -> frozenset[str]:
+    """State keys whose updates are appended (`operator.add` reducers), not replaced."""
+    hints = get_type_hints(TicketState, include_extras=True)
+    return frozenset(k for k, t in hints.items() if get_origin(t) is Annotated and operator.add in get_args(t)[1:])
+
+
+APPENDED = _appended()
+
+
+def after(state: TicketState, update: dict[str, Any]) -> TicketState:
+    """The state as it stands once `update` is applied (what the next step will see)."""
+    merged = dict(state)
+    for key, value in update.items():
+        merged[key] = (merged.get(key) or []) + value if key in APPENDED else value
+    return merged  # type: ignore[return-value]
+
+
+def routed(name: str, node: Callable[..., Any]) -> Callable[..., Any]:
+    """`node` returning `Command(update=<its update>, goto=next_node(state after it))`."""
+    allowed = DESTINATIONS[name]
+
+    def command(state: TicketState, update: dict[str, Any] | Command) -> Command:
+        if isinstance(update, Command):  # a waiting node that asks again names itself
+            goto, update = update.goto, update.update or {}
+        else:
+            goto = next_node(after(state, update))
+        if goto not in allowed:  # a route the drawing does not show is a bug: fail loudly
+            raise RuntimeError(f"{name} routed to {goto!r}, not among its declared destinations {allowed}")
+        return Command(update=update, goto=goto)
+
+    if inspect.iscoroutinefunction(node):
+        @functools.wraps(node)
+        async def step(state: TicketState, runtime) -> Command:
+            return command(state, await node(state, runtime))
+    else:
+        @functools.wraps(node)
+        def step(state: TicketState) -> Command:  # the waiting nodes: only an interrupt
+            return command(state, node(state))
+    step.__annotations__ = {**getattr(step, "__annotations__", {}), "return": Command}
+    return step

@@ -76,6 +76,9 @@ class EventProcessor:
         except NotWaiting as exc:
             if recorded:
                 await self.store.finish_event(source, event_id, error=f"NotWaiting: {exc}")
+            if event["kind"] == "email_reply":  # every wait should keep a customer email; one that did not is not silent
+                await self.alert(thread_id, f"{source}:{event_id}:email", f"Thread {thread_id}: a customer email was not taken",
+                                 f"Kept as a failed event ({source}/{event_id}): {exc}")
             return
         except Exception as exc:
             await self._failed(event, exc)

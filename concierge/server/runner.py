@@ -10,7 +10,9 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Interrupt, StateSnapshot
 
 from concierge.agents.waiting import email_fields, resumed_by
+from concierge.agents.decisions import HUMAN_ACTIONS, InvalidDecision, normalise
 from concierge.graph.context import Context
+from concierge.graph.graph import ticket_input
 from concierge.graph.state import log
 from concierge.services import Services
 
@@ -80,7 +82,7 @@ class ThreadRunner:
         A thread whose last run stopped between steps continues from its last checkpoint."""
         snapshot = await self.snapshot(thread_id)
         if snapshot is None:
-            await self._run(thread_id, {"thread_id": thread_id, "ticket": {"id": ticket_id}, "stage": "new"})
+            await self._run(thread_id, ticket_input(thread_id))
             return True
         return await self.carry_on(thread_id, snapshot)
 
@@ -92,7 +94,8 @@ class ThreadRunner:
         await self._run(thread_id, None)
         return True
 
-    def check_resumable(self, snapshot: StateSnapshot | None, value: dict[str, Any]) -> None:
+    def check_resumable(self, snapshot: StateSnapshot | None, value: dict[str, Any]) -> dict[str, Any] | None:
+        """Raise when `value` does not answer the thread's wait; a person's decision comes back normalised."""
         wait = current_wait(snapshot)
         kind = value["type"]
         # A timer or a late delivery report the thread no longer waits for is kept and changes nothing
@@ -106,10 +109,11 @@ class ThreadRunner:
         if kind == "human":
             if value.get("answers") and value["answers"] != wait.id:
                 raise NotWaiting("the wait this decision answered has ended")
-            allowed = info.get("actions")
-            if allowed and value.get("action") not in allowed:
-                raise NotWaiting(f"while it waits for {info.get('waiting_for')} the thread takes {', '.join(allowed)}, not {value.get('action')}")
-            return
+            allowed = info.get("actions") or list(HUMAN_ACTIONS)
+            try:
+                return normalise(value, allowed, (info.get("action_requests") or [None])[0])
+            except InvalidDecision as exc:
+                raise NotWaiting(f"while it waits for {info.get('waiting_for')}: {exc}") from None
         if kind not in info.get("accepts", [info.get("waiting_for")]):
             error = StaleEvent if lapses else NotWaiting
             raise error(f"the thread waits for {info.get('waiting_for')}, not {kind}")
@@ -117,6 +121,7 @@ class ThreadRunner:
             raise StaleEvent(f"report of call {value.get('call_id')}; the thread waits for call {info['call_id']}")
         if kind == "reply_overdue" and value.get("message_id") != info.get("message_id"):
             raise StaleEvent(f"reminder timer of email {value.get('message_id')}; the thread waits on {info.get('message_id')}")
+        return None
 
     async def resume(self, thread_id: str, value: dict[str, Any]) -> None:
         snapshot = await self.snapshot(thread_id)
@@ -126,12 +131,12 @@ class ThreadRunner:
             return
         if value["type"] == "email_reply" and is_done(snapshot):
             # The customer wrote again after the ticket ended: the same thread takes it up (reopen).
-            await self._run(thread_id, {"stage": "reopened", "kept_emails": [{**email_fields(value), "while": "done"}],
-                                        **resumed_by(value)})
+            await self._run(thread_id, Command(goto="reopen", update={
+                "stage": "reopened", "kept_emails": [{**email_fields(value), "while": "done"}], **resumed_by(value)}))
             return
         # A resume that matches no pending interrupt would be silently ignored, so check first.
-        self.check_resumable(snapshot, value)
-        if value["type"] == "human" and value.get("action") == "retry":
+        decision = self.check_resumable(snapshot, value)
+        if decision is not None and decision["action"] == "retry":
             await self.services.store.release_in_doubt(thread_id)  # the operator checked and asks to try again
         await self._run(thread_id, Command(resume=value))
 
@@ -143,14 +148,11 @@ class ThreadRunner:
             return False
         failed = [t.name for t in snapshot.tasks if t.error] or [t.name for t in snapshot.tasks]
         step = failed[0] if failed else None
-        if step is None or step in _HANDOVER_STEPS or step == "supervisor":
+        if step is None or step in _HANDOVER_STEPS:
             return False
         reason = f"Concierge could not finish the step “{step}”: {error}"
-        await self.graph.aupdate_state(
-            self.config(thread_id),
-            {"stage": "escalating", "escalation": {"reasons": [reason], "source": "error"}, "log": log(step, f"failed: {error}")},
-            as_node=step,
-        )
+        update = {"stage": "escalating", "escalation": {"reasons": [reason], "source": "error"}, "log": log(step, f"failed: {error}")}
+        await self.graph.aupdate_state(self.config(thread_id), Command(update=update, goto="escalation"), as_node=step)
         await self._run(thread_id, None)
         return True
 
@@ -182,8 +184,6 @@ class ThreadRunner:
             if self.on_progress is None:
                 continue
             for node, change in update.items():
-                if node == "supervisor":
-                    continue
                 result = self.on_progress(thread_id, node, change if isinstance(change, dict) else {"interrupt": change})
                 if result is not None:
                     await result

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from email.utils import getaddresses, parseaddr
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from concierge.schemas import TICKET_ID_PATTERN
 
@@ -28,6 +28,13 @@ class TicketAssigned(BaseModel):
 
 
 _LINE_BREAKS = ("\r", "\n", "\x00", "\x0b", "\x0c", "\x85", "\u2028", "\u2029")
+
+
+def one_header_line(value: str) -> str:
+    """A subject is one header line: a line break would let it smuggle in another header."""
+    if any(c in value for c in _LINE_BREAKS):
+        raise ValueError("header values must not contain line breaks")
+    return value
 
 
 class InboundEmail(BaseModel):
@@ -55,13 +62,7 @@ class InboundEmail(BaseModel):
             raise ValueError("not an email address")
         return address
 
-    @field_validator("subject")
-    @classmethod
-    def _one_line(cls, value: str) -> str:
-        """A subject is one header line: a line break would let it smuggle in another header."""
-        if any(c in value for c in _LINE_BREAKS):
-            raise ValueError("header values must not contain line breaks")
-        return value
+    _one_line = field_validator("subject")(lambda value: one_header_line(value))
 
     @field_validator("to", mode="before")
     @classmethod
@@ -83,10 +84,42 @@ class CallCompleted(RootModel[dict[str, Any]]):
     """A voice provider's call webhook: a Vapi server message (`{"message": {...}}`) or a Bland post-call body."""
 
 
+class HitlDecision(BaseModel):
+    """One decision in LangChain's human-in-the-loop response shape."""
+
+    type: Literal["approve", "edit", "reject", "respond"]
+    edited_action: dict[str, Any] | None = None
+    message: str | None = Field(None, max_length=20_000)
+
+
 class ResumeRequest(BaseModel):
-    action: Literal["approve", "retry", "close", "handoff"]
+    """A person's decision: Concierge's `{action, note, by}` (a reply adds `subject`, `body`, `then`), or
+    LangChain's human-in-the-loop `{"decisions": [{"type": ...}], "by": ...}` answering the wait's action request."""
+
+    action: Literal["approve", "retry", "close", "handoff", "reply"] | None = None
     note: str = Field("", max_length=5000)
     by: str = Field("operator", min_length=1, max_length=100)
+    subject: str = Field("", max_length=998)
+    body: str = Field("", max_length=MAX_EMAIL_TEXT)
+    then: Literal["wait", "close"] = "wait"
+    decisions: list[HitlDecision] | None = Field(None, min_length=1, max_length=1)
+
+    _one_line = field_validator("subject")(lambda value: one_header_line(value))
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> ResumeRequest:
+        if (self.action is None) == (self.decisions is None):
+            raise ValueError("give either action (approve, retry, close, handoff or reply) or decisions")
+        if self.action == "reply" and not self.body.strip():
+            raise ValueError("a reply needs the email's body")
+        return self
+
+    def decision(self) -> dict[str, Any]:
+        """The decision as the graph takes it."""
+        if self.decisions is not None:
+            return {"decisions": [d.model_dump(exclude_none=True) for d in self.decisions], "by": self.by}
+        fields = ("action", "note", "by") + (("subject", "body", "then") if self.action == "reply" else ())
+        return {k: getattr(self, k) for k in fields}
 
 
 class Accepted(BaseModel):
@@ -103,10 +136,13 @@ class ThreadSummary(BaseModel):
     path: str | None = None
     stage: str | None = None
     waiting_for: str | None = None
+    actions: list[str] = Field(default_factory=list, description="the decisions a person may take on the thread's wait")
     outcome: dict[str, Any] | None = None
 
 
 class ThreadDetail(ThreadSummary):
+    review: dict[str, Any] | None = Field(None, description="while a person is asked to decide: the drafted reply and the "
+                                                            "human-in-the-loop request (action_requests, review_configs)")
     escalation: dict[str, Any] | None = None
     escalations: int = 0
     profile: dict[str, Any] | None = None

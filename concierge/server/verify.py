@@ -95,6 +95,33 @@ class SignedWebhooks(httpx.Auth):
         yield request
 
 
+class SlackSignature:
+    """Slack's request signing (`X-Slack-Signature: v0=<hex HMAC-SHA256(secret, "v0:<ts>:" + body)>`,
+    `X-Slack-Request-Timestamp`), checked by slack-sdk's `SignatureVerifier` (five-minute window)."""
+
+    def __init__(self, signing_secret: str, *, clock: Callable[[], float] = time.time) -> None:
+        from slack_sdk.signature import Clock, SignatureVerifier
+
+        class _Clock(Clock):
+            def now(self) -> float:
+                return clock()
+
+        self.clock = clock
+        self.verifier = SignatureVerifier(signing_secret, clock=_Clock())
+
+    def verify(self, request: InboundRequest) -> None:
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        signature = request.headers.get("X-Slack-Signature")
+        if not timestamp or not signature:
+            raise WebhookAuthError("missing X-Slack-Signature or X-Slack-Request-Timestamp header")
+        if not timestamp.isdigit():
+            raise WebhookAuthError("malformed X-Slack-Request-Timestamp header")
+        if abs(self.clock() - int(timestamp)) > 300:
+            raise WebhookAuthError("signature timestamp is outside the allowed window")
+        if not self.verifier.is_valid(request.body, timestamp, signature):
+            raise WebhookAuthError("signature does not match")
+
+
 def concierge_signature(settings: Settings) -> HmacSignature:
     return HmacSignature(settings.webhook_secrets, tolerance_s=settings.webhook_tolerance_s)
 
@@ -105,6 +132,8 @@ def build_verifiers(settings: Settings) -> dict[str, WebhookVerifier]:
     verifiers.update(helpdesk_verifiers(settings))
     verifiers.update(voice_verifiers(settings))
     verifiers.update(email_verifiers(settings))
+    if settings.slack_signing_secret:
+        verifiers["slack"] = SlackSignature(settings.slack_signing_secret.get_secret_value())
     return verifiers
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from langgraph.types import StateSnapshot
 
 from concierge.privacy import mask_email, mask_personal, mask_phone
-from concierge.server.runner import waiting_for
+from concierge.server.runner import current_wait, waiting_for
 from concierge.server.schemas import ThreadDetail, ThreadSummary
 
 
 def thread_summary(thread_id: str, snapshot: StateSnapshot | None) -> ThreadSummary:
+    """One line of the thread list, personal data masked (a subject or an outcome may quote a number)."""
     values = snapshot.values if snapshot else {}
     ticket = values.get("ticket") or {}
-    return ThreadSummary(
+    wait = current_wait(snapshot)
+    summary = ThreadSummary(
         thread_id=thread_id,
         ticket_id=ticket.get("id"),
         customer=(ticket.get("customer") or {}).get("name"),
@@ -20,8 +22,18 @@ def thread_summary(thread_id: str, snapshot: StateSnapshot | None) -> ThreadSumm
         path=values.get("path"),
         stage=values.get("stage"),
         waiting_for=waiting_for(snapshot),
+        actions=(wait.value or {}).get("actions") or [] if wait else [],
         outcome=values.get("outcome"),
     )
+    return ThreadSummary.model_validate(mask_personal(summary.model_dump(), keep=_NOT_PERSONAL))
+
+
+def review(snapshot: StateSnapshot | None) -> dict | None:
+    """What a person is asked to decide: the drafted reply and the human-in-the-loop request."""
+    wait = current_wait(snapshot)
+    value = (wait.value or {}) if wait else {}
+    shown = {k: value[k] for k in ("reasons", "draft", "action_requests", "review_configs") if k in value}
+    return shown or None
 
 
 def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[dict]) -> ThreadDetail:
@@ -30,6 +42,7 @@ def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[d
     values = snapshot.values if snapshot else {}
     detail = ThreadDetail(
         **thread_summary(thread_id, snapshot).model_dump(),
+        review=review(snapshot),
         escalation=values.get("escalation"),
         escalations=values.get("escalations", 0),
         profile=values.get("profile"),
@@ -47,5 +60,6 @@ def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[d
     return ThreadDetail.model_validate(mask_personal(detail.model_dump(), keep=_NOT_PERSONAL))
 
 
-# Fields that hold no personal data but digits that look like it (prices, times, provider ids).
-_NOT_PERSONAL = frozenset({"at", "received_at", "sent_at", "placed_at", "not_before", "message_id", "price_per_night", "call_at"})
+# Fields that hold no personal data but digits that look like it (prices, times, provider ids, names of decisions).
+_NOT_PERSONAL = frozenset({"at", "received_at", "sent_at", "placed_at", "not_before", "message_id", "price_per_night", "call_at",
+                           "actions", "allowed_decisions", "action_name", "waiting_for", "stage", "path"})

@@ -1,10 +1,21 @@
 from __future__ import annotations
 
+import pytest
+
 from concierge.agents.escalation import escalation
 from tests.agents.helpers import alert_records, apply, ticket_state
 
 REASONS = ["Customer asks for a human: “I want to speak to a real person NOW.”",
            "Customer is upset: “This is the third time I'm writing about the same problem.”"]
+
+
+DRAFT = {"subject": "Re: Charged twice", "body": "Dear Tom,\n\nI am sorry. I handle this personally and will come back to you today."}
+
+
+@pytest.fixture(autouse=True)
+def reply_draft(llm):
+    """Escalation drafts a reply for the person who takes over."""
+    llm.answers["EmailDraft"] = DRAFT
 
 
 async def escalating_state(services, **extra):
@@ -90,3 +101,21 @@ async def test_the_note_cites_the_customers_earlier_tickets_about_the_same_probl
     [note] = await services.helpdesk.notes("1003")
     assert "Earlier tickets about the same problem:" in note
     assert "#811" in note and "#836" in note
+
+
+async def test_escalation_drafts_a_reply_for_the_person_and_sends_nothing(rt, services, llm, settings):
+    update = await escalation(await escalating_state(services), rt)
+
+    assert update["reply_draft"] == DRAFT
+    [(schema, messages)] = [c for c in llm.calls if c[0] == "EmailDraft"]
+    assert "human_reply" in messages[-1].content  # asked for the person's reply, with the reasons as data
+    assert "third time" in messages[-1].content
+    assert not settings.outbox_dir.exists() or not list(settings.outbox_dir.glob("*.eml"))
+
+
+async def test_no_reply_is_drafted_when_the_customer_cannot_be_emailed(rt, services, llm):
+    state = await ticket_state(services, "1003", path="escalate", stage="escalating",
+                               escalation={"reasons": ["The offer email could not be delivered: mailbox unknown"], "source": "email"})
+    update = await escalation(state, rt)
+    assert update["reply_draft"] is None
+    assert not [c for c in llm.calls if c[0] == "EmailDraft"]

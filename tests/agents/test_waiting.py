@@ -8,10 +8,9 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from concierge.agents.waiting import HUMAN_ACTIONS
 from concierge.graph.context import Context
 from concierge.graph.graph import build_graph
-from tests.agents.helpers import ticket_state
+from tests.agents.helpers import ROOMS, offer, ticket_state
 
 HUMAN = {"type": "human", "action": "handoff", "note": "I'll call her myself", "by": "Ana"}
 
@@ -19,7 +18,7 @@ HUMAN = {"type": "human", "action": "handoff", "note": "I'll call her myself", "
 async def run_into_wait(services, node, values, as_node):
     graph = build_graph().compile(checkpointer=InMemorySaver(), interrupt_after=[node])
     config = {"configurable": {"thread_id": values["thread_id"]}}
-    await graph.aupdate_state(config, values, as_node=as_node)
+    await graph.aupdate_state(config, Command(update=values, goto=node), as_node=as_node)
     await graph.ainvoke(None, config, context=Context(services=services))
     snapshot = await graph.aget_state(config)
     assert snapshot.next == (node,)
@@ -40,7 +39,7 @@ async def reply_wait(services):
 
 async def test_wait_for_reply_waits_for_the_answer_to_the_last_email(services):
     _, _, waiting = await reply_wait(services)
-    assert waiting == {"waiting_for": "email_reply", "accepts": ["email_reply", "reply_overdue", "email_bounced"], "actions": ["close", "handoff"], "thread_id": "local:1001",
+    assert waiting == {"waiting_for": "email_reply", "accepts": ["email_reply", "reply_overdue", "email_bounced"], "actions": ["close", "handoff", "reply"], "thread_id": "local:1001",
                        "message_id": "<offer-1@concierge.example.com>"}
 
 
@@ -53,7 +52,7 @@ async def test_wait_for_reply_records_the_customers_reply(services):
 
     assert snapshot.values["stage"] == "reply_received"
     assert snapshot.values["replies"] == [{k: reply[k] for k in ("from", "subject", "text", "message_id", "received_at")}]
-    assert snapshot.next == ("supervisor",)
+    assert snapshot.next == ("parse_reply",)  # the wait routes straight to the next step
     assert snapshot.values["log"][-1]["node"] == "wait_for_reply"
 
 
@@ -95,7 +94,7 @@ async def test_wait_for_call_keeps_a_customer_email_and_waits_again(services):
     assert snapshot.values["kept_emails"] == [{**{k: email[k] for k in ("from", "subject", "text", "message_id", "received_at")},
                                               "while": "call_report"}]
     assert snapshot.values["resumed_by"] == ["email:late"]
-    assert snapshot.next == ("supervisor",)
+    assert snapshot.next == ("keep_email",)
 
 
 async def test_wait_for_reply_takes_its_reminder_timer_and_a_later_bounce(services):
@@ -117,28 +116,103 @@ async def test_wait_for_call_accepts_a_human_decision(services):
     assert snapshot.values["human_decision"] == {"action": "close", "note": "", "by": "operator"}
 
 
-@pytest.mark.parametrize("action", HUMAN_ACTIONS)
-async def test_human_review_waits_with_the_reasons_and_returns_the_decision(services, action):
-    reasons = ["Customer asks for a human: “I want to speak to a real person NOW.”"]
-    values = await ticket_state(services, "1003", path="escalate", stage="awaiting_human",
-                                escalation={"reasons": reasons, "source": "triage", "count": 1})
-    graph, config, waiting = await run_into_wait(services, "human_review", values, as_node="escalation")
-    assert waiting == {"waiting_for": "human", "accepts": ["human", "email_reply"], "thread_id": "local:1003", "reasons": reasons,
-                       "actions": ["approve", "retry", "close", "handoff"]}
+REASONS = ["Customer asks for a human: “I want to speak to a real person NOW.”"]
+DRAFT = {"subject": "Re: Charged twice", "body": "Dear Tom, I am handling this personally."}
 
+
+async def angry_review(services):
+    """1003 escalated at once: nothing was sent or said, so there is nothing to approve or retry."""
+    values = await ticket_state(services, "1003", path="escalate", stage="awaiting_human", reply_draft=DRAFT,
+                                escalation={"reasons": REASONS, "source": "triage", "count": 1})
+    return await run_into_wait(services, "human_review", values, as_node="escalation")
+
+
+async def test_human_review_offers_the_decisions_that_fit_and_a_drafted_reply(services):
+    _, _, waiting = await angry_review(services)
+    assert {k: waiting[k] for k in ("waiting_for", "accepts", "thread_id", "reasons", "actions", "draft")} == {
+        "waiting_for": "human", "accepts": ["human", "email_reply"], "thread_id": "local:1003", "reasons": REASONS,
+        "actions": ["close", "handoff", "reply"], "draft": DRAFT}
+    # The same request in LangChain's human-in-the-loop shape: the drafted reply, to approve, edit or reject.
+    [request] = waiting["action_requests"]
+    assert request["name"] == "reply" and request["args"] == {**DRAFT, "then": "wait"}
+    assert REASONS[0] in request["description"]
+    assert waiting["review_configs"] == [{"action_name": "reply", "allowed_decisions": ["approve", "edit", "reject", "respond"]}]
+
+
+@pytest.mark.parametrize("action", ["close", "handoff"])
+async def test_human_review_returns_the_decision(services, action):
+    graph, config, _ = await angry_review(services)
     snapshot = await resume(graph, config, services, {**HUMAN, "action": action})
     assert snapshot.values["stage"] == "human_decided"
-    assert snapshot.values["human_decision"]["action"] == action
-    assert snapshot.values["human_decision"]["by"] == "Ana"
+    assert snapshot.values["human_decision"] == {"action": action, "note": HUMAN["note"], "by": "Ana"}
     assert f"human decision: {action} by Ana" in snapshot.values["log"][-1]["text"]
+    assert snapshot.next == ("closer",)
+
+
+@pytest.mark.parametrize("action", ["approve", "retry"])
+async def test_human_review_refuses_a_decision_that_does_not_fit_and_asks_again(services, action):
+    graph, config, _ = await angry_review(services)
+    snapshot = await resume(graph, config, services, {**HUMAN, "action": action})
+    assert snapshot.values["stage"] == "awaiting_human" and not snapshot.values.get("human_decision")
+    assert "decision refused: this wait takes close, handoff, reply" in snapshot.values["log"][-1]["text"]
+    assert snapshot.next == ("human_review",)
+
+    # The thread waits again and takes a decision that fits.
+    await graph.ainvoke(None, config, context=Context(services=services))
+    [again] = (await graph.aget_state(config)).interrupts
+    assert again.value["actions"] == ["close", "handoff", "reply"]
+    decided = await resume(graph, config, services, {**HUMAN, "action": "handoff"})
+    assert decided.values["human_decision"]["action"] == "handoff"
+
+
+async def test_a_reply_decision_drafts_the_persons_email_for_the_send_path(services):
+    graph, config, _ = await angry_review(services)
+    snapshot = await resume(graph, config, services, {"type": "human", "action": "reply", "body": "Dear Tom, refunded.",
+                                                      "then": "close", "note": "refund issued", "by": "Ana"})
+    assert snapshot.values["draft"] == {"kind": "human_reply", "subject": "Re: THIRD email — charged twice, I want a real person",
+                                        "body": "Dear Tom, refunded.", "by": "Ana"}
+    assert snapshot.values["human_decision"]["then"] == "close"
+    assert snapshot.next == ("send_email",)
+
+
+@pytest.mark.parametrize(("decision", "expected"), [
+    ({"type": "approve"}, {"action": "reply", "subject": DRAFT["subject"], "body": DRAFT["body"], "then": "wait"}),
+    ({"type": "edit", "edited_action": {"name": "reply", "args": {"subject": "Re: refund", "body": "Refunded today.", "then": "close"}}},
+     {"action": "reply", "subject": "Re: refund", "body": "Refunded today.", "then": "close"}),
+    ({"type": "edit", "edited_action": {"name": "close", "args": {"note": "duplicate ticket"}}}, {"action": "close", "note": "duplicate ticket"}),
+    ({"type": "reject", "message": "I will phone him"}, {"action": "handoff", "note": "I will phone him"}),
+    ({"type": "respond", "message": "Refund issued, sorry."}, {"action": "reply", "body": "Refund issued, sorry.", "then": "wait"}),
+], ids=["approve", "edit-reply", "edit-to-close", "reject", "respond"])
+async def test_human_review_takes_langchains_hitl_decisions(services, decision, expected):
+    graph, config, _ = await angry_review(services)
+    snapshot = await resume(graph, config, services, {"decisions": [decision]})
+    taken = snapshot.values["human_decision"]
+    assert {k: taken[k] for k in expected} == expected
+
+
+async def test_a_hitl_edit_to_a_decision_that_does_not_fit_is_refused(services):
+    graph, config, _ = await angry_review(services)
+    snapshot = await resume(graph, config, services, {"decisions": [{"type": "edit", "edited_action": {"name": "approve", "args": {}}}]})
+    assert "not 'approve'" in snapshot.values["log"][-1]["text"] and snapshot.next == ("human_review",)
 
 
 @pytest.mark.parametrize(("action", "misses_after"), [("retry", 0), ("close", 2)])
 async def test_only_a_human_retry_gives_the_customer_fresh_phone_attempts(services, action, misses_after):
     values = await ticket_state(services, "1006", path="booking", stage="awaiting_human", phone_misses=2,
+                                offers=[offer(next(iter(ROOMS)))], emails=[{"kind": "offer", "message_id": "<o1@x>"}],
                                 escalation={"reasons": ["No usable phone number after 2 replies"], "source": "reply"})
     graph, config, _ = await run_into_wait(services, "human_review", values, as_node="escalation")
 
     decided = await resume(graph, config, services, {**HUMAN, "action": action})
     assert decided.values["phone_misses"] == misses_after
     assert decided.values["human_decision"]["action"] == action
+
+
+async def test_a_customer_wait_refuses_a_decision_it_does_not_take_and_waits_again(services):
+    graph, config, _ = await reply_wait(services)
+    snapshot = await resume(graph, config, services, {**HUMAN, "action": "approve"})
+    assert snapshot.next == ("wait_for_reply",) and snapshot.values["stage"] == "email_sent"
+    assert "decision refused: this wait takes close, handoff, reply, not 'approve'" in snapshot.values["log"][-1]["text"]
+    await graph.ainvoke(None, config, context=Context(services=services))
+    [again] = (await graph.aget_state(config)).interrupts
+    assert again.value["waiting_for"] == "email_reply"

@@ -1,5 +1,6 @@
-"""A Slack fake: an incoming webhook (200 "ok", plain-text errors, 429 with Retry-After) and the Web
-API's `chat.postMessage` for bot tokens (`{"ok": false, "error": ...}`), checking Block Kit limits."""
+"""A Slack fake: an incoming webhook (200 "ok", plain-text errors, 429 with Retry-After), the Web
+API's `chat.postMessage` and `chat.update` for bot tokens (`{"ok": false, "error": ...}`), checking
+Block Kit limits, and interactions' `response_url`s (`/actions/...`, 200 "ok")."""
 
 from __future__ import annotations
 
@@ -30,8 +31,23 @@ class FakeSlack:
     def __init__(self) -> None:
         self.messages: list[dict] = []
         self.updates = 0
+        self.responses: list[dict] = []  # what was posted to interactions' response_url
         self.faults = Faults()
         self.app = self._app()
+
+    @staticmethod
+    async def _incoming(request: Request, into: list[dict]) -> PlainTextResponse:
+        """An incoming-webhook style post (a webhook URL or a response_url): 200 "ok" or a plain-text error."""
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return PlainTextResponse("invalid_payload", 400)
+        if not body.get("text") and not body.get("blocks"):
+            return PlainTextResponse("no_text", 400)
+        if problem := block_problem(body.get("blocks", [])):
+            return PlainTextResponse(problem, 400)
+        into.append(body)
+        return PlainTextResponse("ok")
 
     def _app(self) -> FastAPI:
         app = FastAPI()
@@ -42,16 +58,7 @@ class FakeSlack:
                 return PlainTextResponse("no_service", 404)
             if self.faults.take():
                 return PlainTextResponse("rate_limited", 429, headers={"Retry-After": self.faults.retry_after})
-            try:
-                body = json.loads(await request.body())
-            except ValueError:
-                return PlainTextResponse("invalid_payload", 400)
-            if not body.get("text") and not body.get("blocks"):
-                return PlainTextResponse("no_text", 400)
-            if problem := block_problem(body.get("blocks", [])):
-                return PlainTextResponse(problem, 400)
-            self.messages.append(body)
-            return PlainTextResponse("ok")
+            return await self._incoming(request, self.messages)
 
         @app.post("/api/chat.postMessage")
         async def post_message(request: Request):
@@ -69,6 +76,10 @@ class FakeSlack:
                 return JSONResponse({"ok": False, "error": problem})
             self.messages.append(body)
             return {"ok": True, "channel": CHANNEL, "ts": f"1700000000.{len(self.messages):06d}", "message": body}
+
+        @app.post("/actions/{team}/{action}/{token}")
+        async def response_url(team: str, action: str, token: str, request: Request):
+            return await self._incoming(request, self.responses)
 
         @app.post("/api/chat.update")
         async def update_message(request: Request):

@@ -27,7 +27,7 @@ class Thread:
         return await self.graph.aget_state(self.config)
 
     async def start(self):
-        return await self._run({"thread_id": self.thread_id, "ticket": {"id": self.ticket_id}, "stage": "new"})
+        return await self._run({"helpdesk": "local", "ticket_id": self.ticket_id})
 
     async def resume(self, value):
         return await self._run(Command(resume=value))
@@ -143,5 +143,7 @@ async def test_a_retried_call_that_fails_again_alerts_the_team_again(services, s
     thread = await frustrated_then_retry(services)
     snapshot = await thread.call_report("frustrated")
     assert waiting_for(snapshot) == "human"
-    assert len(await services.helpdesk.notes("1005")) == 2
+    notes = await services.helpdesk.notes("1005")
+    assert len(notes) == 3  # escalation, the person's retry with their note, the second escalation
+    assert "Ana asked Concierge to try again (a new call)" in notes[1] and "try once more" in notes[1]
     assert len(alert_records(settings.alerts_file)) == 2

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, status
@@ -11,7 +9,8 @@ from fastapi.responses import JSONResponse
 
 from concierge.server.deps import AdminDep, RuntimeDep
 from concierge.schemas import THREAD_ID_PATTERN
-from concierge.server.runner import current_wait
+from concierge.server.decisions import SOURCE, queue_decision
+from concierge.server.runner import NotWaiting
 from concierge.server.schemas import ResumeRequest, ThreadDetail, ThreadSummary
 from concierge.server.views import thread_detail, thread_summary
 
@@ -55,17 +54,14 @@ async def resume_thread(
     snapshot = await _snapshot_or_404(runtime, thread_id)
     store = runtime.services.store
     keyed = f"key:{thread_id}:{idempotency_key}" if idempotency_key else None
-    if keyed is None or await store.event("operator", keyed) is None:  # a repeated key is answered as the first time
-        wait = current_wait(snapshot)
-        if wait is None:
-            raise HTTPException(status.HTTP_409_CONFLICT, f"thread {thread_id!r} cannot be resumed: it is not waiting for anything")
-        payload = {"type": "human", **body.model_dump(), "answers": wait.id}
-        digest = hashlib.sha256(json.dumps([wait.id, body.model_dump()], sort_keys=True).encode()).hexdigest()[:32]
-        event_id = keyed or f"decision:{digest}"
-        await runtime.queue.enqueue("operator", event_id, "human", thread_id, payload)
+    if keyed is None or await store.event(SOURCE, keyed) is None:  # a repeated key is answered as the first time
+        try:  # a decision this wait does not take is refused before anything is recorded
+            event_id = await queue_decision(runtime, thread_id, snapshot, body.decision(), keyed)
+        except NotWaiting as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     else:
         event_id = keyed
-    event = await runtime.queue.wait_for("operator", event_id, RESUME_WAIT_S)
+    event = await runtime.queue.wait_for(SOURCE, event_id, RESUME_WAIT_S)
     if event is None:
         return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content={"detail": "the decision is recorded and not applied yet; check the thread later"})
     if event["status"] == "failed":

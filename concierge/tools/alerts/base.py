@@ -14,6 +14,9 @@ class Alert(BaseModel):
     text: str
     fields: dict[str, str] = Field(default_factory=dict)
     idempotency_key: str
+    # Decisions a person may take from the alert (Slack buttons), and which wait they answer (the escalation's number).
+    decisions: list[str] = Field(default_factory=list)
+    escalation: int | None = None
 
 
 class AlertSink(Protocol):

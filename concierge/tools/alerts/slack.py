@@ -1,5 +1,7 @@
 """Slack alerts with slack-sdk: a Block Kit message (ticket link, customer, outcome, summary, reasons)
-through an incoming webhook, or through a bot token and channel (`chat.postMessage`)."""
+through an incoming webhook, or through a bot token and channel (`chat.postMessage`). With a bot
+token an escalation carries a button per decision the thread allows; the decision comes back on
+`/api/v1/webhooks/slack/actions`, and the message is then edited to show who decided what."""
 
 from __future__ import annotations
 
@@ -21,6 +23,26 @@ OUTCOME = {"success": "Resolved by Concierge", "escalation": "Needs a human", "i
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+BUTTONS = {"handoff": "Take over", "retry": "Retry", "close": "Close", "approve": "Approve"}
+DECISIONS_BLOCK = "concierge_decisions"
+
+
+def decision_buttons(alert: Alert) -> dict[str, Any]:
+    """An actions block with a button per decision the thread allows; each names the wait it answers."""
+    def button(action: str) -> dict[str, Any]:
+        value = json.dumps({"thread_id": alert.thread_id, "action": action, "escalation": alert.escalation})
+        return {"type": "button", "action_id": f"concierge_{action}", "text": {"type": "plain_text", "text": BUTTONS[action]},
+                "value": value, **({"style": "primary"} if action == "handoff" else {})}
+
+    return {"type": "actions", "block_id": DECISIONS_BLOCK, "elements": [button(a) for a in BUTTONS if a in alert.decisions]}
+
+
+def decided_blocks(blocks: list[dict[str, Any]], line: str) -> list[dict[str, Any]]:
+    """The alert's blocks without its decision buttons, with who decided what."""
+    kept = [b for b in blocks if b.get("block_id") != DECISIONS_BLOCK]
+    return [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(line, 3000)}]}]
 
 
 def blocks_for(alert: Alert, link: str | None) -> list[dict[str, Any]]:
@@ -59,6 +81,8 @@ class SlackAlerts:
 
     async def send(self, alert: Alert) -> None:
         blocks = blocks_for(alert, ticket_link(alert, self.ticket_url))
+        if self.web is not None and alert.decisions:  # buttons need the app's interactivity, i.e. a bot
+            blocks.append(decision_buttons(alert))
         fallback = _clip(f"{alert.title} — {alert.text}", 3000)
         if self.webhook is not None:
             response = await asyncio.to_thread(self.webhook.send, text=fallback, blocks=blocks, unfurl_links=False)
@@ -81,6 +105,19 @@ class SlackAlerts:
         posted[alert.thread_id] = {"channel": response["channel"], "ts": response["ts"]}
         await asyncio.to_thread(self._save, posted)
 
+    async def show_decision(self, *, channel: str, ts: str, blocks: list[dict[str, Any]], line: str,
+                            response_url: str | None = None) -> None:
+        """Edit the alert to show who decided what (chat.update with a bot token, else the action's response_url)."""
+        updated = decided_blocks(blocks, line)
+        if self.web is not None:
+            try:
+                await asyncio.to_thread(self.web.chat_update, channel=channel, ts=ts, text=line, blocks=updated)
+            except SlackApiError as exc:
+                raise AlertDeliveryError(f"Slack chat.update failed: {exc.response.get('error')}") from exc
+            return
+        if response_url:
+            await respond(response_url, {"replace_original": True, "text": line, "blocks": updated})
+
     def _messages(self) -> dict[str, dict[str, str]]:
         if self.message_index is None or not self.message_index.exists():
             return {}
@@ -90,3 +127,10 @@ class SlackAlerts:
         if self.message_index is not None:
             self.message_index.parent.mkdir(parents=True, exist_ok=True)
             self.message_index.write_text(json.dumps(posted))
+
+
+async def respond(response_url: str, body: dict[str, Any]) -> None:
+    """Answer an interaction through its response_url (replace the message, or tell the clicker alone)."""
+    response = await asyncio.to_thread(WebhookClient(response_url, timeout=15).send_dict, body)
+    if response.status_code != 200:
+        raise AlertDeliveryError(f"Slack response_url answered {response.status_code}: {response.body}")

@@ -124,8 +124,20 @@ def reminder_email(data: dict[str, Any]) -> dict[str, str]:
     ])
 
 
-KINDS = {"offer": offer_email, "support_answer": support_email, "clarify_phone": clarify_phone_email,
-         "which_phone": which_phone_email, "confirm_by_email": confirm_by_email_email, "reminder": reminder_email}
+def human_reply_email(data: dict[str, Any]) -> dict[str, str]:
+    """A draft for a person to edit and send: it acknowledges and promises a person, and commits to nothing else."""
+    friction = " We are sorry this has caused you trouble." if data.get("reasons") else ""
+    return _letter(data, [
+        f"Thank you for your message, and for your patience.{friction}",
+        "",
+        "I have read everything you wrote and I am now handling your request personally. "
+        "I will come back to you shortly with an answer.",
+    ], closing="Kind regards,")
+
+
+KINDS = {"offer": offer_email, "human_reply": human_reply_email, "support_answer": support_email,
+         "clarify_phone": clarify_phone_email, "which_phone": which_phone_email, "confirm_by_email": confirm_by_email_email,
+         "reminder": reminder_email}
 
 
 def draft_email(data: dict[str, Any]) -> dict[str, str]:
