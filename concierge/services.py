@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections.abc import AsyncIterator
 
 from langchain_core.language_models import BaseChatModel
@@ -17,6 +17,7 @@ from concierge.tools.crm import Helpdesk, build_helpdesk
 from concierge.tools.email import EmailSender, build_email_sender
 from concierge.tools.knowledge import KnowledgeBase
 from concierge.tools.llm import build_chat_model
+from concierge.tools.llm.breaker import CircuitBreaker
 from concierge.tools.voice import VoiceProvider, build_voice_provider
 
 
@@ -30,6 +31,7 @@ class Services:
     voice: VoiceProvider
     alerts: AlertSink
     store: AppStore
+    llm_breaker: CircuitBreaker = field(default_factory=CircuitBreaker)  # one per process: the provider is shared
 
 
 @asynccontextmanager
@@ -46,6 +48,8 @@ async def open_services(settings: Settings, *, console: Console | None = None, *
         voice=build_voice_provider(settings),
         alerts=build_alerts(settings, console),
         store=AppStore(settings.app_db_path),
+        llm_breaker=CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_window_s,
+                                   settings.llm_breaker_cooldown_s),
     )
     parts.update(overrides)
     services = Services(**parts)

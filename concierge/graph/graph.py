@@ -16,7 +16,6 @@ from concierge.agents.escalation import escalation
 from concierge.agents.human_review import human_review
 from concierge.agents.intake import intake
 from concierge.agents.parse_reply import parse_reply
-from concierge.agents.profiler import profiler
 from concierge.agents.retriever import retriever
 from concierge.agents.send_email import send_email
 from concierge.agents.triage import triage
@@ -24,6 +23,7 @@ from concierge.agents.voice_dispatcher import voice_dispatcher
 from concierge.agents.wait_for_call import wait_for_call
 from concierge.agents.wait_for_reply import wait_for_reply
 from concierge.graph.context import Context
+from concierge.graph.metered import metered
 from concierge.graph.state import TicketState
 from concierge.graph.supervisor import supervisor
 
@@ -33,7 +33,6 @@ RETRY = RetryPolicy(max_attempts=3, initial_interval=0.5)
 STEPS = {
     "intake": intake,
     "triage": triage,
-    "profiler": profiler,
     "retriever": retriever,
     "email_writer": email_writer,
     "send_email": send_email,
@@ -47,13 +46,14 @@ STEPS = {
     "human_review": human_review,
 }
 WAITING = {"wait_for_reply", "wait_for_call", "human_review"}
+LLM_STEPS = {"triage", "email_writer", "parse_reply", "call_analyst"}
 
 
 def build_graph() -> StateGraph:
     builder = StateGraph(TicketState, context_schema=Context)
     builder.add_node("supervisor", supervisor, destinations=tuple(STEPS))
     for name, node in STEPS.items():
-        builder.add_node(name, node, retry_policy=None if name in WAITING else RETRY)
+        builder.add_node(name, metered(name, node) if name in LLM_STEPS else node, retry_policy=None if name in WAITING else RETRY)
         builder.add_edge(name, "supervisor")
     builder.add_edge(START, "supervisor")
     return builder

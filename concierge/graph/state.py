@@ -9,11 +9,13 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, Literal, TypedDict
 
+from concierge.tools.llm.usage import add_usage
+
 Stage = Literal[
     "new",  # ticket received, nothing loaded yet
     "received",  # ticket and customer history loaded
-    "triaged",  # path chosen
-    "profiled",  # customer profile built (booking and escalate paths)
+    "triaged",  # path chosen, no profile yet (threads of earlier versions; read again)
+    "profiled",  # path chosen and customer profile built, in one reading
     "retrieved",  # inventory or policy matches found
     "drafted",  # an email is drafted, not sent
     "email_sent",  # the email went out
@@ -66,6 +68,10 @@ class TicketState(TypedDict, total=False):
     escalations: int  # how many times this thread was escalated
     human_decision: dict[str, Any] | None  # {"action": ..., "note": ..., "by": ...}
     outcome: dict[str, Any] | None  # {"status": resolved|escalated|closed|handed_off, "summary": ...}
+
+    llm_usage: Annotated[dict[str, Any], add_usage]  # LLM calls, tokens and dollars so far (each step adds its own)
+    llm_degraded: dict[str, Any] | None  # {"reasons", "steps"}: steps the offline engine judged because the LLM could not
+    llm_budget_exceeded: bool  # the ticket reached LLM_BUDGET_PER_TICKET and went to a person
 
     log: Annotated[list[dict[str, Any]], operator.add]  # timeline of what happened, for operators
     resumed_by: Annotated[list[str], operator.add]  # ids of the events that answered the thread's waits

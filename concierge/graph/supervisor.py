@@ -14,7 +14,7 @@ from langgraph.types import Command
 from concierge.graph.state import TicketState
 
 Next = Literal[
-    "intake", "triage", "profiler", "retriever", "email_writer", "send_email", "wait_for_reply", "parse_reply",
+    "intake", "triage", "retriever", "email_writer", "send_email", "wait_for_reply", "parse_reply",
     "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "__end__",
 ]
 
@@ -24,10 +24,8 @@ def next_node(state: TicketState) -> str:
     match stage:
         case "new":
             return "intake"
-        case "received":
+        case "received" | "triaged":  # "triaged": a thread checkpointed before triage also profiled
             return "triage"
-        case "triaged":
-            return "profiler" if path in ("booking", "escalate") else "retriever"
         case "profiled":
             return "escalation" if path == "escalate" else "retriever"
         case "retrieved":

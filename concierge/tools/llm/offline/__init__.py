@@ -26,7 +26,12 @@ from concierge.tools.llm.offline import call, emails, profile, triage
 ENGINE_NAME = "concierge-offline-engine"
 LABEL = "[offline engine: deterministic rules and templates, no LLM]"
 
+def read_ticket(data: dict[str, Any]) -> dict[str, Any]:
+    return {"triage": triage.triage(data), "profile": profile.profile(data)}
+
+
 RULES = {
+    "TicketReading": read_ticket,
     "TriageDecision": triage.triage,
     "CustomerProfile": profile.profile,
     "CallAnalysis": call.analyse_call,
