@@ -51,10 +51,18 @@ class TriageDecision(BaseModel):
     """Which path the ticket takes."""
 
     path: Literal["booking", "support", "escalate"]
-    intent: str = Field(description="snake_case, e.g. book_hotel, check_in_question.")
+    intent: str = Field(description="snake_case, e.g. book_hotel")
     sentiment: Literal["positive", "neutral", "negative", "angry"]
-    escalation_reasons: list[str] = Field(default_factory=list, description="Quotes of the customer; only if escalate.")
-    rationale: str = Field(description="One short sentence.")
+    escalation_reasons: list[str] = Field(default_factory=list, description="Quotes; if escalate")
+    rationale: str = ""
+
+
+class ReplyMood(BaseModel):
+    """How the customer's reply to our email reads."""
+
+    upset: bool = Field(description="Angry, upset or complaining.")
+    wants_person: bool = Field(description="Asks for a person.")
+    reasons: list[str] = Field(default_factory=list, description="Quotes")
 
 
 class StayConstraints(BaseModel):
@@ -65,8 +73,8 @@ class StayConstraints(BaseModel):
         description="Insisted on: area:centre|north|south|east|west, type:hotel|guesthouse, stars:N, min_stars:N, "
         "price_range:cheap|moderate|expensive, facility:parking|internet|pool|pet friendly|wheelchair accessible|quiet|breakfast",
     )
-    excluded: list[str] = Field(default_factory=list, description='Same form, e.g. facility:parking for "without parking".')
-    preferred: list[str] = Field(default_factory=list, description="Same form; wishes only.")
+    excluded: list[str] = Field(default_factory=list, description="Same form")
+    preferred: list[str] = Field(default_factory=list, description="Same form; wishes")
 
 
 class CustomerProfile(BaseModel):
@@ -83,9 +91,9 @@ class CustomerProfile(BaseModel):
     currency: str | None = None
     preferences: list[str] = Field(default_factory=list, description="e.g. quiet, pool")
     constraints: StayConstraints = Field(default_factory=StayConstraints)
-    past_friction: list[str] = Field(default_factory=list, description="Earlier problems, each with its ticket id.")
-    language: str | None = Field(None, description="ISO 639-1 code of the customer's language.")
-    summary: str = Field(description="Two sentences for the agent who calls.")
+    past_friction: list[str] = Field(default_factory=list, description="Earlier problems with ticket ids")
+    language: str | None = Field(None, description="ISO 639-1")
+    summary: str = Field(description="Two sentences for the agent.")
 
 
 class TicketReading(BaseModel):

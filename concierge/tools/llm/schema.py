@@ -20,9 +20,9 @@ def _compact(node: Any, defs: dict[str, Any]) -> Any:
         return [_compact(n, defs) for n in node]
     if not isinstance(node, dict):
         return node
-    if "$ref" in node:
-        target = _compact(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
-        return {**target, **{k: v for k, v in node.items() if k == "description"}}
+    if "$ref" in node:  # a nested model: its fields, without its docstring
+        target = {k: v for k, v in defs[node["$ref"].rsplit("/", 1)[-1]].items() if k != "description"}
+        return _compact(target, defs)
     if "anyOf" in node:
         variants = [v for v in node["anyOf"] if v != {"type": "null"}]
         if len(variants) == 1:  # Optional[X]: X, and the field is not required
