@@ -37,6 +37,9 @@ def metered(name: str, step: Step) -> Step:
                 reason = f"LLM budget reached: {e}. A person takes the ticket from here."
                 update = {"stage": "escalating", "llm_budget_exceeded": True, "log": log(name, reason),
                           "escalation": {"reasons": [reason], "source": "llm_budget"}}
+        if meter.injections:  # for the operator: what the customer text tried to tell the model
+            quoted = "; ".join(f"“{t[:120]}”" for t in meter.injections[:3])
+            update = {**update, "log": [*update.get("log", []), *log(name, f"left out instruction-like customer text: {quoted}")]}
         if any(meter.usage.values()):
             update = {**update, "llm_usage": meter.usage}
         if meter.fallbacks:

@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel
 
 from concierge.settings import Settings
+from concierge.tools.llm.injection import clean_data
 from concierge.tools.llm.offline import OfflineChatModel
 from concierge.tools.llm.schema import tool_for
 from concierge.tools.llm.usage import LlmCall, Meter, Prices, current_meter, record_call
@@ -97,8 +98,11 @@ async def _offline(schema: type[T], messages: list[BaseMessage], meter: Meter | 
 
 async def structured(model: BaseChatModel, schema: type[T], system: str, task: str, data: dict[str, Any]) -> T:
     """Ask `model` for one `schema` object about `data` (within the running step's budget and breaker)."""
-    messages = [SystemMessage(content=system), data_message(task, data)]
     meter = current_meter()
+    data, removed = clean_data(data)
+    if meter is not None:
+        meter.injections.extend(r for r in removed if r not in meter.injections)
+    messages = [SystemMessage(content=system), data_message(task, data)]
     if isinstance(model, OfflineChatModel):
         return await _offline(schema, messages, meter, None)
     breaker = meter.breaker if meter else None

@@ -83,6 +83,7 @@ class Meter:
     breaker: Any = None  # concierge.tools.llm.breaker.CircuitBreaker, or None
     usage: dict[str, Any] = field(default_factory=empty_usage)
     fallbacks: list[str] = field(default_factory=list)  # why calls went to the offline engine instead
+    injections: list[str] = field(default_factory=list)  # instruction-like sentences taken out of customer text
 
     @property
     def spent(self) -> float:
