@@ -221,3 +221,11 @@ def test_a_cross_encoder_reranks_when_reranker_model_is_set(tmp_path, embeddings
         hybrid.close()
     finally:
         kb.close()
+
+
+def test_the_direct_query_path_gives_sentence_transformers_own_vectors(embeddings):
+    import numpy as np
+
+    assert embeddings._direct is not None  # the packaged MiniLM takes the direct path
+    for text in ["Hotel room in Lisbon for 3 guests with parking", "x", "Café in São Paulo — naïve façade", "quiet " * 400]:
+        np.testing.assert_allclose(embeddings.embed_query(text), embeddings.inner.embed_query(text), rtol=0, atol=1e-6)
