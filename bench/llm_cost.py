@@ -67,8 +67,9 @@ def main() -> None:
         costs.append(cost)
         print(f"{row['thread_id']:<12}{row['outcome']:<11}{len(ok):>6}{'' if before_offer is None else before_offer + 1:>9}"
               f"{sum(c.input_tokens for c in ok):>8}{sum(c.output_tokens for c in ok):>8}{cost:>10.5f}")
-    print(f"max ${max(costs):.5f} per ticket, mean ${sum(costs) / len(costs):.5f}; "
-          f"tool schemas are {100 * tools / prompt:.0f}% of input tokens ({tools} of {prompt})")
+    every = [c for thread in calls.values() for c in thread if c.outcome == "ok"]
+    print(f"{len(every)} LLM calls, {prompt} input tokens ({tools} of them tool schemas: {100 * tools / prompt:.0f}%), "
+          f"{sum(c.output_tokens for c in every)} output tokens; max ${max(costs):.5f} per ticket, mean ${sum(costs) / len(costs):.5f}")
 
 
 if __name__ == "__main__":
