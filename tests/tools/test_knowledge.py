@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from concierge.settings import PACKAGE_DATA
@@ -78,8 +80,12 @@ def test_reingesting_updates_in_place(kb, tmp_path):
     assert kb.ensure_ingested() == 0  # a filled collection is not ingested again
 
 
-def test_reingesting_a_file_without_some_documents_deletes_them(tmp_path, embeddings):
-    kb = KnowledgeBase(make_settings(tmp_path / "data"), embeddings=embeddings)
+@pytest.mark.parametrize("backend", ["edge", "server"])
+def test_reingesting_a_file_without_some_documents_deletes_them(tmp_path, embeddings, backend):
+    from qdrant_client import QdrantClient
+
+    store = ServerStore(QdrantClient(":memory:"), "inventory") if backend == "server" else None
+    kb = KnowledgeBase(make_settings(tmp_path / "data"), embeddings=embeddings, store=store)
     try:
         path = tmp_path / "inventory.json"
         path.write_text(json.dumps(INVENTORY))

@@ -112,7 +112,7 @@ class KnowledgeBase:
             if progress:
                 progress(done, len(docs))
         kept = set(ids)
-        stale = [pid for pid, _ in store.scroll(Filter(must=(Condition("source", path.name),))) if pid not in kept]
+        stale = [pid for pid, _ in store.scroll(Filter(must=(Condition("source", path.name),)), with_payload=False) if pid not in kept]
         if stale:
             store.delete(stale)
         store.flush()
