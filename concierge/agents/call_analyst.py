@@ -36,12 +36,14 @@ async def analyse(llm: BaseChatModel, company: str, report: dict[str, Any], offe
         "offers": [{k: o[k] for k in ("room_id", "hotel_name", "room_name", "price_per_night", "currency")} for o in offers],
     }
     analysis = CallAnalysis(**offline.call.analyse_call(data))
-    confirmed = provider_verdict(data["success_evaluation"]) is True or (data["provider_analysis"].get("booked") is True)
-    if not (analysis.booked and analysis.booked_room_id and not analysis.frustrated and confirmed):
-        # Only a clean booking of a named offer that our reading and the provider's verdict both see costs no LLM call.
-        analysis = await structured(llm, CallAnalysis, PROMPT.format(company=company), "Judge this call.", data)
     # An explicit request for a person is exact: it goes to a human whatever the model read.
     asked = [text for who, text in turns(data["transcript"]) if who == "customer" and asks_for_a_person(text)]
+    confirmed = provider_verdict(data["success_evaluation"]) is True or (data["provider_analysis"].get("booked") is True)
+    clean_booking = analysis.booked and analysis.booked_room_id and not analysis.frustrated and confirmed
+    if not (clean_booking or asked):
+        # The LLM is asked only when its reading can change what happens: not for a clean booking of an offer
+        # that our reading and the provider's verdict both see, nor for a call where the customer asked for a person.
+        analysis = await structured(llm, CallAnalysis, PROMPT.format(company=company), "Judge this call.", data)
     if asked and not analysis.frustrated:
         analysis = analysis.model_copy(update={
             "frustrated": True, "reasons": [*analysis.reasons, *(f"Customer asks for a person on the call: “{t}”" for t in asked)]})
