@@ -16,6 +16,7 @@ from rich.table import Table
 from concierge.cli_runtime import check_schema, db_app, events_app, prune, worker
 from concierge.eval.cli import eval_app
 from concierge.settings import get_settings
+from concierge.tools.llm.usage import describe_usage
 
 
 
@@ -127,6 +128,10 @@ def show(thread_id: str) -> None:
 
     detail = asyncio.run(run())
     console.print_json(json.dumps({k: v for k, v in detail.items() if k != "log"}))
+    console.print(f"[bold]LLM:[/] {describe_usage(detail.get('llm_usage'))}")
+    if detail.get("llm_degraded"):
+        console.print(f"[yellow]offline engine instead of the LLM in {', '.join(detail['llm_degraded']['steps'])}:[/] "
+                      f"{'; '.join(detail['llm_degraded']['reasons'])}")
     console.rule("timeline")
     for entry in detail["log"]:
         console.print(f"{entry['at']}  [bold]{entry['node']}[/]  {entry['text']}")

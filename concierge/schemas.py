@@ -50,17 +50,19 @@ def thread_id_for(helpdesk: str, ticket_id: str) -> str:
 class TriageDecision(BaseModel):
     """Which path the ticket takes."""
 
-    path: Literal["booking", "support", "escalate"] = Field(
-        description="booking: booking, trip planning, changes or upsell; support: a question the "
-        "knowledge base answers; escalate: the customer asks for a human or is angry."
-    )
-    intent: str = Field(description="Short snake_case intent, e.g. book_hotel, check_in_question.")
+    path: Literal["booking", "support", "escalate"]
+    intent: str = Field(description="snake_case, e.g. book_hotel")
     sentiment: Literal["positive", "neutral", "negative", "angry"]
-    escalation_reasons: list[str] = Field(
-        default_factory=list,
-        description="Exact reasons a human is needed, quoting the customer. Empty unless path=escalate.",
-    )
-    rationale: str = Field(description="One sentence: why this path.")
+    escalation_reasons: list[str] = Field(default_factory=list, description="Quotes; if escalate")
+    rationale: str = ""
+
+
+class ReplyMood(BaseModel):
+    """How the customer's reply to our email reads."""
+
+    upset: bool = Field(description="Angry, upset or complaining.")
+    wants_person: bool = Field(description="Asks for a person.")
+    reasons: list[str] = Field(default_factory=list, description="Quotes")
 
 
 class StayConstraints(BaseModel):
@@ -68,53 +70,54 @@ class StayConstraints(BaseModel):
 
     required: list[str] = Field(
         default_factory=list,
-        description="Must-haves: area:centre|north|south|east|west, type:hotel|guesthouse, stars:N (exactly), "
-        "min_stars:N, price_range:cheap|moderate|expensive, facility:parking|internet|pool|pet friendly|"
-        "wheelchair accessible|quiet|breakfast|air conditioning|... Only what the customer insists on.",
+        description="Insisted on: area:centre|north|south|east|west, type:hotel|guesthouse, stars:N, min_stars:N, "
+        "price_range:cheap|moderate|expensive, facility:parking|internet|pool|pet friendly|wheelchair accessible|quiet|breakfast",
     )
-    excluded: list[str] = Field(
-        default_factory=list, description='Must-not-haves in the same form, e.g. facility:parking for "without parking".'
-    )
-    preferred: list[str] = Field(default_factory=list, description="Nice-to-haves in the same form; they only rank.")
+    excluded: list[str] = Field(default_factory=list, description="Same form")
+    preferred: list[str] = Field(default_factory=list, description="Same form; wishes")
 
 
 class CustomerProfile(BaseModel):
     """What we know about the customer and this trip, from the ticket and the whole history."""
 
     name: str
-    party_size: int | None = Field(None, description="Number of guests, adults plus children.")
+    party_size: int | None = Field(None, description="Adults plus children.")
     children: int | None = None
-    destination: str | None = Field(None, description="City the customer wants to stay in.")
-    check_in: str | None = Field(None, description="ISO date YYYY-MM-DD.")
-    check_out: str | None = Field(None, description="ISO date YYYY-MM-DD.")
+    destination: str | None = Field(None, description="City.")
+    check_in: str | None = Field(None, description="YYYY-MM-DD")
+    check_out: str | None = Field(None, description="YYYY-MM-DD")
     nights: int | None = None
-    budget_per_night: float | None = Field(None, description="Upper budget per night, in currency.")
+    budget_per_night: float | None = None
     currency: str | None = None
-    preferences: list[str] = Field(default_factory=list, description="Amenities and wishes, e.g. quiet, pool.")
+    preferences: list[str] = Field(default_factory=list, description="e.g. quiet, pool")
     constraints: StayConstraints = Field(default_factory=StayConstraints)
-    past_friction: list[str] = Field(
-        default_factory=list, description="Problems on earlier stays or tickets, each with its ticket id."
-    )
-    summary: str = Field(description="Two sentences an agent reads before calling.")
+    past_friction: list[str] = Field(default_factory=list, description="Earlier problems with ticket ids")
+    language: str | None = Field(None, description="ISO 639-1")
+    summary: str = Field(description="Two sentences for the agent.")
+
+
+class TicketReading(BaseModel):
+    """The ticket triaged and its customer profiled, in one reading."""
+
+    triage: TriageDecision
+    profile: CustomerProfile
 
 
 class EmailDraft(BaseModel):
     """An email to the customer."""
 
     subject: str
-    body: str = Field(description="Plain-text body, signed by the company.")
+    body: str = Field(description="Plain text, signed.")
 
 
 class CallAnalysis(BaseModel):
     """Outcome of the voice call, judged from the transcript."""
 
-    booked: bool = Field(description="The customer confirmed a booking on the call.")
-    frustrated: bool = Field(description="The customer was upset, asked for a human or refused angrily.")
-    reasons: list[str] = Field(
-        default_factory=list, description="Exact reasons for a human to look at it, quoting the customer."
-    )
-    booked_room_id: str | None = Field(None, description="room_id of the offer booked, if any.")
-    agreed_price: str | None = Field(None, description="The price agreed on the call, as said, if any.")
+    booked: bool = Field(description="The customer confirmed a booking.")
+    frustrated: bool = Field(description="Upset, asked for a person, or refused angrily.")
+    reasons: list[str] = Field(default_factory=list, description="Why a person should follow up, quoting the customer.")
+    booked_room_id: str | None = Field(None, description="room_id of the booked offer.")
+    agreed_price: str | None = Field(None, description="As said on the call.")
     summary: str
 
 

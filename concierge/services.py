@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections.abc import AsyncIterator, Mapping
 
 from langchain_core.language_models import BaseChatModel
@@ -18,6 +18,7 @@ from concierge.tools.crm import Helpdesk, build_helpdesk
 from concierge.tools.email import EmailSender, build_email_sender
 from concierge.tools.knowledge import KnowledgeBase
 from concierge.tools.llm import build_chat_model
+from concierge.tools.llm.breaker import CircuitBreaker
 from concierge.tools.voice import VoiceProvider, build_voice_provider
 
 
@@ -31,6 +32,7 @@ class Services:
     voice: VoiceProvider
     alerts: AlertSink
     store: AppStore
+    llm_breaker: CircuitBreaker = field(default_factory=CircuitBreaker)  # one per process: the provider is shared
 
 
 def build_parts(settings: Settings, console: Console | None = None, **overrides) -> dict:
@@ -45,6 +47,8 @@ def build_parts(settings: Settings, console: Console | None = None, **overrides)
         alerts=lambda: build_alerts(settings, console),
         store=lambda: AppStore(settings.database or settings.app_db_path, auto_migrate=settings.migrate_at_start,
                                pooler=settings.database_pooler, pool_size=settings.database_pool_size),
+        llm_breaker=lambda: CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_window_s,
+                                           settings.llm_breaker_cooldown_s),
     )
     try:
         built = {name: build() for name, build in builders.items() if name not in overrides}

@@ -56,6 +56,17 @@ class Settings(BaseSettings):
     llm_model: str = Field("llama-3.3-70b-versatile", alias="LLM_MODEL")
     llm_temperature: float = Field(0.2, alias="LLM_TEMPERATURE")
     llm_timeout_s: float = Field(60.0, alias="LLM_TIMEOUT_S")
+    llm_max_retries: int = Field(3, ge=0, le=10, alias="LLM_MAX_RETRIES")  # the SDK's own retries of 429/5xx per call
+    # Dollars per million tokens, for the cost per ticket (Groq's list price of llama-3.3-70b-versatile).
+    llm_price_input_per_mtok: float = Field(0.59, ge=0, alias="LLM_PRICE_INPUT_PER_MTOK")
+    llm_price_output_per_mtok: float = Field(0.79, ge=0, alias="LLM_PRICE_OUTPUT_PER_MTOK")
+    # Dollars of LLM use one ticket may spend; reaching it hands the ticket to a person (0 = no limit).
+    llm_budget_per_ticket: float = Field(0.01, ge=0, alias="LLM_BUDGET_PER_TICKET")
+    # Circuit breaker: this many failed LLM calls within the window send calls to the offline engine,
+    # until a trial call after the cool-down succeeds.
+    llm_breaker_failures: int = Field(3, ge=1, alias="LLM_BREAKER_FAILURES")
+    llm_breaker_window_s: float = Field(60.0, gt=0, alias="LLM_BREAKER_WINDOW_S")
+    llm_breaker_cooldown_s: float = Field(30.0, ge=0, alias="LLM_BREAKER_COOLDOWN_S")
 
     # --- database: checkpoints, Concierge's tables and, on PostgreSQL, the job queue --------------
     # Unset: SQLite files under data_dir and an in-process queue (one processing process).

@@ -61,6 +61,9 @@ def test_show_prints_the_escalation_reasons_and_the_timeline(data_dir):
     assert result.exit_code == 0, result.output
     assert "real person" in result.output  # the customer's own words are the reason
     assert "timeline" in result.output and "escalation" in result.output
+    # What the LLM cost: the demo runs offline, so no LLM call and one reading by the offline engine.
+    assert "0 LLM call(s)" in result.output and "by the offline engine" in result.output
+    assert '"llm_usage"' in result.output
 
 
 def test_resume_as_printed_by_the_demo_hands_the_ticket_over_once(data_dir):

@@ -359,7 +359,9 @@ async def test_a_step_that_meets_an_outage_waits_and_carries_on_by_itself(settin
         assert snapshot.next == ("intake",) and not snapshot.interrupts
 
         monkeypatch.setattr(helpdesk, "customer_history", real_history)  # the helpdesk is back
-        detail = await until(lambda: _waiting(client, "local:1001", "email_reply"))
+        await until(lambda: _waiting(client, "local:1001", "email_reply"))
+        await runtime.queue.join()  # the run is over; its event is marked done right after
+        detail = await thread(client, "local:1001")
         assert len(outbox_files(runtime)) == 1
         assert [(e["kind"], e["status"]) for e in detail["events"]] == [("ticket_assigned", "done"), ("reply_overdue", "pending")]
         assert alert_lines(runtime) == []

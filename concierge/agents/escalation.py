@@ -51,6 +51,10 @@ def escalation_note(state: TicketState, reasons: list[str], related: list[dict[s
     if related:
         lines += ["", "Earlier tickets about the same problem:"]
         lines += [f"- #{t['id']} ({t['created_at']}, {t['status']}): {t['subject']} — {t['why']}" for t in related]
+    degraded = state.get("llm_degraded")
+    if degraded:
+        lines += ["", f"Judged by the offline engine, not the LLM, in: {', '.join(degraded.get('steps', []))} "
+                      f"({'; '.join(degraded.get('reasons', []))}). Check its reading."]
     profile = state.get("profile")
     if profile:
         lines += ["", f"Profile: {profile.get('summary', '')}"]

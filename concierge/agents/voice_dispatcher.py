@@ -11,6 +11,7 @@ from concierge.agents.waiting import CUSTOMER_EMAIL, CUSTOMER_WAIT_ACTIONS, huma
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
 from concierge.privacy import mask_phone
+from concierge.tools.llm.injection import strip_injections
 from concierge.tools.voice import CallRequest
 from concierge.tools.voice.calling_hours import CallWindow, next_call_time
 
@@ -42,9 +43,13 @@ def call_system_prompt(state: TicketState, company: str, max_discount: float) ->
         f"- {o['hotel_name']}, {o['room_name']} ({o['city']}), sleeps {o['capacity']}: {o['price_per_night']:.0f} {o['currency']}/night"
         for o in state.get("offers") or []
     )
+    def said(text: str) -> str:  # customer words carrying instructions stay out of the assistant's prompt
+        return strip_injections(text)[0]
+
     return SYSTEM_PROMPT.format(
-        company=company, name=state["ticket"]["customer"]["name"], subject=state["ticket"]["subject"],
-        summary=profile.get("summary", ""), friction="; ".join(profile.get("past_friction") or []) or "none",
+        company=company, name=state["ticket"]["customer"]["name"], subject=said(state["ticket"]["subject"]),
+        summary=said(profile.get("summary", "")),
+        friction="; ".join(said(f) for f in profile.get("past_friction") or []) or "none",
         offers=offers or "- none", max_discount=max_discount,
     )
 

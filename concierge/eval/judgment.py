@@ -1,6 +1,6 @@
 """`concierge eval escalation|intent|outcome FILE…`: the triage and call judgments on labelled rows.
 
-Each row goes through the same call the graph makes (`agents.triage.decide`, `agents.call_analyst.analyse`)
+Each row goes through the same call the graph makes (`agents.triage.read_ticket`, `agents.call_analyst.analyse`)
 with the configured chat model: the offline engine by default, the LLM when one is configured.
 """
 
@@ -51,12 +51,12 @@ def _print(engine: str, files: list[Path], splits: dict[str, Any]) -> None:
 
 def _paths(files: list[Path]) -> tuple[str, dict[str, list[tuple[dict[str, Any], str]]]]:
     """Every row with the path the configured model gives it, grouped by split."""
-    from concierge.agents.triage import decide
+    from concierge.agents.triage import read_ticket
 
     llm, company, engine = _model_and_company()
     rows = list(read_rows(*files))
-    decisions = _judge_all(rows, lambda r: decide(llm, company, {"subject": "", "body": r["text"]}))
-    paired = [{**r, "_path": d.path} for r, d in zip(rows, decisions, strict=True)]
+    readings = _judge_all(rows, lambda r: read_ticket(llm, company, {"subject": "", "body": r["text"]}))
+    paired = [{**r, "_path": d.triage.path} for r, d in zip(rows, readings, strict=True)]
     return engine, {split: [(r, r["_path"]) for r in group] for split, group in by_split(paired).items()}
 
 

@@ -114,12 +114,11 @@ def scores(predicted: set[str], expected: set[str]) -> tuple[float, float, float
 
 
 async def evaluate(files: list[Path]) -> dict[str, Any]:
-    from concierge.agents.profiler import PROMPT
+    from concierge.agents.triage import read_ticket
     from concierge.agents.retriever import find_offers
-    from concierge.schemas import CustomerProfile
     from concierge.settings import get_settings
     from concierge.tools.knowledge import KnowledgeBase
-    from concierge.tools.llm import build_chat_model, structured
+    from concierge.tools.llm import build_chat_model
 
     settings = get_settings()
     llm = build_chat_model(settings)
@@ -139,10 +138,8 @@ async def evaluate(files: list[Path]) -> dict[str, Any]:
             for row in split_rows:
                 for style in range(STYLES):
                     text = phrase(row["constraints"], style)
-                    data = {"ticket": {"subject": f"A room in {CITY}", "body": text, "customer": {"name": "Alex Doe"}},
-                            "history": [], "known_destinations": kb.destinations()}
-                    profile = await structured(llm, CustomerProfile, PROMPT.format(company=settings.company_name),
-                                               "Profile this customer.", data)
+                    ticket = {"subject": f"A room in {CITY}", "body": text, "customer": {"name": "Alex Doe"}}
+                    profile = (await read_ticket(llm, settings.company_name, ticket, [], kb.destinations())).profile
                     search = await find_offers(kb, profile.model_dump(), k)
                     predicted = {names[o.hotel_name.lower()] for o in search.offers}
                     p, r, f = scores(predicted, set(row["expected_hotels"]))

@@ -23,7 +23,6 @@ from concierge.agents.intake import intake
 from concierge.agents.keep_email import keep_email
 from concierge.agents.no_reply import no_reply
 from concierge.agents.parse_reply import parse_reply
-from concierge.agents.profiler import profiler
 from concierge.agents.reopen import reopen
 from concierge.agents.record_decision import record_decision
 from concierge.agents.retriever import retriever
@@ -33,6 +32,7 @@ from concierge.agents.voice_dispatcher import voice_dispatcher
 from concierge.agents.wait_for_call import wait_for_call
 from concierge.agents.wait_for_reply import wait_for_reply
 from concierge.graph.context import Context
+from concierge.graph.metered import metered
 from concierge.graph.state import TicketState
 from concierge.graph.supervisor import DESTINATIONS, routed
 
@@ -42,7 +42,6 @@ RETRY = RetryPolicy(max_attempts=3, initial_interval=0.5)
 STEPS = {
     "intake": intake,
     "triage": triage,
-    "profiler": profiler,
     "retriever": retriever,
     "email_writer": email_writer,
     "send_email": send_email,
@@ -60,6 +59,7 @@ STEPS = {
     "record_decision": record_decision,
 }
 WAITING = {"wait_for_reply", "wait_for_call", "human_review"}
+LLM_STEPS = {"triage", "email_writer", "parse_reply", "call_analyst"}
 
 
 class TicketInput(TypedDict):
@@ -76,7 +76,8 @@ def _entry(state: TicketState) -> str:
 def build_graph() -> StateGraph:
     builder = StateGraph(TicketState, input_schema=TicketInput, context_schema=Context)
     for name, node in STEPS.items():
-        builder.add_node(name, routed(name, node), destinations=DESTINATIONS[name],
+        step = metered(name, node) if name in LLM_STEPS else node
+        builder.add_node(name, routed(name, step), destinations=DESTINATIONS[name],
                          retry_policy=None if name in WAITING else RETRY)
     # A new ticket starts at intake; a done ticket the customer writes to again starts at reopen.
     builder.add_conditional_edges(START, _entry, ["intake", "reopen"])

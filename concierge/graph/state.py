@@ -11,11 +11,13 @@ from typing import Annotated, Any, Literal
 
 from typing_extensions import TypedDict
 
+from concierge.tools.llm.usage import add_usage
+
 Stage = Literal[
     "new",  # ticket received, nothing loaded yet
     "received",  # ticket and customer history loaded
-    "triaged",  # path chosen
-    "profiled",  # customer profile built (booking and escalate paths)
+    "triaged",  # path chosen, no profile yet (threads of earlier versions; read again)
+    "profiled",  # path chosen and customer profile built, in one reading
     "retrieved",  # inventory or policy matches found
     "drafted",  # an email is drafted, not sent
     "email_sent",  # the email went out
@@ -86,6 +88,10 @@ class TicketState(TypedDict, total=False):
     human_decisions: int  # how many decisions people took on this thread (numbers their helpdesk notes)
     reply_draft: dict[str, Any] | None  # {"subject", "body"}: a reply the AI drafted for the person to edit and send
     outcome: dict[str, Any] | None  # {"status": resolved|escalated|closed|handed_off, "summary": ...}
+
+    llm_usage: Annotated[dict[str, Any], add_usage]  # LLM calls, tokens and dollars so far (each step adds its own)
+    llm_degraded: dict[str, Any] | None  # {"reasons", "steps"}: steps the offline engine judged because the LLM could not
+    llm_budget_exceeded: bool  # the ticket reached LLM_BUDGET_PER_TICKET and went to a person
 
     log: Annotated[list[dict[str, Any]], operator.add]  # timeline of what happened, for operators
     resumed_by: Annotated[list[str], operator.add]  # ids of the events that answered the thread's waits

@@ -21,7 +21,7 @@ from concierge.agents.decisions import retry_route
 from concierge.graph.state import TicketState
 
 Next = Literal[
-    "intake", "triage", "profiler", "retriever", "email_writer", "send_email", "wait_for_reply", "parse_reply",
+    "intake", "triage", "retriever", "email_writer", "send_email", "wait_for_reply", "parse_reply",
     "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "record_decision",
     "keep_email", "reopen", "no_reply", "__end__",
 ]
@@ -30,8 +30,7 @@ Next = Literal[
 # a wait that refuses a decision asks again: the arrow back to itself).
 DESTINATIONS: dict[str, tuple[str, ...]] = {
     "intake": ("triage",),
-    "triage": ("profiler", "retriever"),
-    "profiler": ("retriever", "escalation"),
+    "triage": ("retriever", "escalation"),
     "retriever": ("email_writer", "escalation"),
     "email_writer": ("send_email",),
     "send_email": ("wait_for_reply", "closer", "record_decision", "escalation"),
@@ -69,10 +68,8 @@ def next_node(state: TicketState) -> str:
     match stage:
         case "new":
             return "intake"
-        case "received":
+        case "received" | "triaged":  # "triaged": a thread checkpointed before triage also profiled
             return "triage"
-        case "triaged":
-            return "profiler" if path in ("booking", "escalate") else "retriever"
         case "profiled":
             return "escalation" if path == "escalate" else "retriever"
         case "retrieved":

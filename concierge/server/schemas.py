@@ -155,5 +155,7 @@ class ThreadDetail(ThreadSummary):
     calls: list[dict[str, Any]] = Field(default_factory=list)
     call_analysis: dict[str, Any] | None = None
     human_decision: dict[str, Any] | None = None
+    llm_usage: dict[str, Any] | None = None  # LLM calls, tokens and dollars spent on the ticket
+    llm_degraded: dict[str, Any] | None = None  # steps the offline engine judged because the LLM could not, and why
     log: list[dict[str, Any]] = Field(default_factory=list)
     events: list[dict[str, Any]] = Field(default_factory=list)

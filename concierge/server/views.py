@@ -7,6 +7,7 @@ from langgraph.types import StateSnapshot
 from concierge.privacy import mask_email, mask_personal, mask_phone
 from concierge.server.runner import current_wait, waiting_for
 from concierge.server.schemas import ThreadDetail, ThreadSummary
+from concierge.tools.llm.usage import add_usage
 
 
 def thread_summary(thread_id: str, snapshot: StateSnapshot | None) -> ThreadSummary:
@@ -54,6 +55,8 @@ def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[d
         calls=[{**c, "to": mask_phone(c.get("to"))} for c in values.get("calls") or []],
         call_analysis=values.get("call_analysis"),
         human_decision=values.get("human_decision"),
+        llm_usage=add_usage(values.get("llm_usage"), None),
+        llm_degraded=values.get("llm_degraded"),
         log=values.get("log") or [],
         events=events,
     )

@@ -79,3 +79,13 @@ async def test_offline_engine_reads_a_simulated_frustrated_call(services):
 
     assert update["stage"] == "escalating"
     assert any("real person" in r for r in update["escalation"]["reasons"])
+
+
+async def test_a_call_where_the_customer_asks_for_a_person_costs_no_llm_call(rt, services, llm):
+    report = {**REPORT, "transcript": "AI: Shall I book it?\nUser: No. I want to speak to a real person, not a robot.",
+              "success_evaluation": "false"}
+    update = await call_analyst(await reported_state(services, report), rt)
+
+    assert llm.calls == []  # the outcome is settled: a person takes it
+    assert update["stage"] == "escalating"
+    assert any("real person" in r for r in update["escalation"]["reasons"])

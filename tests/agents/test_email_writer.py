@@ -24,23 +24,36 @@ def test_email_kind_follows_stage_and_path(state, kind):
     assert email_kind(state) == kind
 
 
-@pytest.mark.parametrize(("stage", "path", "kind"), [
-    ("retrieved", "booking", "offer"),
-    ("phone_missing", "booking", "clarify_phone"),
-    ("retrieved", "support", "support_answer"),
+@pytest.mark.parametrize(("stage", "path", "kind", "language"), [
+    ("retrieved", "booking", "offer", "en"),
+    ("phone_missing", "booking", "clarify_phone", "es"),
+    ("retrieved", "support", "support_answer", "en"),
 ])
-async def test_the_node_asks_for_and_labels_the_right_kind(rt, services, llm, stage, path, kind):
+async def test_the_node_asks_for_and_labels_the_right_kind(rt, services, llm, stage, path, kind, language):
     llm.answers["EmailDraft"] = {"subject": "Re: your trip", "body": "Dear Maria, thank you. Wayfarer Stays Concierge"}
     state = await booking_state(services)
-    state.update(stage=stage, path=path, policies=[policy("pets")] if path == "support" else [])
+    state.update(stage=stage, path=path, policies=[policy("pets")] if path == "support" else [],
+                 profile={**PROFILE, "language": language})
     update = await email_writer(state, rt)
 
     [data] = sent_data(llm, "EmailDraft")
     assert data["kind"] == kind
     assert f"Write the {kind} email." in llm.calls[-1][1][-1].content
     assert data["customer_name"] == "Maria Costa"
+    assert data["language"] == language
+    assert "in the customer's language" in llm.calls[-1][1][0].content
     assert update["draft"]["kind"] == kind
     assert update["stage"] == "drafted"
+
+
+async def test_an_english_phone_follow_up_comes_from_the_template_without_an_llm_call(rt, services, llm):
+    state = await booking_state(services)
+    state.update(stage="phone_missing", profile={**PROFILE, "language": "en"})
+    update = await email_writer(state, rt)
+
+    assert llm.calls == []
+    assert update["draft"]["kind"] == "clarify_phone"
+    assert "phone number" in update["draft"]["body"]
 
 
 async def test_a_grounded_draft_is_kept(rt, services, llm):

@@ -6,10 +6,8 @@ from concierge.agents.parse_reply import parse_reply
 from concierge.tools.llm.offline import emails
 from tests.agents.helpers import sent_data, ticket_state
 
-CALM = {"path": "booking", "intent": "provide_phone", "sentiment": "positive", "escalation_reasons": [],
-        "rationale": "Answers the offer."}
-ANGRY = {"path": "escalate", "intent": "complaint", "sentiment": "angry",
-         "escalation_reasons": ["Customer is upset: “This is ridiculous, stop emailing me.”"], "rationale": "Upset."}
+CALM = {"upset": False, "wants_person": False, "reasons": []}
+ANGRY = {"upset": True, "wants_person": False, "reasons": ["Customer is upset: “This is ridiculous, stop emailing me.”"]}
 
 
 async def replied_state(services, text, **extra):
@@ -25,7 +23,7 @@ async def replied_state(services, text, **extra):
     ("Sorry! My number is +34 612 345 678.", "+34612345678"),
 ])
 async def test_a_phone_number_is_found_and_normalised(rt, services, llm, text, e164):
-    llm.answers["TriageDecision"] = CALM
+    llm.answers["ReplyMood"] = CALM
     update = await parse_reply(await replied_state(services, text, phone_misses=1), rt)
 
     assert update["phone"] == e164
@@ -35,14 +33,22 @@ async def test_a_phone_number_is_found_and_normalised(rt, services, llm, text, e
 
 
 async def test_the_reply_text_is_what_the_model_reads(rt, services, llm):
-    llm.answers["TriageDecision"] = CALM
-    await parse_reply(await replied_state(services, "Call me on +351 912 345 678"), rt)
-    [data] = sent_data(llm, "TriageDecision")
-    assert data == {"ticket": {"subject": "Re: Lisbon in April", "body": "Call me on +351 912 345 678"}}
+    llm.answers["ReplyMood"] = CALM
+    text = ("Thank you for the options, they all look lovely and the first one is our favourite so far. "
+            "We would be glad to talk it through, so please call me on +351 912 345 678 in the afternoon.")
+    await parse_reply(await replied_state(services, text), rt)
+    [data] = sent_data(llm, "ReplyMood")
+    assert data == {"reply": {"subject": "Re: Lisbon in April", "body": text}}
+
+
+async def test_a_short_calm_reply_costs_no_llm_call(rt, services, llm):
+    update = await parse_reply(await replied_state(services, "Call me on +351 912 345 678"), rt)
+    assert update["phone"] == "+351912345678"
+    assert llm.calls == []  # the offline engine's screen read it as calm
 
 
 async def test_the_first_reply_without_a_number_asks_again(rt, services, llm):
-    llm.answers["TriageDecision"] = CALM
+    llm.answers["ReplyMood"] = CALM
     update = await parse_reply(await replied_state(services, "Sounds great — yes please give me a call!"), rt)
 
     assert update["stage"] == "phone_missing"
@@ -51,7 +57,7 @@ async def test_the_first_reply_without_a_number_asks_again(rt, services, llm):
 
 
 async def test_the_second_reply_without_a_number_escalates(rt, services, llm):
-    llm.answers["TriageDecision"] = CALM
+    llm.answers["ReplyMood"] = CALM
     text = "Any time is fine really."
     update = await parse_reply(await replied_state(services, text, phone_misses=1), rt)
 
@@ -63,24 +69,23 @@ async def test_the_second_reply_without_a_number_escalates(rt, services, llm):
 
 
 async def test_an_angry_reply_escalates_even_with_a_number(rt, services, llm):
-    llm.answers["TriageDecision"] = ANGRY
+    llm.answers["ReplyMood"] = ANGRY
     update = await parse_reply(await replied_state(services, "This is ridiculous, stop emailing me. +351 912 345 678"), rt)
 
     assert update["stage"] == "escalating"
-    assert update["escalation"] == {"reasons": ANGRY["escalation_reasons"], "source": "reply"}
+    assert update["escalation"] == {"reasons": ANGRY["reasons"], "source": "reply"}
     assert "phone" not in update
 
 
 async def test_an_unclear_but_calm_reply_still_gets_the_phone_follow_up(rt, services, llm):
-    llm.answers["TriageDecision"] = {**ANGRY, "sentiment": "neutral", "intent": "unclear",
-                                     "escalation_reasons": ["Does not match a path."]}
+    llm.answers["ReplyMood"] = {**CALM, "reasons": ["Does not match a path."]}
     update = await parse_reply(await replied_state(services, "Hmm, and what about parking?"), rt)
     assert update["stage"] == "phone_missing"
 
 
 @pytest.mark.parametrize("quote_style", ["angle", "header"])
 async def test_numbers_in_the_quoted_thread_are_not_the_customers(rt, services, llm, quote_style):
-    llm.answers["TriageDecision"] = CALM
+    llm.answers["ReplyMood"] = CALM
     ours = emails.clarify_phone_email({"customer_name": "Maria Costa", "company": "Wayfarer Stays"})["body"]
     ours += "\nWayfarer Stays front desk: +44 7911 123456"  # a valid number that belongs to us, not the customer
     if quote_style == "angle":
@@ -92,19 +97,17 @@ async def test_numbers_in_the_quoted_thread_are_not_the_customers(rt, services, 
 
     assert update["stage"] == "phone_missing"
     assert update.get("phone") is None
-    [data] = sent_data(llm, "TriageDecision")
-    assert data["ticket"]["body"] == "Looking forward to it."  # the model reads their words only
 
 
 async def test_a_number_above_the_quoted_email_is_found(rt, services, llm):
-    llm.answers["TriageDecision"] = CALM
+    llm.answers["ReplyMood"] = CALM
     text = "Sure, +351 912 345 678.\n\nOn Mon, Wayfarer Stays wrote:\n> (for example +44 7911 123456)?"
     update = await parse_reply(await replied_state(services, text), rt)
     assert update["phone"] == "+351912345678"
 
 
 async def test_a_national_number_is_read_in_the_customer_s_region_and_its_consent_kept(rt, services, llm):
-    llm.answers["TriageDecision"] = CALM
+    llm.answers["ReplyMood"] = CALM
     state = await replied_state(services, "Ligue-me: 912 345 678")
     state["ticket"] = {**state["ticket"], "customer": {**state["ticket"]["customer"], "region": "PT"}}
     state["replies"][-1]["received_at"] = "2026-11-24T10:00:00+00:00"
@@ -124,7 +127,7 @@ async def test_a_national_number_is_read_in_the_customer_s_region_and_its_consen
     "I'd rather not share my number, sorry.", "No calls please — I prefer email.",
 ])
 async def test_a_customer_who_declines_a_call_continues_by_email(rt, services, llm, text):
-    llm.answers["TriageDecision"] = CALM
+    llm.answers["ReplyMood"] = CALM
     update = await parse_reply(await replied_state(services, text), rt)
     assert update["stage"] == "email_only" and update["contact_by"] == "email"
     assert update["profile"]["prefers_email"] is True and "phone_misses" not in update
@@ -132,7 +135,7 @@ async def test_a_customer_who_declines_a_call_continues_by_email(rt, services, l
 
 @pytest.mark.parametrize("text", ["Please don't call me before 5pm: +351 912 345 678", "Call me on +351 912 345 678, not by email"])
 async def test_a_time_to_call_is_not_a_refusal(rt, services, llm, text):
-    llm.answers["TriageDecision"] = CALM
+    llm.answers["ReplyMood"] = CALM
     assert (await parse_reply(await replied_state(services, text), rt))["stage"] == "phone_found"
 
 

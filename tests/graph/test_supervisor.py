@@ -13,10 +13,9 @@ ROUTES = [
     pytest.param({}, "intake", id="no-stage-means-new"),
     pytest.param({"stage": "new"}, "intake", id="new"),
     pytest.param({"stage": "received"}, "triage", id="received"),
-    pytest.param({"stage": "triaged", "path": "booking"}, "profiler", id="triaged-booking"),
-    pytest.param({"stage": "triaged", "path": "support"}, "retriever", id="triaged-support"),
-    pytest.param({"stage": "triaged", "path": "escalate"}, "profiler", id="triaged-escalate"),
+    pytest.param({"stage": "triaged", "path": "booking"}, "triage", id="triaged-without-profile-reads-again"),
     pytest.param({"stage": "profiled", "path": "booking"}, "retriever", id="profiled"),
+    pytest.param({"stage": "profiled", "path": "support"}, "retriever", id="profiled-support"),
     pytest.param({"stage": "profiled", "path": "escalate"}, "escalation", id="profiled-escalate"),
     pytest.param({"stage": "retrieved", "path": "booking"}, "email_writer", id="retrieved"),
     pytest.param({"stage": "drafted"}, "send_email", id="drafted"),
@@ -86,8 +85,8 @@ def drawn_edges() -> set[tuple[str, str]]:
 
 def test_the_drawn_graph_shows_the_flow_not_a_star():
     edges = drawn_edges()
-    for edge in [("__start__", "intake"), ("intake", "triage"), ("triage", "profiler"), ("triage", "retriever"),
-                 ("profiler", "escalation"), ("retriever", "email_writer"), ("send_email", "wait_for_reply"),
+    for edge in [("__start__", "intake"), ("intake", "triage"), ("triage", "escalation"), ("triage", "retriever"),
+                 ("retriever", "email_writer"), ("send_email", "wait_for_reply"),
                  ("wait_for_reply", "parse_reply"), ("parse_reply", "voice_dispatcher"), ("voice_dispatcher", "wait_for_call"),
                  ("wait_for_call", "call_analyst"), ("call_analyst", "closer"), ("escalation", "human_review"),
                  ("human_review", "closer"), ("human_review", "send_email"), ("closer", "__end__")]:
@@ -100,7 +99,7 @@ def test_the_drawn_graph_shows_the_flow_not_a_star():
 
 def test_mermaid_drawing_has_the_real_edges():
     mermaid = build_graph().compile().get_graph().draw_mermaid()
-    assert "triage -.-> profiler" in mermaid and "parse_reply -.-> voice_dispatcher" in mermaid
+    assert "triage -.-> escalation" in mermaid and "parse_reply -.-> voice_dispatcher" in mermaid
     assert "intake -.-> closer" not in mermaid
 
 

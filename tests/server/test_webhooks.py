@@ -310,7 +310,7 @@ async def test_a_new_request_after_the_ticket_is_done_reopens_it_on_the_same_thr
 
     after = await thread(client, T1001)
     assert [e["while"] for e in after["kept_emails"]] == ["done"]
-    assert [e["node"] for e in after["log"]][len(detail["log"]):][:3] == ["reopen", "triage", "profiler"]
+    assert [e["node"] for e in after["log"]][len(detail["log"]):][:3] == ["reopen", "triage", "retriever"]
     # Triaged again and answered with a new offer on the same thread, threaded under the customer's email.
     assert after["path"] == "booking" and after["waiting_for"] == "email_reply"
     assert [e["kind"] for e in after["emails"]] == ["offer", "offer"]

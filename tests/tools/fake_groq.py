@@ -8,7 +8,8 @@ run. Routes:
 - `POST /v1/chat/completions`: any OpenAI-compatible server (`base_url` ends in `/v1`).
 
 Every request is answered with a tool call to the requested function, with the arguments the test
-scripted for that function name:
+scripted for that function name (or, with `answer`, computed from the request), and a `usage` block
+as Groq reports it: prompt tokens count the messages and the tool schemas, since both are in the prompt.
 
     with serve_fake_groq() as fake:
         fake.tool_args["TriageDecision"] = {"path": "booking", ...}
@@ -23,7 +24,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +50,9 @@ class FakeGroq:
 
     api_key: str | None = "gsk_test"  # None: accept any Authorization (a local server without keys)
     tool_args: dict[str, Any] = field(default_factory=dict)  # tool name -> args, or a list consumed in order
+    answer: Callable[[str, dict[str, Any]], Any] | None = None  # (tool name, request body) -> args, when not scripted
     rate_limit_first: int = 0  # answer this many of the next requests with 429 + Retry-After
+    server_errors: int = 0  # answer this many of the next requests with 500 (-1: every one)
     retry_after_s: int = 1
     requests: list[RecordedRequest] = field(default_factory=list)
     url: str = ""  # http://127.0.0.1:PORT once served
@@ -60,6 +63,8 @@ class FakeGroq:
             self.api_key = "gsk_test"
             self.tool_args.clear()
             self.rate_limit_first = 0
+            self.server_errors = 0
+            self.answer = None
             self.retry_after_s = 1
             self.requests.clear()
 
@@ -90,17 +95,22 @@ class FakeGroq:
                 f"Please try again in {self.retry_after_s}s.",
                 "tokens", "rate_limit_exceeded", headers={"retry-after": str(self.retry_after_s)},
             )
+        if self.server_errors:
+            self.server_errors -= 1 if self.server_errors > 0 else 0
+            return _error(500, "Internal Server Error", "internal_server_error", "internal_server_error")
         name = _requested_tool(body)
         if name is None:
             return _error(400, "The fake only answers tool calls: send `tools`.", "invalid_request_error", "unsupported")
-        if name not in self.tool_args:
+        if name in self.tool_args:
+            args = self.tool_args[name]
+            if isinstance(args, list):
+                args = args.pop(0)
+        elif self.answer is not None:
+            args = self.answer(name, body)
+        else:
             return _error(400, f"No scripted arguments for tool `{name}`.", "invalid_request_error", "unscripted_tool")
-        args = self.tool_args[name]
-        if isinstance(args, list):
-            args = args.pop(0)
         arguments = json.dumps(args)
-        prompt_tokens = len(json.dumps(body.get("messages", []))) // 4
-        completion_tokens = max(1, len(arguments) // 4)
+        prompt_tokens, completion_tokens = prompt_token_count(body), token_count(arguments)
         return JSONResponse({
             "id": f"chatcmpl-{uuid.uuid4()}",
             "object": "chat.completion",
@@ -116,11 +126,33 @@ class FakeGroq:
                 "logprobs": None,
                 "finish_reason": "tool_calls",
             }],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
+            "usage": {"queue_time": 0.01, "prompt_tokens": prompt_tokens, "prompt_time": 0.02,
+                      "completion_tokens": completion_tokens, "completion_time": 0.05,
+                      "total_tokens": prompt_tokens + completion_tokens, "total_time": 0.07},
             "system_fingerprint": "fp_fake",
             "x_groq": {"id": f"req_{uuid.uuid4().hex}"},
         })
+
+
+# Llama 3's tokenizer averages about four characters of English or JSON per token; each chat message
+# adds its header tokens (<|start_header_id|>role<|end_header_id|> ... <|eot_id|>).
+CHARS_PER_TOKEN = 4
+MESSAGE_OVERHEAD = 5
+
+
+def token_count(text: str) -> int:
+    return max(1, -(-len(text) // CHARS_PER_TOKEN))
+
+
+def prompt_token_count(body: dict[str, Any]) -> int:
+    """Prompt tokens as the model sees them: every message's text plus the tool schemas (in the prompt too)."""
+    messages = body.get("messages") or []
+    text = sum(token_count(str(m.get("content") or "")) + MESSAGE_OVERHEAD for m in messages)
+    return text + tool_token_count(body)
+
+
+def tool_token_count(body: dict[str, Any]) -> int:
+    return token_count(json.dumps(body["tools"])) if body.get("tools") else 0
 
 
 def _requested_tool(body: dict[str, Any]) -> str | None:

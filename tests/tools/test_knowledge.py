@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from concierge.settings import PACKAGE_DATA
@@ -72,16 +74,40 @@ async def test_async_facades_return_the_same_results(kb):
 
 
 def test_reingesting_updates_in_place(kb, tmp_path):
-    # Re-ingest part of the same inventory (a hotel and a policy): the ids are stable, so the count does not grow.
-    subset = {"hotels": INVENTORY["hotels"][:1], "policies": INVENTORY["policies"][:1]}
-    path = tmp_path / "inventory.json"
-    path.write_text(json.dumps(subset))
-    ingested = kb.ingest(path)
-    assert ingested == len(subset["hotels"][0]["rooms"]) + 1
-    assert kb.count() == N_DOCS
-    assert kb.ingest(path) == ingested
+    # Re-ingest the same inventory under its own name: the ids are stable, so the count does not grow.
+    assert kb.ingest(PACKAGE_DATA / "inventory.json") == N_DOCS
     assert kb.count() == N_DOCS
     assert kb.ensure_ingested() == 0  # a filled collection is not ingested again
+
+
+@pytest.mark.parametrize("backend", ["edge", "server"])
+def test_reingesting_a_file_without_some_documents_deletes_them(tmp_path, embeddings, backend):
+    from qdrant_client import QdrantClient
+
+    store = ServerStore(QdrantClient(":memory:"), "inventory") if backend == "server" else None
+    kb = KnowledgeBase(make_settings(tmp_path / "data"), embeddings=embeddings, store=store)
+    try:
+        path = tmp_path / "inventory.json"
+        path.write_text(json.dumps(INVENTORY))
+        kb.ingest(path)
+        (tmp_path / "faq.md").write_text("# FAQ\n\n## Towels\n\nTowels are changed daily.\n")
+        kb.ingest(tmp_path / "faq.md")  # another source: untouched by re-ingesting inventory.json
+        assert kb.count() == N_DOCS + 1
+
+        hotel, *others = INVENTORY["hotels"]
+        smaller = {"hotels": [{**hotel, "rooms": hotel["rooms"][:1]}, *others[1:]], "policies": INVENTORY["policies"][1:]}
+        path.write_text(json.dumps(smaller))
+        kept = kb.ingest(path)
+
+        gone = [r["id"] for r in hotel["rooms"][1:]] + [r["id"] for r in others[0]["rooms"]] + [INVENTORY["policies"][0]["id"]]
+        assert kb.count() == kept + 1
+        left = {p["doc_id"] for _, p in kb.store.scroll(Filter())}
+        assert not left & set(gone)
+        assert hotel["rooms"][0]["id"] in left
+        assert any(p["source"] == "faq.md" for _, p in kb.store.scroll(Filter()))
+        assert others[0]["name"] not in {o.hotel_name for o in kb.search_rooms("hotel room", k=50)}
+    finally:
+        kb.close()
 
 
 def test_load_inventory_keeps_every_quoted_field():
@@ -201,3 +227,11 @@ def test_a_cross_encoder_reranks_when_reranker_model_is_set(tmp_path, embeddings
         hybrid.close()
     finally:
         kb.close()
+
+
+def test_the_direct_query_path_gives_sentence_transformers_own_vectors(embeddings):
+    import numpy as np
+
+    assert embeddings._direct is not None  # the packaged MiniLM takes the direct path
+    for text in ["Hotel room in Lisbon for 3 guests with parking", "x", "Café in São Paulo — naïve façade", "quiet " * 400]:
+        np.testing.assert_allclose(embeddings.embed_query(text), embeddings.inner.embed_query(text), rtol=0, atol=1e-6)

@@ -75,7 +75,7 @@ async def test_groq_structured_output_over_http(tmp_path, fake):
     params = tool["function"]["parameters"]
     assert set(params["properties"]) == set(TriageDecision.model_json_schema()["properties"])
     assert params["properties"]["path"]["enum"] == ["booking", "support", "escalate"]
-    assert set(params["required"]) >= {"path", "intent", "sentiment", "rationale"}
+    assert set(params["required"]) >= {"path", "intent", "sentiment"}
     assert body["tool_choice"] == {"type": "function", "function": {"name": "TriageDecision"}}
     system, user = body["messages"]
     assert system == {"role": "system", "content": SYSTEM}

@@ -53,7 +53,8 @@ def test_a_happy_reply_is_not_a_request_for_a_person():
     ("Please cancel my booking.", "support", "cancellation_question"),
     ("I need to change my reservation to the 20th instead of the 18th.", "booking", "change_booking"),
     ("Could I change the dates of my hotel booking?", "booking", "change_booking"),
-    ("Hola, quisiera reservar una habitación para dos personas en Lisboa del 3 al 6 de mayo.", "booking", "book_hotel"),
+    # The offline engine writes English only: a Spanish booking goes to a person who reads Spanish.
+    ("Hola, quisiera reservar una habitación para dos personas en Lisboa del 3 al 6 de mayo.", "escalate", "other_language"),
 ])
 def test_cancellations_changes_and_a_spanish_booking(text, path, intent):
     decision = triage({"ticket": {"subject": "", "body": text}})

@@ -108,7 +108,8 @@ class KnowledgeBase:
     # --- ingest ---------------------------------------------------------------------------------
     def ingest(self, path: Path, progress: Callable[[int, int], None] | None = None) -> int:
         """Upsert every document of a file. Ids come from the source, so re-ingesting updates in place;
-        unchanged documents are not embedded or written again."""
+        unchanged documents are not embedded or written again, and documents the file (known by its
+        name) no longer holds are deleted."""
         docs = load_documents(path)
         ids = [point_id(d.metadata["doc_id"]) for d in docs]
         store = self.store
@@ -130,6 +131,10 @@ class KnowledgeBase:
             done += len(batch)
             if progress:
                 progress(done, len(docs))
+        kept = set(ids)
+        stale = [pid for pid, _ in store.scroll(Filter(must=(Condition("source", path.name),)), with_payload=False) if pid not in kept]
+        if stale:
+            store.delete(stale)
         store.flush()
         self._destinations = None
         return len(docs)

@@ -22,7 +22,7 @@ class Store(Protocol):
     def flush(self) -> None: ...
     def payloads(self, ids: list[str]) -> dict[str, dict[str, Any]]: ...
     def query(self, vector: list[float], filter: Filter, limit: int) -> list[tuple[str, dict[str, Any], float]]: ...
-    def scroll(self, filter: Filter) -> list[tuple[str, dict[str, Any]]]: ...
+    def scroll(self, filter: Filter, with_payload: bool = True) -> list[tuple[str, dict[str, Any]]]: ...
     def count(self) -> int: ...
     def close(self) -> None: ...
 
@@ -91,11 +91,12 @@ class EdgeStore:
         hits = self.shard.query(q.QueryRequest(limit=limit, query=q.Query.Nearest(vector), filter=self._filter(filter), with_payload=True))
         return [(str(h.id), h.payload, h.score) for h in hits]
 
-    def scroll(self, filter: Filter) -> list[tuple[str, dict[str, Any]]]:
+    def scroll(self, filter: Filter, with_payload: bool = True) -> list[tuple[str, dict[str, Any]]]:
         out, offset = [], None
         while self.shard is not None:
-            records, offset = self.shard.scroll(self.q.ScrollRequest(limit=1000, offset=offset, filter=self._filter(filter), with_payload=True))
-            out += [(str(r.id), r.payload) for r in records]
+            records, offset = self.shard.scroll(self.q.ScrollRequest(limit=1000, offset=offset, filter=self._filter(filter),
+                                                                     with_payload=with_payload))
+            out += [(str(r.id), r.payload or {}) for r in records]
             if offset is None:
                 break
         return out
@@ -160,11 +161,12 @@ class ServerStore:
         hits = self.client.query_points(self.collection, query=vector, query_filter=self._filter(filter), limit=limit, with_payload=True).points
         return [(str(h.id), h.payload, h.score) for h in hits]
 
-    def scroll(self, filter: Filter) -> list[tuple[str, dict[str, Any]]]:
+    def scroll(self, filter: Filter, with_payload: bool = True) -> list[tuple[str, dict[str, Any]]]:
         out, offset = [], None
         while True:
-            records, offset = self.client.scroll(self.collection, scroll_filter=self._filter(filter), limit=1000, offset=offset, with_payload=True)
-            out += [(str(r.id), r.payload) for r in records]
+            records, offset = self.client.scroll(self.collection, scroll_filter=self._filter(filter), limit=1000, offset=offset,
+                                                 with_payload=with_payload)
+            out += [(str(r.id), r.payload or {}) for r in records]
             if offset is None:
                 return out
 

@@ -1,23 +1,38 @@
-"""The chat model every LLM step uses, chosen by settings, and the one way steps call it."""
+"""The chat model every LLM step uses, chosen by settings, and the one way steps call it.
+
+`structured` is where every LLM call goes through: it counts tokens and dollars on the running step's
+meter (`usage.py`), stops at the ticket's budget, and sends calls to the offline engine while the
+circuit breaker is open (`breaker.py`).
+"""
 
 from __future__ import annotations
 
 import json
-import weakref
 from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
-from langchain_core.runnables import Runnable
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from concierge.observability.metrics import LLM_CALLBACK
 from concierge.settings import Settings
+from concierge.tools.llm.injection import clean_data
 from concierge.tools.llm.offline import OfflineChatModel
+from concierge.tools.llm.schema import tool_for
+from concierge.tools.llm.usage import LlmCall, Meter, Prices, current_meter, record_call
 
 T = TypeVar("T", bound=BaseModel)
 
 DATA_OPEN, DATA_CLOSE = "<data>", "</data>"
+_OFFLINE = OfflineChatModel()
+
+
+class BudgetExceeded(Exception):
+    """The ticket spent its LLM budget: a person takes it from here."""
+
+    def __init__(self, spent: float, budget: float) -> None:
+        super().__init__(f"the ticket's LLM spend ${spent:.5f} reached its budget ${budget:.5f} (LLM_BUDGET_PER_TICKET)")
+        self.spent, self.budget = spent, budget
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:
@@ -32,7 +47,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
             base_url=settings.groq_base_url,
             temperature=settings.llm_temperature,
             timeout=settings.llm_timeout_s,
-            max_retries=3,
+            max_retries=settings.llm_max_retries,
         )
     if engine == "openai-compatible":
         from langchain_openai import ChatOpenAI
@@ -43,34 +58,77 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
             api_key=settings.llm_api_key or "not-needed",
             temperature=settings.llm_temperature,
             timeout=settings.llm_timeout_s,
-            max_retries=3,
+            max_retries=settings.llm_max_retries,
         )
-    return OfflineChatModel()
+    return _OFFLINE
+
+
+def prices_of(settings: Settings) -> Prices:
+    return Prices(settings.llm_price_input_per_mtok, settings.llm_price_output_per_mtok)
 
 
 def data_message(task: str, data: dict[str, Any]) -> HumanMessage:
     """Customer text travels inside a <data> block: it is material to read, never instructions."""
-    payload = json.dumps(data, ensure_ascii=False, indent=1, default=str).replace("<", "\\u003c").replace(">", "\\u003e")
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).replace("<", "\\u003c").replace(">", "\\u003e")
     return HumanMessage(content=f"{task}\n\n{DATA_OPEN}\n{payload}\n{DATA_CLOSE}")
 
 
-# Binding a schema as a tool converts it to JSON schema (milliseconds of CPU per call, on the
-# event loop): done once per model and schema.
-_BOUND: dict[tuple[int, type], tuple[weakref.ref, Runnable]] = {}
+def _model_name(model: BaseChatModel) -> str:
+    return str(getattr(model, "model_name", None) or getattr(model, "model", None) or model._llm_type)
 
 
-def _bound(model: BaseChatModel, schema: type[BaseModel]) -> Runnable:
-    key = (id(model), schema)
-    cached = _BOUND.get(key)
-    if cached is None or cached[0]() is not model:  # a new model that reuses a dead one's id
-        cached = _BOUND[key] = (weakref.ref(model), model.with_structured_output(schema, method="function_calling"))
-    return cached[1]
+def _parse(schema: type[T], message: BaseMessage) -> T:
+    calls = getattr(message, "tool_calls", None) or []
+    if not calls:
+        raise ValueError(f"the model answered without calling {schema.__name__}")
+    return schema.model_validate(calls[0]["args"])
+
+
+async def _ask(model: BaseChatModel, schema: type[T], messages: list[BaseMessage]) -> tuple[T, AIMessage]:
+    message = await model.bind_tools([tool_for(schema)], tool_choice=schema.__name__).ainvoke(
+        messages, config={"callbacks": [LLM_CALLBACK]})  # Prometheus: calls and tokens
+    return _parse(schema, message), message
+
+
+async def _offline(schema: type[T], messages: list[BaseMessage], meter: Meter | None, why: str | None) -> T:
+    result, _ = await _ask(_OFFLINE, schema, messages)
+    if meter is not None and why and why not in meter.fallbacks:
+        meter.fallbacks.append(why)
+    record_call(LlmCall(schema.__name__, _OFFLINE._llm_type, outcome="offline", thread_id=meter and meter.thread_id))
+    return result
 
 
 async def structured(model: BaseChatModel, schema: type[T], system: str, task: str, data: dict[str, Any]) -> T:
-    """Ask `model` for one `schema` object about `data`."""
-    runnable = _bound(model, schema)
-    result = await runnable.ainvoke([SystemMessage(content=system), data_message(task, data)], config={"callbacks": [LLM_CALLBACK]})
-    if isinstance(result, dict):  # some providers hand back the raw arguments
-        result = schema.model_validate(result)
+    """Ask `model` for one `schema` object about `data` (within the running step's budget and breaker)."""
+    meter = current_meter()
+    data, removed = clean_data(data)
+    if meter is not None:
+        meter.injections.extend(r for r in removed if r not in meter.injections)
+    messages = [SystemMessage(content=system), data_message(task, data)]
+    if isinstance(model, OfflineChatModel):
+        return await _offline(schema, messages, meter, None)
+    breaker = meter.breaker if meter else None
+    if meter is not None and meter.over_budget():
+        if not meter.budget_already_hit:
+            raise BudgetExceeded(meter.spent, meter.budget_usd or 0.0)
+        return await _offline(schema, messages, meter, "the ticket's LLM budget is spent")
+    if breaker is not None and not breaker.allow():
+        return await _offline(schema, messages, meter, breaker.describe())
+    name, thread = _model_name(model), meter and meter.thread_id
+    try:
+        result, message = await _ask(model, schema, messages)
+    except Exception as e:
+        record_call(LlmCall(schema.__name__, name, outcome="failed", thread_id=thread))
+        if breaker is None:
+            raise
+        breaker.failed(f"{type(e).__name__}: {str(e)[:200]}")
+        if breaker.state == "closed":
+            raise  # not yet a pattern: the step waits the outage out as before
+        return await _offline(schema, messages, meter, breaker.describe())
+    if breaker is not None:
+        breaker.succeeded()
+    tokens = message.usage_metadata or {}
+    used_in, used_out = tokens.get("input_tokens", 0), tokens.get("output_tokens", 0)
+    cost = (meter.prices if meter else Prices()).cost(used_in, used_out)
+    record_call(LlmCall(schema.__name__, name, used_in, used_out, cost, thread_id=thread))
     return result

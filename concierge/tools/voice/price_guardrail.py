@@ -62,3 +62,22 @@ def price_violations(transcript: str, offers: Iterable[Mapping[str, Any]], max_d
             if float(match[1]) > max_discount_pct:
                 violations.append(f"The agent offered {match[1]}% (the cap is {max_discount_pct:g}%): “{quoted}”")
     return violations
+
+
+def analysis_violations(analysis: Mapping[str, Any], offers: Iterable[Mapping[str, Any]], max_discount_pct: float) -> list[str]:
+    """What a call analysis (the LLM's reading) claims that the offers do not support: a booked room that
+    was never offered, an agreed price or discount outside the offers and the cap. The model may have been
+    talked into it by the transcript; the knowledge base and the cap decide."""
+    offers = list(offers)
+    problems = []
+    room = analysis.get("booked_room_id")
+    if analysis.get("booked") and room and room not in {o.get("room_id") for o in offers}:
+        problems.append(f"The call analysis names room {room!r}, which was not offered.")
+    price = str(analysis.get("agreed_price") or "")
+    for amount, currency in spoken_amounts(price):
+        if not _allowed(amount, currency, offers, max_discount_pct):
+            problems.append(f"The agreed price “{price}” matches no offered room at an allowed price.")
+    for match in _PERCENT.finditer(price):
+        if float(match[1]) > max_discount_pct:
+            problems.append(f"The agreed price “{price}” carries {match[1]}% off (the cap is {max_discount_pct:g}%).")
+    return problems

@@ -44,8 +44,13 @@ class _TextOfHtml(HTMLParser):
         self.parts: list[str] = []
         self.skipping = 0
         self.quoted = 0  # inside <blockquote> or Gmail's quote container: earlier messages
+        self.hidden = 0  # inside an element no reader sees: text there is for machines (an injection)
 
     def handle_starttag(self, tag, attrs):
+        if self.hidden:
+            self.hidden += tag not in _VOID
+        elif tag not in _VOID and _is_hidden(dict(attrs)):
+            self.hidden = 1
         if self.quoted:
             self.quoted += tag not in _VOID
         elif tag == "blockquote" or "gmail_quote" in (dict(attrs).get("class") or ""):
@@ -56,6 +61,8 @@ class _TextOfHtml(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
+        if self.hidden:
+            self.hidden -= 1
         if self.quoted:
             self.quoted -= 1
         if tag in self._SKIP and self.skipping:
@@ -64,8 +71,17 @@ class _TextOfHtml(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data):
-        if not self.skipping and not self.quoted:
+        if not self.skipping and not self.quoted and not self.hidden:
             self.parts.append(data)
+
+
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(\.0*)?\s*(;|$)|font-size\s*:\s*0(px|pt|em|rem|%)?\s*(;|$)"
+    r"|(max-)?height\s*:\s*0(px)?\s*(;|$)|color\s*:\s*(#fff(fff)?|white|transparent)\b", re.I)
+
+
+def _is_hidden(attrs: dict) -> bool:
+    return "hidden" in attrs or attrs.get("aria-hidden") == "true" or bool(_HIDDEN_STYLE.search(attrs.get("style") or ""))
 
 
 def html_to_text(markup: str) -> str:

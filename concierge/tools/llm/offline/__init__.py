@@ -26,7 +26,22 @@ from concierge.tools.llm.offline import call, call_time, emails, profile, triage
 ENGINE_NAME = "concierge-offline-engine"
 LABEL = "[offline engine: deterministic rules and templates, no LLM]"
 
+def read_ticket(data: dict[str, Any]) -> dict[str, Any]:
+    return {"triage": triage.triage(data), "profile": profile.profile(data)}
+
+
+def reply_mood(data: dict[str, Any]) -> dict[str, Any]:
+    reply = data.get("reply", {})
+    read = triage.triage({"ticket": reply})
+    upset = read["path"] == "escalate" and read["sentiment"] in ("negative", "angry")
+    wants_person = bool(triage.asks_for_a_person(reply.get("body", "")))
+    return {"upset": upset, "wants_person": wants_person,
+            "reasons": read["escalation_reasons"] if upset or wants_person else []}
+
+
 RULES = {
+    "ReplyMood": reply_mood,
+    "TicketReading": read_ticket,
     "TriageDecision": triage.triage,
     "CustomerProfile": profile.profile,
     "CallAnalysis": call.analyse_call,

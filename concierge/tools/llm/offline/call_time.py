@@ -24,6 +24,11 @@ _DAY = re.compile(r"\b(today|tonight|tomorrow|day after tomorrow|(?:on |next |th
 _PART = re.compile(r"\b(morning|lunchtime|noon|midday|afternoon|evening|tonight)\b", re.I)
 
 
+def mentions_a_time(text: str) -> bool:
+    """Whether `text` names a day, a part of the day or a clock time anywhere (a cheap screen before a model reads it)."""
+    return bool(_CLOCK.search(text) or _BARE_HOUR.search(text) or _DAY.search(text) or _PART.search(text))
+
+
 def _clock(sentence: str) -> time | None:
     match = _CLOCK.search(sentence)
     if match:

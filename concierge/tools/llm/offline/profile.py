@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from concierge.tools.knowledge.constraints import FACILITIES
+from concierge.tools.llm.language import detect_language
 from concierge.tools.llm.offline.stay import stay_constraints
 from concierge.tools.llm.offline.text import MONTHS, number, quote_matches, ticket_text
 
@@ -138,5 +139,6 @@ def profile(data: dict[str, Any]) -> dict[str, Any]:
         "preferences": preferences,
         "constraints": constraints,
         "past_friction": friction,
+        "language": detect_language(text),
         "summary": summary,
     }

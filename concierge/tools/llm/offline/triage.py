@@ -2,7 +2,8 @@
 
 A learned head over MiniLM embeddings reads the ticket (`learned.py`, trained by `train.py`); exact
 rules decide only where they are exact: an explicit request for a person, or a ticket shouted in
-capitals. Reasons always quote the customer.
+capitals. It covers English only: a ticket in another language goes to a person. Reasons always
+quote the customer.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from concierge.tools.llm.language import COVERED, detect_language, language_name
 from concierge.tools.llm.offline.learned import head
 from concierge.tools.llm.offline.text import quote_matches, sentences, ticket_text
 
@@ -74,6 +76,13 @@ def _escalation_quotes(text: str) -> list[str]:
 
 def triage(data: dict[str, Any]) -> dict[str, Any]:
     text = ticket_text(data.get("ticket", {})).strip()
+    language = detect_language(text)
+    if language not in COVERED:  # better a person than an answer in a language the customer did not write
+        name = language_name(language)
+        return {"path": "escalate", "intent": "other_language", "sentiment": "neutral",
+                "escalation_reasons": [f"The customer writes in {name} ({language}); the offline engine answers "
+                                       f"only in English: a person who reads {name} should answer."],
+                "rationale": f"Written in {name}, which the offline engine does not cover."}
     scores = path_scores(text)
     path = max(scores, key=scores.get)
     wants_human = asks_for_a_person(text)
