@@ -20,6 +20,8 @@ app = typer.Typer(help="Concierge: AI support & sales agent for hospitality and 
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.add_typer(eval_app, name="eval")
+operators_app = typer.Typer(help="Operator accounts of the web console.", no_args_is_help=True)
+app.add_typer(operators_app, name="operators")
 # Wide enough for the demo table when output is not a terminal (CI logs, pipes).
 console = Console(width=None if Console().is_terminal else 160)
 
@@ -223,14 +225,59 @@ def doctor() -> None:
         raise typer.Exit(1)
 
 
+def _console_store():
+    from concierge.console.store import ConsoleStore
+
+    return ConsoleStore.for_settings(get_settings())
+
+
+@operators_app.command("add")
+def operators_add(
+    name: str = typer.Argument(..., help="The operator's login name (letters, digits, . _ @ -)."),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
+                                 help="At least 10 characters; asked for when not given."),
+) -> None:
+    """Create an operator of the web console (or set a new password for one)."""
+    import re
+
+    from concierge.console.store import OPERATOR_NAME
+
+    if not re.fullmatch(OPERATOR_NAME, name):
+        console.print("[red]name:[/] letters, digits and . _ @ - only, at most 64 characters")
+        raise typer.Exit(2)
+    if len(password) < 10:
+        console.print("[red]password:[/] at least 10 characters")
+        raise typer.Exit(2)
+    _console_store().add_operator(name, password)
+    console.print(f"operator [bold]{name}[/] can log in to the console")
+
+
+@operators_app.command("list")
+def operators_list() -> None:
+    """The console's operators."""
+    for name in _console_store().operators():
+        console.print(name)
+
+
+@operators_app.command("remove")
+def operators_remove(name: str) -> None:
+    """Remove an operator; their open sessions end at their next request."""
+    if not _console_store().remove_operator(name):
+        console.print(f"[red]no operator named {name!r}[/]")
+        raise typer.Exit(1)
+    console.print(f"operator {name} removed")
+
+
 @app.command()
 def serve(host: str | None = None, port: int | None = None) -> None:
-    """Run the HTTP API (webhooks and the thread API)."""
+    """Run the HTTP API (webhooks and the thread API) and the web console at /."""
     import uvicorn
 
+    from concierge.console.integrations import with_saved
     from concierge.server.app import create_app
 
-    settings = get_settings()
+    # Settings saved in the console apply from this start on; the environment still wins.
+    settings = with_saved(get_settings(), _console_store())
     uvicorn.run(create_app(settings=settings), host=host or settings.host, port=port or settings.port)
 
 

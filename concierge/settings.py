@@ -166,6 +166,13 @@ class Settings(BaseSettings):
     # Link to a ticket in the helpdesk's agent UI, e.g. https://acme.zendesk.com/agent/tickets/{ticket_id}
     helpdesk_ticket_url: str | None = Field(None, alias="HELPDESK_TICKET_URL")
 
+    # --- operator console ----------------------------------------------------------------------------
+    # Drafts that wait for an operator before they go out: offers (offer and confirm-by-email
+    # emails), all (every email), or none.
+    review_before_send: Literal["offers", "all", "none"] = Field("none", alias="REVIEW_BEFORE_SEND")
+    # Fernet key (urlsafe base64, 32 bytes) for the secrets saved in the console; empty = generated in the data folder.
+    settings_encryption_key: SecretStr | None = Field(None, alias="SETTINGS_ENCRYPTION_KEY")
+
     # --- API --------------------------------------------------------------------------------------
     admin_token: SecretStr | None = Field(None, alias="ADMIN_TOKEN")
     host: str = Field("127.0.0.1", alias="HOST")
@@ -203,6 +210,11 @@ class Settings(BaseSettings):
     def app_db_path(self) -> Path:
         """Events inbox, effects ledger and correlation index."""
         return self.data_dir / "concierge.sqlite"
+
+    @property
+    def console_db_path(self) -> Path:
+        """Operators and the settings saved in the console."""
+        return self.data_dir / "console.sqlite"
 
     @property
     def helpdesk_db_path(self) -> Path:

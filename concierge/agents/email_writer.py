@@ -10,6 +10,7 @@ import re
 
 from langgraph.runtime import Runtime
 
+from concierge.agents.review_draft import needs_review
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
 from concierge.schemas import EmailDraft
@@ -79,4 +80,7 @@ async def email_writer(state: TicketState, runtime: Runtime[Context]) -> dict:
     if invented:
         draft = EmailDraft(**emails.draft_email(data))
         note += f"; replaced by the template because it quoted amounts not in the knowledge base: {sorted(invented)}"
-    return {"draft": {"kind": kind, **draft.model_dump()}, "stage": "drafted", "log": log("email_writer", note)}
+    review = needs_review(services.settings.review_before_send, kind)
+    if review:
+        note += "; waits for an operator's approval"
+    return {"draft": {"kind": kind, **draft.model_dump(), "review": review}, "stage": "drafted", "log": log("email_writer", note)}

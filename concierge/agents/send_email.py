@@ -65,6 +65,8 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
         await services.store.link(f"email:{result['provider_id']}", thread_id)
     to = ticket["customer"]["email"]
     record = {"kind": draft["kind"], "to": to, "subject": draft["subject"], "body": draft["body"], **result}
+    if draft.get("reviewed"):
+        record["reviewed"] = draft["reviewed"]
     return {
         "emails": [record],
         "draft": None,

@@ -18,6 +18,7 @@ from concierge.agents.intake import intake
 from concierge.agents.parse_reply import parse_reply
 from concierge.agents.profiler import profiler
 from concierge.agents.retriever import retriever
+from concierge.agents.review_draft import review_draft
 from concierge.agents.send_email import send_email
 from concierge.agents.triage import triage
 from concierge.agents.voice_dispatcher import voice_dispatcher
@@ -36,6 +37,7 @@ STEPS = {
     "profiler": profiler,
     "retriever": retriever,
     "email_writer": email_writer,
+    "review_draft": review_draft,
     "send_email": send_email,
     "wait_for_reply": wait_for_reply,
     "parse_reply": parse_reply,
@@ -46,7 +48,7 @@ STEPS = {
     "escalation": escalation,
     "human_review": human_review,
 }
-WAITING = {"wait_for_reply", "wait_for_call", "human_review"}
+WAITING = {"review_draft", "wait_for_reply", "wait_for_call", "human_review"}
 
 
 def build_graph() -> StateGraph:

@@ -14,7 +14,7 @@ from langgraph.types import Command
 from concierge.graph.state import TicketState
 
 Next = Literal[
-    "intake", "triage", "profiler", "retriever", "email_writer", "send_email", "wait_for_reply", "parse_reply",
+    "intake", "triage", "profiler", "retriever", "email_writer", "review_draft", "send_email", "wait_for_reply", "parse_reply",
     "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "__end__",
 ]
 
@@ -32,7 +32,9 @@ def next_node(state: TicketState) -> str:
             return "escalation" if path == "escalate" else "retriever"
         case "retrieved":
             return "email_writer"
-        case "drafted":
+        case "drafted":  # in approval mode the draft waits for an operator first
+            return "review_draft" if (state.get("draft") or {}).get("review") else "send_email"
+        case "draft_approved":
             return "send_email"
         case "email_sent":
             return "closer" if path == "support" else "wait_for_reply"

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from email.utils import getaddresses, parseaddr
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from concierge.schemas import TICKET_ID_PATTERN
 
@@ -81,10 +81,34 @@ class CallCompleted(RootModel[dict[str, Any]]):
     """A voice provider's call webhook: a Vapi server message (`{"message": {...}}`) or a Bland post-call body."""
 
 
+class DraftEmail(BaseModel):
+    """The email an operator sends instead of the AI's draft (approval mode's `edit`)."""
+
+    subject: str = Field("", max_length=998)
+    body: str = Field(min_length=1, max_length=MAX_EMAIL_TEXT)
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(c in value for c in _LINE_BREAKS):
+            raise ValueError("header values must not contain line breaks")
+        return value
+
+
 class ResumeRequest(BaseModel):
-    action: Literal["approve", "retry", "close", "handoff"]
+    """A human decision. `approve`, `retry`, `close`, `handoff` answer an escalation (the customer
+    waits: `close`, `handoff`); `approve`, `edit` (with `email`), `reject` answer a draft waiting for review."""
+
+    action: Literal["approve", "retry", "close", "handoff", "edit", "reject"]
     note: str = Field("", max_length=5000)
     by: str = Field("operator", min_length=1, max_length=100)
+    email: DraftEmail | None = None
+
+    @model_validator(mode="after")
+    def _edit_carries_the_email(self) -> "ResumeRequest":
+        if self.action == "edit" and self.email is None:
+            raise ValueError("edit needs the edited email: {\"email\": {\"subject\": ..., \"body\": ...}}")
+        return self
 
 
 class Accepted(BaseModel):

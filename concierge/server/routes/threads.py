@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, status
@@ -11,13 +9,13 @@ from fastapi.responses import JSONResponse
 
 from concierge.server.deps import AdminDep, RuntimeDep
 from concierge.schemas import THREAD_ID_PATTERN
-from concierge.server.runner import current_wait
+from concierge.server.decisions import await_decision, keyed_event, record_decision, refused_as_conflict
+from concierge.server.runner import NotWaiting
 from concierge.server.schemas import ResumeRequest, ThreadDetail, ThreadSummary
 from concierge.server.views import thread_detail, thread_summary
 
 router = APIRouter(prefix="/api/v1/threads", tags=["threads"], dependencies=[AdminDep])
 
-RESUME_WAIT_S = 120
 ThreadId = Annotated[str, Path(pattern=THREAD_ID_PATTERN, max_length=200, description="helpdesk:ticket_id, e.g. local:1001")]
 
 
@@ -52,23 +50,19 @@ async def resume_thread(
     and the other gets 409. The same `Idempotency-Key` (or the same decision for the same wait)
     is applied once and answered the same way each time.
     """
-    snapshot = await _snapshot_or_404(runtime, thread_id)
-    store = runtime.services.store
-    keyed = f"key:{thread_id}:{idempotency_key}" if idempotency_key else None
-    if keyed is None or await store.event("operator", keyed) is None:  # a repeated key is answered as the first time
-        wait = current_wait(snapshot)
-        if wait is None:
-            raise HTTPException(status.HTTP_409_CONFLICT, f"thread {thread_id!r} cannot be resumed: it is not waiting for anything")
-        payload = {"type": "human", **body.model_dump(), "answers": wait.id}
-        digest = hashlib.sha256(json.dumps([wait.id, body.model_dump()], sort_keys=True).encode()).hexdigest()[:32]
-        event_id = keyed or f"decision:{digest}"
-        await runtime.queue.enqueue("operator", event_id, "human", thread_id, payload)
+    await _snapshot_or_404(runtime, thread_id)
+    keyed = keyed_event(thread_id, idempotency_key) if idempotency_key else None
+    if keyed is None or await runtime.services.store.event("operator", keyed) is None:  # a repeated key is answered as the first time
+        try:
+            event_id = await record_decision(runtime, thread_id, body.model_dump(exclude_none=True), event_id=keyed)
+        except NotWaiting as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     else:
         event_id = keyed
-    event = await runtime.queue.wait_for("operator", event_id, RESUME_WAIT_S)
+    event = await await_decision(runtime, event_id)
     if event is None:
         return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content={"detail": "the decision is recorded and not applied yet; check the thread later"})
     if event["status"] == "failed":
-        code = status.HTTP_409_CONFLICT if (event["error"] or "").startswith("NotWaiting") else status.HTTP_502_BAD_GATEWAY
+        code = status.HTTP_409_CONFLICT if refused_as_conflict(event) else status.HTTP_502_BAD_GATEWAY
         raise HTTPException(code, f"the decision was not applied: {event['error']}")
     return thread_detail(thread_id, await runtime.runner.snapshot(thread_id), await runtime.services.store.events(thread_id))
