@@ -138,5 +138,7 @@ class ThreadDetail(ThreadSummary):
     calls: list[dict[str, Any]] = Field(default_factory=list)
     call_analysis: dict[str, Any] | None = None
     human_decision: dict[str, Any] | None = None
+    draft: dict[str, Any] | None = None  # the email waiting for an operator's review (approval mode)
+    reviews: list[dict[str, Any]] = Field(default_factory=list)
     log: list[dict[str, Any]] = Field(default_factory=list)
     events: list[dict[str, Any]] = Field(default_factory=list)

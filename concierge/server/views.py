@@ -39,6 +39,8 @@ def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[d
         calls=[{**c, "to": mask_phone(c.get("to"))} for c in values.get("calls") or []],
         call_analysis=values.get("call_analysis"),
         human_decision=values.get("human_decision"),
+        draft=values.get("draft"),
+        reviews=values.get("reviews") or [],
         log=values.get("log") or [],
         events=events,
     )
