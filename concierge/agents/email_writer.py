@@ -83,4 +83,5 @@ async def email_writer(state: TicketState, runtime: Runtime[Context]) -> dict:
     review = needs_review(services.settings.review_before_send, kind)
     if review:
         note += "; waits for an operator's approval"
-    return {"draft": {"kind": kind, **draft.model_dump(), "review": review}, "stage": "drafted", "log": log("email_writer", note)}
+    return {"draft": {"kind": kind, **draft.model_dump(), **({"review": True} if review else {})}, "stage": "drafted",
+            "log": log("email_writer", note)}

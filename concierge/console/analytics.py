@@ -21,8 +21,8 @@ ESCALATION_SOURCES = {
 class Analytics:
     funnel: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FUNNEL, 0))
     escalations: Counter = field(default_factory=Counter)
-    hours_to_first_email: list[float] = field(default_factory=list)
-    hours_to_resolution: list[float] = field(default_factory=list)
+    minutes_to_first_email: list[float] = field(default_factory=list)
+    minutes_to_resolution: list[float] = field(default_factory=list)
     costs: list[float] = field(default_factory=list)
 
     @staticmethod
@@ -37,8 +37,8 @@ def _at(text: str | None) -> datetime | None:
         return None
 
 
-def _hours(start: datetime | None, end: datetime | None) -> float | None:
-    return (end - start).total_seconds() / 3600 if start and end else None
+def _minutes(start: datetime | None, end: datetime | None) -> float | None:
+    return (end - start).total_seconds() / 60 if start and end else None
 
 
 def booked(values: dict[str, Any]) -> bool:
@@ -71,13 +71,13 @@ def analyse(states: list[dict[str, Any]]) -> Analytics:
         if values.get("escalations"):
             result.escalations[escalation_label(values.get("escalation") or {})] += 1
         started = _at(log[0]["at"]) if log else None
-        first = _hours(started, _at(emails[0].get("sent_at")) if emails else None)
+        first = _minutes(started, _at(emails[0].get("sent_at")) if emails else None)
         if first is not None:
-            result.hours_to_first_email.append(first)
+            result.minutes_to_first_email.append(first)
         if values.get("stage") == "done":
             closed = next((_at(e["at"]) for e in reversed(log) if e.get("node") == "closer"), None)
-            if (took := _hours(started, closed)) is not None:
-                result.hours_to_resolution.append(took)
+            if (took := _minutes(started, closed)) is not None:
+                result.minutes_to_resolution.append(took)
         if (cost := llm_cost(values)) is not None:
             result.costs.append(cost)
     return result

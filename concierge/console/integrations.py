@@ -116,7 +116,7 @@ def with_saved(settings: Settings, store: ConsoleStore, extra: dict[str, str] | 
 def save(group: str, form: dict[str, Any], settings: Settings, store: ConsoleStore, by: str) -> list[str]:
     """Save the group's submitted values (an empty secret field keeps the saved secret; `clear:NAME`
     removes a saved value). Validated together first: nothing is saved when any is invalid."""
-    env, changes, clears = from_environment(), {}, []
+    env, saved, changes, clears = from_environment(), store.saved_settings(), {}, []
     for alias in INTEGRATIONS[group][1]:
         if alias in env:
             continue  # read-only: the environment wins
@@ -124,7 +124,9 @@ def save(group: str, form: dict[str, Any], settings: Settings, store: ConsoleSto
             clears.append(alias)
             continue
         value = str(form.get(alias, "")).strip()
-        if value:  # an empty field keeps what is saved (secret inputs are never filled in)
+        current = saved.get(alias, _current(settings, alias))
+        # An empty field keeps what is saved (secret inputs are never filled in); an unchanged one saves nothing.
+        if value and value != current:
             changes[alias] = value
     with_saved(settings, store, changes)  # raises InvalidSetting, nothing saved
     for alias in clears:

@@ -85,3 +85,15 @@ async def test_rejecting_a_draft_sends_nothing_and_hands_the_ticket_to_a_person_
         # retry drafts again, and the new draft waits for review again.
         r = await client.post(f"{THREADS}/local:1001/resume", json={"action": "retry", "by": "ana"})
         assert r.json()["waiting_for"] == "draft_review" and outbox_files(runtime) == []
+
+
+async def test_approving_a_draft_the_operator_changed_is_refused_so_no_edit_is_lost(reviewed):
+    async with await reviewed("offers") as runtime, asgi_client(runtime) as client:
+        add_operator(runtime)
+        await assign(client, runtime, "1001")
+        async with console_client(runtime) as browser:
+            await log_in(browser)
+            r = await post_form(browser, "/threads/local:1001", "/threads/local:1001/decide",
+                                {"action": "approve", "email_subject": "Changed", "email_body": "A changed text"})
+            assert r.status_code == 422 and "choose “edit”" in r.text
+        assert (await thread(client, "local:1001"))["waiting_for"] == "draft_review" and outbox_files(runtime) == []

@@ -45,11 +45,16 @@ async def thread_page(request: Request, thread_id: ThreadId, runtime: RuntimeDep
 @router.post("/threads/{thread_id}/decide")
 async def decide(request: Request, thread_id: ThreadId, runtime: RuntimeDep, operator: OperatorDep, form: FormDep):
     """Apply the operator's decision to the wait they saw, as that operator."""
-    await _snapshot(runtime, thread_id)
+    wait = current_wait(await _snapshot(runtime, thread_id))
+    draft = ((wait.value or {}).get("draft") or {}) if wait else {}
     decision = {"action": form.get("action", ""), "note": str(form.get("note", "")).strip(), "by": operator}
     body, subject = str(form.get("email_body", "")).strip(), str(form.get("email_subject", "")).strip()
-    if body:
-        decision["email"] = {"subject": subject, "body": body}
+    changed = body != (draft.get("body") or "").strip() or (draft and subject != (draft.get("subject") or "").strip())
+    if body and (changed or decision["action"] == "edit"):
+        if decision["action"] == "approve" and draft:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                "you changed the draft: choose “edit” to send your version, or “approve” without changes")
+        decision["email"] = {"subject": subject or draft.get("subject", ""), "body": body}
     try:
         checked = ResumeRequest.model_validate(decision).model_dump(exclude_none=True)
     except ValidationError as exc:
