@@ -6,6 +6,8 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+import time
+from collections import defaultdict, deque
 from typing import Any
 
 from fastapi import HTTPException, Request, status
@@ -22,6 +24,10 @@ CSRF_HEADER = "X-CSRF-Token"
 
 class LoginRequired(Exception):
     """Raised by pages that need an operator; answered with a redirect to the login page."""
+
+
+class ConsoleError(HTTPException):
+    """A refused console request, answered with an error page (the API keeps its JSON errors)."""
 
 
 def session_secret(settings: Settings) -> str:
@@ -76,7 +82,7 @@ async def check_csrf(request: Request) -> dict[str, Any]:
     sent = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD) or ""
     expected = request.session.get(CSRF_FIELD)
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the form's CSRF token is missing or wrong: reload the page and try again")
+        raise ConsoleError(status.HTTP_403_FORBIDDEN, "the form's CSRF token is missing or wrong: reload the page and try again")
     return {k: v for k, v in form.items() if k != CSRF_FIELD}
 
 
@@ -85,3 +91,31 @@ def on_loopback(settings: Settings) -> bool:
         return ipaddress.ip_address(settings.host).is_loopback
     except ValueError:
         return settings.host == "localhost"
+
+
+class LoginThrottle:
+    """At most `limit` failed logins per client address within `window_s`: password guessing is
+    slowed to a crawl (the Argon2 hash already makes each guess cost tens of milliseconds)."""
+
+    def __init__(self, limit: int = 5, window_s: float = 300) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, client: str) -> deque[float]:
+        failures, cutoff = self._failures[client], time.monotonic() - self.window_s
+        while failures and failures[0] < cutoff:
+            failures.popleft()
+        return failures
+
+    def retry_after(self, client: str) -> int | None:
+        """Seconds until `client` may try again, or None when it may now."""
+        failures = self._recent(client)
+        if len(failures) < self.limit:
+            return None
+        return int(failures[0] + self.window_s - time.monotonic()) + 1
+
+    def failed(self, client: str) -> None:
+        self._recent(client).append(time.monotonic())
+
+    def succeeded(self, client: str) -> None:
+        self._failures.pop(client, None)

@@ -156,5 +156,8 @@ def decisions(wait_value: dict[str, Any]) -> list[dict[str, str]]:
     """The decisions the waiting interrupt offers, each with what it will do."""
     effects = REVIEW_EFFECTS if wait_value.get("waiting_for") == "draft_review" else ACTION_EFFECTS
     described = wait_value.get("descriptions") or {}
+    # Concierge's own list, or LangChain's human-in-the-loop request shape (review_configs' allowed_decisions).
+    actions = wait_value.get("actions") or [d for config in wait_value.get("review_configs") or []
+                                             for d in config.get("allowed_decisions") or []]
     return [{"action": a, "effect": described.get(a) or effects.get(a) or f"Resume the thread with “{a}”."}
-            for a in wait_value.get("actions") or []]
+            for a in dict.fromkeys(actions)]

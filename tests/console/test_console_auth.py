@@ -93,3 +93,25 @@ async def test_logging_out_ends_the_session(runtime):
         assert r.status_code == 303
         assert (await browser.get("/")).status_code == 303
         assert csrf_of((await browser.get("/login")).text)
+
+
+async def test_repeated_wrong_passwords_are_throttled_even_for_the_right_one(runtime):
+    add_operator(runtime)
+    async with console_client(runtime) as browser:
+        for _ in range(5):
+            assert (await log_in(browser, OPERATOR, "guess")).status_code == 401
+        throttled = await log_in(browser)
+        assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
+        assert (await browser.get("/")).status_code == 303  # not logged in
+
+
+async def test_login_follows_only_a_link_on_this_site(runtime):
+    add_operator(runtime)
+    async with console_client(runtime) as browser:
+        page = await browser.get("/login")
+        for target, expected in (("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/threads/local:1003", "/threads/local:1003")):
+            browser.cookies.clear()
+            page = await browser.get("/login")
+            r = await browser.post("/login", data={"csrf_token": csrf_of(page.text), "name": OPERATOR, "password": PASSWORD,
+                                                   "next": target})
+            assert r.status_code == 303 and r.headers["location"] == expected

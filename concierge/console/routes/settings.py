@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Request, status
+from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import RedirectResponse
 
+from concierge.console.auth import ConsoleError
 from concierge.console.deps import FormDep, OperatorDep, RuntimeDep, StoreDep, page, templates
 from concierge.console.integrations import INTEGRATIONS, InvalidSetting, save, test_connection, views
 
@@ -17,7 +18,7 @@ Group = Annotated[str, Path(pattern=r"^[a-z]{1,20}$")]
 
 def _known(group: str) -> str:
     if group not in INTEGRATIONS:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown integration {group!r}")
+        raise ConsoleError(status.HTTP_404_NOT_FOUND, f"unknown integration {group!r}")
     return group
 
 
@@ -33,7 +34,7 @@ async def save_settings(request: Request, group: Group, runtime: RuntimeDep, sto
     try:
         changed = save(group, form, runtime.settings, store, operator)
     except InvalidSetting as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"nothing saved: {exc}") from exc
+        raise ConsoleError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"nothing saved: {exc}") from exc
     title = INTEGRATIONS[group][0]
     request.session["flash"] = (f"{title}: saved {', '.join(changed)}. Saved settings take effect when Concierge next starts."
                                 if changed else f"{title}: nothing changed.")

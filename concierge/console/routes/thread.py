@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Request, status
+from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
+from concierge.console.auth import ConsoleError
 from concierge.console.deps import FormDep, OperatorDep, RuntimeDep, page
 from concierge.console.views import decisions, helpdesk_view, rendered_emails, ticket_link
 from concierge.schemas import THREAD_ID_PATTERN
@@ -23,7 +24,7 @@ APPLY_WAIT_S = 60
 async def _snapshot(runtime, thread_id: str):
     snapshot = await runtime.runner.snapshot(thread_id)
     if snapshot is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown thread {thread_id!r}")
+        raise ConsoleError(status.HTTP_404_NOT_FOUND, f"unknown thread {thread_id!r}")
     return snapshot
 
 
@@ -52,24 +53,24 @@ async def decide(request: Request, thread_id: ThreadId, runtime: RuntimeDep, ope
     changed = body != (draft.get("body") or "").strip() or (draft and subject != (draft.get("subject") or "").strip())
     if body and (changed or decision["action"] == "edit"):
         if decision["action"] == "approve" and draft:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+            raise ConsoleError(status.HTTP_422_UNPROCESSABLE_CONTENT,
                                 "you changed the draft: choose “edit” to send your version, or “approve” without changes")
         decision["email"] = {"subject": subject or draft.get("subject", ""), "body": body}
     try:
         checked = ResumeRequest.model_validate(decision).model_dump(exclude_none=True)
     except ValidationError as exc:
         reasons = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'decision'}: {e['msg']}" for e in exc.errors())
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, reasons) from exc
+        raise ConsoleError(status.HTTP_422_UNPROCESSABLE_CONTENT, reasons) from exc
     try:
         event_id = await record_decision(runtime, thread_id, checked, answers=str(form.get("answers", "")) or None)
     except NotWaiting as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+        raise ConsoleError(status.HTTP_409_CONFLICT, str(exc)) from exc
     event = await await_decision(runtime, event_id, APPLY_WAIT_S)
     if event is None:
         request.session["flash"] = f"{checked['action']}: recorded; it is being applied — reload in a moment."
     elif event["status"] == "failed":
         code = status.HTTP_409_CONFLICT if refused_as_conflict(event) else status.HTTP_502_BAD_GATEWAY
-        raise HTTPException(code, f"the decision was not applied: {event['error']}")
+        raise ConsoleError(code, f"the decision was not applied: {event['error']}")
     else:
         request.session["flash"] = f"{checked['action']} by {operator}: applied."
     return RedirectResponse(f"/threads/{thread_id}", status_code=status.HTTP_303_SEE_OTHER)
