@@ -107,7 +107,7 @@ def show(thread_id: str) -> None:
 @app.command()
 def resume(
     thread_id: str,
-    action: str = typer.Option(..., "--action", help="approve | retry | close | handoff"),
+    action: str = typer.Option(..., "--action", help="approve | retry | close | handoff; a draft waiting for review: approve | reject"),
     note: str = typer.Option("", "--note", help="What the human decided and why."),
     by: str = typer.Option("operator", "--by", help="Who decided."),
 ) -> None:

@@ -201,6 +201,18 @@ class Settings(BaseSettings):
         CallWindow.parse(value)  # a clear error at start, e.g. a window that ends before it starts
         return value
 
+    @field_validator("settings_encryption_key")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(value.get_secret_value())
+            except ValueError as exc:
+                raise ValueError("SETTINGS_ENCRYPTION_KEY must be a Fernet key: 32 bytes, url-safe base64 (44 characters)") from exc
+        return value
+
     # --- derived paths of the embedded parts ------------------------------------------------------
     @property
     def checkpoint_path(self) -> Path:

@@ -78,3 +78,15 @@ async def test_test_connection_runs_the_doctor_checks_on_the_saved_settings(runt
             helpdesk = await post_form(browser, "/settings", "/settings/helpdesk/test", {})
             assert "helpdesk (local)" in helpdesk.text and "credentials accepted" in helpdesk.text
     assert slack.messages == []  # a test posts nothing to the channel
+
+
+def test_a_malformed_encryption_key_is_refused_at_start(tmp_path):
+    import pytest
+    from pydantic import ValidationError
+
+    from tests.conftest import make_settings
+
+    with pytest.raises(ValidationError, match="Fernet key"):
+        make_settings(tmp_path, SETTINGS_ENCRYPTION_KEY="not-a-key")
+    key = "x" * 43 + "="
+    assert make_settings(tmp_path, SETTINGS_ENCRYPTION_KEY=key).settings_encryption_key.get_secret_value() == key

@@ -44,3 +44,19 @@ def test_a_short_password_or_a_bad_name_is_refused(data_dir):
     bad = run("operators", "add", "so fia", "--password", "a long password")
     assert bad.exit_code == 2 and "letters, digits" in bad.output
     assert ConsoleStore.for_settings(get_settings()).operators() == []
+
+
+def test_serve_starts_with_the_settings_saved_in_the_console_and_the_environment_wins(data_dir, monkeypatch):
+    started = {}
+    monkeypatch.setattr("concierge.server.app.create_app", lambda settings: started.setdefault("settings", settings))
+    monkeypatch.setattr("uvicorn.run", lambda app, host, port: started.update(host=host, port=port))
+    store = ConsoleStore.for_settings(get_settings())
+    store.save_setting("REVIEW_BEFORE_SEND", "offers", "sofia")
+    store.save_setting("EMAIL_FROM", "Saved <saved@example.com>", "sofia")
+    monkeypatch.setenv("EMAIL_FROM", "Env <env@example.com>")
+    get_settings.cache_clear()
+
+    assert run("serve", "--port", "8123").exit_code == 0
+    settings = started["settings"]
+    assert settings.review_before_send == "offers" and settings.email_from == "Env <env@example.com>"
+    assert started["port"] == 8123
