@@ -240,10 +240,11 @@ def operators_add(
     """Create an operator of the web console (or set a new password for one)."""
     import re
 
+    from concierge.console.auth import ADMIN
     from concierge.console.store import OPERATOR_NAME
 
-    if not re.fullmatch(OPERATOR_NAME, name):
-        console.print("[red]name:[/] letters, digits and . _ @ - only, at most 64 characters")
+    if not re.fullmatch(OPERATOR_NAME, name) or name == ADMIN:
+        console.print(f"[red]name:[/] letters, digits and . _ @ - only, at most 64 characters; {ADMIN!r} is the admin token's")
         raise typer.Exit(2)
     if len(password) < 10:
         console.print("[red]password:[/] at least 10 characters")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import re
 import secrets
 import time
 from collections import defaultdict, deque
@@ -42,8 +43,6 @@ def secure_cookies(settings: Settings) -> bool:
 
 def authenticate(settings: Settings, store: ConsoleStore, name: str, password: str) -> str | None:
     """The operator name for these credentials, or None: an operator's own password, or the admin token."""
-    import re
-
     if settings.admin_token and (not name or name == ADMIN):
         token = settings.admin_token.get_secret_value()
         return ADMIN if hmac.compare_digest(password.encode(), token.encode()) else None

@@ -90,6 +90,9 @@ async def test_a_decision_the_wait_does_not_offer_is_refused(runtime, client):
         assert r.status_code == 409
         bogus = await post_form(browser, "/threads/local:1001", "/threads/local:1001/decide", {"action": "explode"})
         assert bogus.status_code == 422
+        dropped = await post_form(browser, "/threads/local:1001", "/threads/local:1001/decide",
+                                  {"action": "handoff", "email_body": "Dear Maria, ..."})
+        assert dropped.status_code == 422 and "sends no email" in dropped.text
     assert (await thread(client, "local:1001"))["waiting_for"] == "email_reply"
 
 

@@ -43,6 +43,7 @@ def test_a_short_password_or_a_bad_name_is_refused(data_dir):
     assert short.exit_code == 2 and "at least 10" in short.output
     bad = run("operators", "add", "so fia", "--password", "a long password")
     assert bad.exit_code == 2 and "letters, digits" in bad.output
+    assert run("operators", "add", "admin", "--password", "a long password").exit_code == 2  # the admin token's name
     assert ConsoleStore.for_settings(get_settings()).operators() == []
 
 

@@ -19,6 +19,7 @@ from concierge.server.schemas import ResumeRequest
 router = APIRouter()
 ThreadId = Annotated[str, Path(pattern=THREAD_ID_PATTERN, max_length=200)]
 APPLY_WAIT_S = 60
+EMAIL_ACTIONS = {"edit", "reply"}  # the decisions that send the email the operator wrote
 
 
 async def _snapshot(runtime, thread_id: str):
@@ -43,24 +44,30 @@ async def thread_page(request: Request, thread_id: ThreadId, runtime: RuntimeDep
     )
 
 
+def decision_from_form(form: dict, draft: dict, operator: str) -> dict:
+    """The decision the form asks for, checked as the API checks it. The email text goes with the
+    decisions that send it; text typed for any other decision is refused rather than dropped."""
+    decision = {"action": form.get("action", ""), "note": str(form.get("note", "")).strip(), "by": operator}
+    body, subject = str(form.get("email_body", "")).strip(), str(form.get("email_subject", "")).strip()
+    changed = body != (draft.get("body") or "").strip() or (draft and subject != (draft.get("subject") or "").strip())
+    if body and (changed or decision["action"] in EMAIL_ACTIONS):
+        if decision["action"] not in EMAIL_ACTIONS:
+            what = ("you changed the draft: choose “edit” to send your version" if draft
+                    else f"“{decision['action']}” sends no email: clear the email text, or choose a decision that sends it")
+            raise ConsoleError(status.HTTP_422_UNPROCESSABLE_CONTENT, what)
+        decision["email"] = {"subject": subject or draft.get("subject", ""), "body": body}
+    try:
+        return ResumeRequest.model_validate(decision).model_dump(exclude_none=True)
+    except ValidationError as exc:
+        reasons = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'decision'}: {e['msg']}" for e in exc.errors())
+        raise ConsoleError(status.HTTP_422_UNPROCESSABLE_CONTENT, reasons) from exc
+
+
 @router.post("/threads/{thread_id}/decide")
 async def decide(request: Request, thread_id: ThreadId, runtime: RuntimeDep, operator: OperatorDep, form: FormDep):
     """Apply the operator's decision to the wait they saw, as that operator."""
     wait = current_wait(await _snapshot(runtime, thread_id))
-    draft = ((wait.value or {}).get("draft") or {}) if wait else {}
-    decision = {"action": form.get("action", ""), "note": str(form.get("note", "")).strip(), "by": operator}
-    body, subject = str(form.get("email_body", "")).strip(), str(form.get("email_subject", "")).strip()
-    changed = body != (draft.get("body") or "").strip() or (draft and subject != (draft.get("subject") or "").strip())
-    if body and (changed or decision["action"] == "edit"):
-        if decision["action"] == "approve" and draft:
-            raise ConsoleError(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                                "you changed the draft: choose “edit” to send your version, or “approve” without changes")
-        decision["email"] = {"subject": subject or draft.get("subject", ""), "body": body}
-    try:
-        checked = ResumeRequest.model_validate(decision).model_dump(exclude_none=True)
-    except ValidationError as exc:
-        reasons = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'decision'}: {e['msg']}" for e in exc.errors())
-        raise ConsoleError(status.HTTP_422_UNPROCESSABLE_CONTENT, reasons) from exc
+    checked = decision_from_form(form, ((wait.value or {}).get("draft") or {}) if wait else {}, operator)
     try:
         event_id = await record_decision(runtime, thread_id, checked, answers=str(form.get("answers", "")) or None)
     except NotWaiting as exc:
