@@ -51,6 +51,23 @@ class SettingView:
     source: str  # "environment", "saved", "default"
     shown: str  # the value as shown: a secret only as its last characters
     saved_by: str = ""
+    in_use: bool = True  # False for another provider's settings (shown folded away)
+
+
+# Settings of one provider among several: in use only when that provider is chosen.
+PROVIDER_PREFIXES = {
+    "HUBSPOT_": lambda s: s.helpdesk == "hubspot", "ZENDESK_": lambda s: s.helpdesk == "zendesk",
+    "JIRA_": lambda s: s.helpdesk == "jira", "ZOHO_": lambda s: s.helpdesk == "zoho",
+    "SMTP_": lambda s: s.email_backend == "smtp", "RESEND_": lambda s: s.email_backend == "resend",
+    "SENDGRID_": lambda s: s.email_backend == "sendgrid",
+    "VAPI_": lambda s: s.voice_provider == "vapi", "BLAND_": lambda s: s.voice_provider == "bland",
+    "SLACK_": lambda s: "slack" in s.alerts, "DISCORD_": lambda s: "discord" in s.alerts,
+}
+
+
+def in_use(alias: str, settings: Settings) -> bool:
+    chosen = next((test for prefix, test in PROVIDER_PREFIXES.items() if alias.startswith(prefix)), None)
+    return chosen is None or chosen(settings)
 
 
 def is_secret(alias: str) -> bool:
@@ -82,6 +99,10 @@ def _current(settings: Settings, alias: str) -> str:
 
 def views(group: str, settings: Settings, store: ConsoleStore) -> list[SettingView]:
     env, saved, updates = from_environment(), store.saved_settings(), store.setting_updates()
+    try:
+        effective = with_saved(settings, store)  # the providers chosen as of the next start
+    except InvalidSetting:
+        effective = settings
     out = []
     for alias in INTEGRATIONS[group][1]:
         secret = is_secret(alias)
@@ -92,7 +113,8 @@ def views(group: str, settings: Settings, store: ConsoleStore) -> list[SettingVi
         else:
             source, value = "default", _current(settings, alias)
         shown = masked(value) if secret and value else value
-        out.append(SettingView(alias, secret, choices(alias), source, shown, updates.get(alias, ("", ""))[0] if source == "saved" else ""))
+        out.append(SettingView(alias, secret, choices(alias), source, shown, updates.get(alias, ("", ""))[0] if source == "saved" else "",
+                               in_use(alias, effective)))
     return out
 
 

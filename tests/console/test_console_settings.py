@@ -24,6 +24,11 @@ async def test_a_saved_secret_is_encrypted_at_rest_and_never_shown_in_full(runti
         assert "take effect when Concierge next starts" in page
         assert token not in page and "9f3a" in page  # only the last characters
         assert f"saved by {OPERATOR}" in page
+        # Another provider's settings (the helpdesk is local) are folded away; the chosen ones are not.
+        folded = re.search(r'<section class="card" id="helpdesk">.*?<details class="other-providers">(.*?)</details>', page, re.S).group(1)
+        assert 'id="ZENDESK_API_TOKEN"' in folded and 'id="HELPDESK"' not in folded
+        alerts_folded = re.search(r'<section class="card" id="alerts">.*?(<details class="other-providers">.*?</details>|</form>)', page, re.S).group(1)
+        assert 'id="SLACK_BOT_TOKEN"' not in alerts_folded and 'id="DISCORD_WEBHOOK_URL"' in alerts_folded
 
         # An empty secret field keeps the saved secret.
         await post_form(browser, "/settings", "/settings/alerts", {"ALERTS": "console,slack", "SLACK_BOT_TOKEN": ""})
