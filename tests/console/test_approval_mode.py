@@ -45,6 +45,8 @@ async def test_offers_mode_holds_every_offer_email_until_an_operator_edits_it(re
         assert message["Subject"] == "Your quiet Lisbon stay"
         assert "Edited by Sofia" in message.get_body(("plain",)).get_content()
         assert any(e["node"] == "review_draft" and OPERATOR in e["text"] for e in detail["log"])
+        [note] = await runtime.services.helpdesk.notes("1001")  # who approved it, and what went out
+        assert f"edited and approved by {OPERATOR} before sending: warmer opening" in note and "Edited by Sofia" in note
 
         # A follow-up asking for the number is not an offer: it is sent without waiting.
         detail = await reply(client, runtime, "local:1001", "Sounds good, what next?")
