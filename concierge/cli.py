@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from concierge.cli_console import console_store, operators_app
 from concierge.cli_runtime import check_schema, db_app, events_app, prune, worker
 from concierge.eval.cli import eval_app
 from concierge.settings import get_settings
@@ -46,6 +47,7 @@ app.command()(worker)
 threads_app = typer.Typer(help="The threads: one per ticket.", invoke_without_command=True)
 app.add_typer(threads_app, name="threads")
 threads_app.command("prune")(prune)
+app.add_typer(operators_app, name="operators")
 # Wide enough for the demo table when output is not a terminal (CI logs, pipes).
 console = Console(width=None if Console().is_terminal else 160)
 
@@ -140,7 +142,8 @@ def show(thread_id: str) -> None:
 @app.command()
 def resume(
     thread_id: str,
-    action: str = typer.Option(..., "--action", help="approve | retry | close | handoff | reply (the thread's allowed ones)"),
+    action: str = typer.Option(..., "--action", help="approve | retry | close | handoff | reply (the thread's allowed ones); "
+                               "a draft waiting for review: approve | reject"),
     note: str = typer.Option("", "--note", help="What the human decided and why."),
     by: str = typer.Option("operator", "--by", help="Who decided."),
     body: str = typer.Option("", "--body", help="reply: the email to the customer."),
@@ -276,7 +279,7 @@ def _configure_logging(settings, *, quiet: bool = False) -> None:
 def serve(host: str | None = None, port: int | None = None,
           workers: int | None = typer.Option(None, "--workers", help="Jobs this process runs at once. SQLite: default 2. "
                                              "PostgreSQL: default 0, `concierge worker` processes run them.")) -> None:
-    """Run the HTTP API (webhooks and the thread API)."""
+    """Run the HTTP API (webhooks and the thread API) and the web console at /."""
     from concierge.startup import EXIT_CONFIG, check_parts, public_address_problem
 
     settings = get_settings()
@@ -290,8 +293,11 @@ def serve(host: str | None = None, port: int | None = None,
 
     import uvicorn
 
+    from concierge.console.integrations import with_saved
     from concierge.server.app import create_app
 
+    # Settings saved in the console apply from this start on; the environment still wins.
+    settings = with_saved(settings, console_store())
     # log_config=None: uvicorn's records go through the structured, masked handler too.
     uvicorn.run(create_app(settings=settings, workers=workers), host=settings.host, port=settings.port, log_config=None)
 

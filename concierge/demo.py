@@ -168,5 +168,7 @@ async def run_demo(settings: Settings, console: Console, *, reset: bool = False)
     if waiting:
         console.print("\n[bold]Waiting for a human.[/] Resume with, for example:")
         console.print(f"  {command_name()} resume {waiting[0]['thread_id']} --action handoff --note \"I'll call the customer myself\"")
+        console.print(f"or in the web console: {command_name()} operators add YOUR_NAME, then {command_name()} serve "
+                      f"and open http://{settings.host}:{settings.port}/")
     console.print(f"\nEmails: {settings.outbox_dir}/ · alerts: {settings.alerts_file} · calls: {settings.calls_dir}/")
     return rows

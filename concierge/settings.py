@@ -213,6 +213,13 @@ class Settings(BaseSettings):
     # Link to a ticket in the helpdesk's agent UI, e.g. https://acme.zendesk.com/agent/tickets/{ticket_id}
     helpdesk_ticket_url: str | None = Field(None, alias="HELPDESK_TICKET_URL")
 
+    # --- operator console ----------------------------------------------------------------------------
+    # Drafts that wait for an operator before they go out: offers (offer and confirm-by-email
+    # emails), all (every email), or none.
+    review_before_send: Literal["offers", "all", "none"] = Field("none", alias="REVIEW_BEFORE_SEND")
+    # Fernet key (urlsafe base64, 32 bytes) for the secrets saved in the console; empty = generated in the data folder.
+    settings_encryption_key: SecretStr | None = Field(None, alias="SETTINGS_ENCRYPTION_KEY")
+
     # --- API --------------------------------------------------------------------------------------
     admin_token: SecretStr | None = Field(None, alias="ADMIN_TOKEN")
     host: str = Field("127.0.0.1", alias="HOST")
@@ -274,6 +281,18 @@ class Settings(BaseSettings):
         CallWindow.parse(value)  # a clear error at start, e.g. a window that ends before it starts
         return value
 
+    @field_validator("settings_encryption_key")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(value.get_secret_value())
+            except ValueError as exc:
+                raise ValueError("SETTINGS_ENCRYPTION_KEY must be a Fernet key: 32 bytes, url-safe base64 (44 characters)") from exc
+        return value
+
     # --- derived paths of the embedded parts ------------------------------------------------------
     @property
     def checkpoint_path(self) -> Path:
@@ -302,6 +321,11 @@ class Settings(BaseSettings):
     def app_db_path(self) -> Path:
         """Events inbox, effects ledger and correlation index."""
         return self.data_dir / "concierge.sqlite"
+
+    @property
+    def console_db_path(self) -> Path:
+        """Operators and the settings saved in the console."""
+        return self.data_dir / "console.sqlite"
 
     @property
     def helpdesk_db_path(self) -> Path:

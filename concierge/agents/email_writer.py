@@ -10,6 +10,7 @@ import re
 
 from langgraph.runtime import Runtime
 
+from concierge.agents.review_draft import needs_review
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
 from concierge.schemas import EmailDraft
@@ -140,4 +141,8 @@ async def email_writer(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     kind = email_kind(state)
     draft, note = await write_email(services, state, kind)
-    return {"draft": {"kind": kind, **draft.model_dump()}, "stage": "drafted", "log": log("email_writer", note)}
+    review = needs_review(services.settings.review_before_send, kind)
+    if review:
+        note += "; waits for an operator's approval"
+    return {"draft": {"kind": kind, **draft.model_dump(), **({"review": True} if review else {})}, "stage": "drafted",
+            "log": log("email_writer", note)}

@@ -37,6 +37,20 @@ def conversation_ids(emails: list[dict], replies: list[dict], kept: list[dict] |
     return ids + [k["message_id"] for k in kept or [] if k.get("message_id")]
 
 
+async def note_review(services, state: TicketState, email_key: str, record: dict) -> None:
+    """The helpdesk learns who approved (or edited) an email held for review, with their note and the text sent."""
+    reviewed = record["reviewed"]
+    how = "edited and approved" if reviewed["action"] == "edit" else "approved"
+    text = (f"The {record['kind']} email was {how} by {reviewed['by']} before sending"
+            + (f": {reviewed['note']}" if reviewed.get("note") else ".") + f"\n\nSent:\n{record['subject']}\n\n{record['body']}")
+
+    async def add_note(_: dict) -> str:
+        return await services.helpdesk.add_note(state["ticket"]["id"], text, idempotency_key=f"{email_key}:review-note")
+
+    await services.store.once(f"{email_key}:review-note", state["thread_id"], add_note,
+                              retry_safe=getattr(services.helpdesk, "retry_safe", False))
+
+
 async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     settings = services.settings
@@ -80,6 +94,9 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
     to = ticket["customer"]["email"]
     record = {"kind": draft["kind"], "to": to, "subject": draft["subject"], "body": draft["body"], **result,
               **({"by": draft["by"]} if draft.get("by") else {})}  # a person's own reply names them
+    if draft.get("reviewed"):
+        record["reviewed"] = draft["reviewed"]
+        await note_review(services, state, key, record)
     return {
         "emails": [record],
         "draft": None,

@@ -26,6 +26,7 @@ from concierge.agents.parse_reply import parse_reply
 from concierge.agents.reopen import reopen
 from concierge.agents.record_decision import record_decision
 from concierge.agents.retriever import retriever
+from concierge.agents.review_draft import review_draft
 from concierge.agents.send_email import send_email
 from concierge.agents.triage import triage
 from concierge.agents.voice_dispatcher import voice_dispatcher
@@ -44,6 +45,7 @@ STEPS = {
     "triage": triage,
     "retriever": retriever,
     "email_writer": email_writer,
+    "review_draft": review_draft,
     "send_email": send_email,
     "wait_for_reply": wait_for_reply,
     "parse_reply": parse_reply,
@@ -58,7 +60,7 @@ STEPS = {
     "no_reply": no_reply,
     "record_decision": record_decision,
 }
-WAITING = {"wait_for_reply", "wait_for_call", "human_review"}
+WAITING = {"review_draft", "wait_for_reply", "wait_for_call", "human_review"}
 LLM_STEPS = {"triage", "email_writer", "parse_reply", "call_analyst"}
 
 

@@ -20,6 +20,7 @@ Stage = Literal[
     "profiled",  # path chosen and customer profile built, in one reading
     "retrieved",  # inventory or policy matches found
     "drafted",  # an email is drafted, not sent
+    "draft_approved",  # an operator approved (or edited) the draft in approval mode
     "email_sent",  # the email went out
     "reply_received",  # reply arrived, not yet read
     "phone_found",  # a usable phone number is known
@@ -60,6 +61,7 @@ class TicketState(TypedDict, total=False):
     policies: list[dict[str, Any]]  # policy passages for a support answer
 
     draft: dict[str, Any] | None  # email ready to send (concierge.schemas.EmailDraft + kind)
+    reviews: Annotated[list[dict[str, Any]], operator.add]  # operators' decisions on drafts (approval mode)
     emails: Annotated[list[dict[str, Any]], operator.add]  # every email sent, in order
     replies: Annotated[list[dict[str, Any]], operator.add]  # every customer reply, in order
     phone: str | None  # E.164

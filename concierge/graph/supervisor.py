@@ -21,7 +21,7 @@ from concierge.agents.decisions import retry_route
 from concierge.graph.state import TicketState
 
 Next = Literal[
-    "intake", "triage", "retriever", "email_writer", "send_email", "wait_for_reply", "parse_reply",
+    "intake", "triage", "retriever", "email_writer", "review_draft", "send_email", "wait_for_reply", "parse_reply",
     "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "record_decision",
     "keep_email", "reopen", "no_reply", "__end__",
 ]
@@ -32,7 +32,8 @@ DESTINATIONS: dict[str, tuple[str, ...]] = {
     "intake": ("triage",),
     "triage": ("retriever", "escalation"),
     "retriever": ("email_writer", "escalation"),
-    "email_writer": ("send_email",),
+    "email_writer": ("send_email", "review_draft"),  # in approval mode the draft waits for an operator first
+    "review_draft": ("send_email", "escalation"),  # approved or edited: sent; rejected: a person takes the case
     "send_email": ("wait_for_reply", "closer", "record_decision", "escalation"),
     # a reply, a reminder due (or the second one unanswered), or a person who replies, closes or hands off
     "wait_for_reply": ("parse_reply", "email_writer", "no_reply", "escalation", "send_email", "closer", "wait_for_reply"),
@@ -74,7 +75,9 @@ def next_node(state: TicketState) -> str:
             return "escalation" if path == "escalate" else "retriever"
         case "retrieved":
             return "email_writer"
-        case "drafted":
+        case "drafted":  # in approval mode the draft waits for an operator first
+            return "review_draft" if (state.get("draft") or {}).get("review") else "send_email"
+        case "draft_approved":
             return "send_email"
         case "email_sent":
             if ((state.get("emails") or [{}])[-1]).get("kind") == "human_reply":

@@ -80,4 +80,7 @@ def create_app(runtime: AppRuntime | None = None, settings: Settings | None = No
     app.add_exception_handler(RequestValidationError, _validation_error)
     for module in (health, webhooks, threads):
         app.include_router(module.router)
+    from concierge.console import install_console
+
+    install_console(app, runtime.settings if runtime is not None else settings or get_settings())
     return app

@@ -84,6 +84,15 @@ class CallCompleted(RootModel[dict[str, Any]]):
     """A voice provider's call webhook: a Vapi server message (`{"message": {...}}`) or a Bland post-call body."""
 
 
+class DraftEmail(BaseModel):
+    """An email an operator writes: the edited draft in approval mode (`edit`), or a reply."""
+
+    subject: str = Field("", max_length=998)
+    body: str = Field(min_length=1, max_length=MAX_EMAIL_TEXT)
+
+    _one_line = field_validator("subject")(lambda value: one_header_line(value))
+
+
 class HitlDecision(BaseModel):
     """One decision in LangChain's human-in-the-loop response shape."""
 
@@ -93,15 +102,18 @@ class HitlDecision(BaseModel):
 
 
 class ResumeRequest(BaseModel):
-    """A person's decision: Concierge's `{action, note, by}` (a reply adds `subject`, `body`, `then`), or
-    LangChain's human-in-the-loop `{"decisions": [{"type": ...}], "by": ...}` answering the wait's action request."""
+    """A person's decision: Concierge's `{action, note, by}` — `approve`, `retry`, `close`, `handoff`,
+    `reply` (with `subject`, `body`, `then`, or `email`) for an escalation or a customer wait; `approve`,
+    `edit` (with `email`), `reject` for a draft waiting for review — or LangChain's human-in-the-loop
+    `{"decisions": [{"type": ...}], "by": ...}` answering the wait's action request."""
 
-    action: Literal["approve", "retry", "close", "handoff", "reply"] | None = None
+    action: Literal["approve", "retry", "close", "handoff", "reply", "edit", "reject"] | None = None
     note: str = Field("", max_length=5000)
     by: str = Field("operator", min_length=1, max_length=100)
     subject: str = Field("", max_length=998)
     body: str = Field("", max_length=MAX_EMAIL_TEXT)
     then: Literal["wait", "close"] = "wait"
+    email: DraftEmail | None = None
     decisions: list[HitlDecision] | None = Field(None, min_length=1, max_length=1)
 
     _one_line = field_validator("subject")(lambda value: one_header_line(value))
@@ -109,9 +121,13 @@ class ResumeRequest(BaseModel):
     @model_validator(mode="after")
     def _one_shape(self) -> ResumeRequest:
         if (self.action is None) == (self.decisions is None):
-            raise ValueError("give either action (approve, retry, close, handoff or reply) or decisions")
+            raise ValueError("give either action (approve, retry, close, handoff, reply, edit or reject) or decisions")
+        if self.action == "reply" and self.email is not None and not self.body.strip():
+            self.subject, self.body = self.subject or self.email.subject, self.email.body
         if self.action == "reply" and not self.body.strip():
             raise ValueError("a reply needs the email's body")
+        if self.action == "edit" and self.email is None:
+            raise ValueError("edit needs the edited email: {\"email\": {\"subject\": ..., \"body\": ...}}")
         return self
 
     def decision(self) -> dict[str, Any]:
@@ -119,7 +135,10 @@ class ResumeRequest(BaseModel):
         if self.decisions is not None:
             return {"decisions": [d.model_dump(exclude_none=True) for d in self.decisions], "by": self.by}
         fields = ("action", "note", "by") + (("subject", "body", "then") if self.action == "reply" else ())
-        return {k: getattr(self, k) for k in fields}
+        decision = {k: getattr(self, k) for k in fields}
+        if self.action == "edit":
+            decision["email"] = self.email.model_dump()
+        return decision
 
 
 class Accepted(BaseModel):
@@ -157,5 +176,7 @@ class ThreadDetail(ThreadSummary):
     human_decision: dict[str, Any] | None = None
     llm_usage: dict[str, Any] | None = None  # LLM calls, tokens and dollars spent on the ticket
     llm_degraded: dict[str, Any] | None = None  # steps the offline engine judged because the LLM could not, and why
+    draft: dict[str, Any] | None = None  # the email waiting for an operator's review (approval mode)
+    reviews: list[dict[str, Any]] = Field(default_factory=list)
     log: list[dict[str, Any]] = Field(default_factory=list)
     events: list[dict[str, Any]] = Field(default_factory=list)

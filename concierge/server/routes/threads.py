@@ -9,14 +9,13 @@ from fastapi.responses import JSONResponse
 
 from concierge.server.deps import AdminDep, RuntimeDep
 from concierge.schemas import THREAD_ID_PATTERN
-from concierge.server.decisions import SOURCE, queue_decision
+from concierge.server.decisions import RESUME_WAIT_S, SOURCE, queue_decision
 from concierge.server.runner import NotWaiting
 from concierge.server.schemas import ResumeRequest, ThreadDetail, ThreadSummary
 from concierge.server.views import thread_detail, thread_summary
 
 router = APIRouter(prefix="/api/v1/threads", tags=["threads"], dependencies=[AdminDep])
 
-RESUME_WAIT_S = 120
 ThreadId = Annotated[str, Path(pattern=THREAD_ID_PATTERN, max_length=200, description="helpdesk:ticket_id, e.g. local:1001")]
 
 
@@ -65,6 +64,6 @@ async def resume_thread(
     if event is None:
         return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content={"detail": "the decision is recorded and not applied yet; check the thread later"})
     if event["status"] == "failed":
-        code = status.HTTP_409_CONFLICT if (event["error"] or "").startswith("NotWaiting") else status.HTTP_502_BAD_GATEWAY
+        code = status.HTTP_409_CONFLICT if refused_as_conflict(event) else status.HTTP_502_BAD_GATEWAY
         raise HTTPException(code, f"the decision was not applied: {event['error']}")
     return thread_detail(thread_id, await runtime.runner.snapshot(thread_id), await runtime.services.store.events(thread_id))

@@ -1,0 +1,175 @@
+"""The Settings page's integrations: which settings each one has, where each value comes from
+(environment, saved in the console, default), saving them, and testing a connection.
+
+The environment (and `.env`) always wins: such a setting is shown read-only. Values saved here are
+kept encrypted in the console's store and take effect when Concierge next starts.
+"""
+
+from __future__ import annotations
+
+import os
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+from pydantic import SecretStr, ValidationError
+
+from concierge.console.store import ConsoleStore
+from concierge.doctor import Check, check_alerts, check_helpdesk
+from concierge.settings import Settings
+
+INTEGRATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "helpdesk": ("Helpdesk", (
+        "HELPDESK", "HELPDESK_TICKET_URL", "AI_ASSIGNEE",
+        "HUBSPOT_TOKEN", "HUBSPOT_PIPELINE", "HUBSPOT_AI_STAGE", "HUBSPOT_AI_OWNER_ID", "HUBSPOT_HUMAN_OWNER_ID",
+        "ZENDESK_SUBDOMAIN", "ZENDESK_BASE_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN", "ZENDESK_AI_GROUP_ID", "ZENDESK_HUMAN_GROUP_ID",
+        "JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_AI_ACCOUNT_ID", "JIRA_HUMAN_ACCOUNT_ID",
+        "ZOHO_DOMAIN", "ZOHO_ORG_ID", "ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN", "ZOHO_AI_AGENT_ID", "ZOHO_HUMAN_TEAM_ID",
+    )),
+    "email": ("Email", (
+        "EMAIL_BACKEND", "EMAIL_FROM", "EMAIL_REPLY_DOMAIN", "REVIEW_BEFORE_SEND",
+        "SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USERNAME", "SMTP_PASSWORD", "RESEND_API_KEY", "SENDGRID_API_KEY",
+    )),
+    "voice": ("Voice", (
+        "VOICE_PROVIDER", "ESCALATION_PHONE", "CALL_WINDOW", "CALL_ATTEMPTS",
+        "VAPI_API_KEY", "VAPI_PHONE_NUMBER_ID", "VAPI_WEBHOOK_SECRET", "BLAND_API_KEY", "BLAND_WEBHOOK_SECRET",
+    )),
+    "alerts": ("Alerts", ("ALERTS", "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_API_URL", "DISCORD_WEBHOOK_URL")),
+    "llm": ("LLM", ("GROQ_API_KEY", "GROQ_MODEL", "LLM_BASE_URL", "LLM_MODEL", "LLM_API_KEY")),
+    "knowledge": ("Knowledge base", ("QDRANT_URL", "QDRANT_API_KEY", "QDRANT_COLLECTION", "INVENTORY_FILE", "EMBEDDING_MODEL", "RERANKER_MODEL")),
+}
+_FIELDS = {f.alias: (name, f) for name, f in Settings.model_fields.items() if f.alias}
+
+
+@dataclass
+class SettingView:
+    name: str
+    secret: bool
+    choices: list[str]
+    source: str  # "environment", "saved", "default"
+    shown: str  # the value as shown: a secret only as its last characters
+    saved_by: str = ""
+    in_use: bool = True  # False for another provider's settings (shown folded away)
+
+
+# Settings of one provider among several: in use only when that provider is chosen.
+PROVIDER_PREFIXES = {
+    "HUBSPOT_": lambda s: s.helpdesk == "hubspot", "ZENDESK_": lambda s: s.helpdesk == "zendesk",
+    "JIRA_": lambda s: s.helpdesk == "jira", "ZOHO_": lambda s: s.helpdesk == "zoho",
+    "SMTP_": lambda s: s.email_backend == "smtp", "RESEND_": lambda s: s.email_backend == "resend",
+    "SENDGRID_": lambda s: s.email_backend == "sendgrid",
+    "VAPI_": lambda s: s.voice_provider == "vapi", "BLAND_": lambda s: s.voice_provider == "bland",
+    "SLACK_": lambda s: "slack" in s.alerts, "DISCORD_": lambda s: "discord" in s.alerts,
+}
+
+
+def in_use(alias: str, settings: Settings) -> bool:
+    chosen = next((test for prefix, test in PROVIDER_PREFIXES.items() if alias.startswith(prefix)), None)
+    return chosen is None or chosen(settings)
+
+
+def is_secret(alias: str) -> bool:
+    annotation = _FIELDS[alias][1].annotation
+    return annotation is SecretStr or SecretStr in typing.get_args(annotation)
+
+
+def choices(alias: str) -> list[str]:
+    annotation = _FIELDS[alias][1].annotation
+    return list(typing.get_args(annotation)) if typing.get_origin(annotation) is typing.Literal else []
+
+
+def from_environment() -> set[str]:
+    """Settings set by the environment or `.env` (non-empty), which the console never overrides."""
+    dotenv = dotenv_values(".env") if Path(".env").is_file() else {}
+    return {a for a in _FIELDS if os.environ.get(a) or dotenv.get(a)}
+
+
+def masked(value: str) -> str:
+    return "•" * 8 + value[-4:] if len(value) > 8 else "•" * 8
+
+
+def _current(settings: Settings, alias: str) -> str:
+    value = getattr(settings, _FIELDS[alias][0])
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return "" if value is None else str(value)
+
+
+def views(group: str, settings: Settings, store: ConsoleStore) -> list[SettingView]:
+    env, saved, updates = from_environment(), store.saved_settings(), store.setting_updates()
+    try:
+        effective = with_saved(settings, store)  # the providers chosen as of the next start
+    except InvalidSetting:
+        effective = settings
+    out = []
+    for alias in INTEGRATIONS[group][1]:
+        secret = is_secret(alias)
+        if alias in env:
+            source, value = "environment", os.environ.get(alias) or _current(settings, alias)
+        elif alias in saved:
+            source, value = "saved", saved[alias]
+        else:
+            source, value = "default", _current(settings, alias)
+        shown = masked(value) if secret and value else value
+        out.append(SettingView(alias, secret, choices(alias), source, shown, updates.get(alias, ("", ""))[0] if source == "saved" else "",
+                               in_use(alias, effective)))
+    return out
+
+
+class InvalidSetting(ValueError):
+    pass
+
+
+def with_saved(settings: Settings, store: ConsoleStore, extra: dict[str, str] | None = None) -> Settings:
+    """`settings` with the console's saved values (and `extra`) applied where the environment sets nothing."""
+    env = from_environment()
+    overrides = {a: v for a, v in {**store.saved_settings(), **(extra or {})}.items() if a in _FIELDS and a not in env}
+    if not overrides:
+        return settings
+    base = settings.model_dump(by_alias=True)
+    try:
+        return Settings(**{**base, **overrides})
+    except ValidationError as exc:
+        raise InvalidSetting("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from exc
+
+
+def save(group: str, form: dict[str, Any], settings: Settings, store: ConsoleStore, by: str) -> list[str]:
+    """Save the group's submitted values (an empty secret field keeps the saved secret; `clear:NAME`
+    removes a saved value). Validated together first: nothing is saved when any is invalid."""
+    env, saved, changes, clears = from_environment(), store.saved_settings(), {}, []
+    for alias in INTEGRATIONS[group][1]:
+        if alias in env:
+            continue  # read-only: the environment wins
+        if form.get(f"clear:{alias}"):
+            clears.append(alias)
+            continue
+        value = str(form.get(alias, "")).strip()
+        current = saved.get(alias, _current(settings, alias))
+        # An empty field keeps what is saved (secret inputs are never filled in); an unchanged one saves nothing.
+        if value and value != current:
+            changes[alias] = value
+    with_saved(settings, store, changes)  # raises InvalidSetting, nothing saved
+    for alias in clears:
+        store.clear_setting(alias)
+    for alias, value in changes.items():
+        store.save_setting(alias, value, by)
+    return sorted(changes) + [f"{a} (cleared)" for a in clears]
+
+
+async def test_connection(group: str, settings: Settings, store: ConsoleStore) -> list[Check]:
+    """The same checks as `concierge doctor`, on the settings as they will be at the next start."""
+    try:
+        candidate = with_saved(settings, store)
+    except InvalidSetting as exc:
+        return [Check(group, False, str(exc), "correct the value and save again")]
+    if group == "helpdesk":
+        return [await check_helpdesk(candidate)]
+    if group == "alerts":
+        return await check_alerts(candidate)
+    engine = {"llm": lambda s: f"LLM engine: {s.llm_engine}", "email": lambda s: f"email backend: {s.email_backend}",
+              "voice": lambda s: f"voice provider: {s.voice_provider}",
+              "knowledge": lambda s: f"knowledge base: {s.qdrant_url or 'embedded (qdrant-edge)'}"}[group]
+    return [Check(INTEGRATIONS[group][0], True, f"settings valid; {engine(candidate)}",
+                  "no live connection check exists for this part yet")]
