@@ -273,3 +273,25 @@ class AppStore:
             if row is not None:
                 return row["thread_id"]
         return None
+
+    # --- added by voice2 ---
+    # Claims on shared resources (call lines, a waiting list) kept as correlations whose key is
+    # unique: an insert that takes a key is atomic across processes sharing the store.
+    async def claim(self, key: str, thread_id: str) -> bool:
+        """Take `key` for the thread; False when any thread already holds it."""
+        cur = await self.db.execute("INSERT OR IGNORE INTO correlations VALUES (?, ?)", (key, thread_id))
+        await self.db.commit()
+        return cur.rowcount == 1
+
+    async def claims(self, prefix: str) -> list[tuple[str, str]]:
+        """Every (key, thread_id) whose key starts with `prefix`, in key order."""
+        async with self.db.execute("SELECT key, thread_id FROM correlations WHERE substr(key, 1, ?) = ? ORDER BY key",
+                                   (len(prefix), prefix)) as cur:
+            return [(r["key"], r["thread_id"]) for r in await cur.fetchall()]
+
+    async def release(self, prefix: str, thread_id: str) -> int:
+        """Drop the thread's claims whose key starts with `prefix`."""
+        cur = await self.db.execute("DELETE FROM correlations WHERE substr(key, 1, ?) = ? AND thread_id = ?",
+                                    (len(prefix), prefix, thread_id))
+        await self.db.commit()
+        return cur.rowcount

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from concierge.demo import call_persona, call_result
 from concierge.server.verify import HmacSignature, SignedWebhooks
 from concierge.settings import PACKAGE_DATA
 from concierge.tools.voice.simulator import CallSimulator
@@ -38,7 +39,8 @@ class Server:
         self.base, self.port = base, free_port()
         self.data_dir = base / "data"
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = offline_env(self.data_dir, WEBHOOK_SECRET=SECRET, ALERTS_CONSOLE="false", RETRY_BACKOFF_S="0.2")
+        self.env = offline_env(self.data_dir, WEBHOOK_SECRET=SECRET, ALERTS_CONSOLE="false", RETRY_BACKOFF_S="0.2",
+                               CALL_WINDOW="00:00-24:00", CALL_ON_SUNDAYS="true", CALL_RETRY_MINUTES="0.02")
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
@@ -85,7 +87,7 @@ def act(client: httpx.Client, simulator: CallSimulator) -> int:
             acted += 1
         elif detail["waiting_for"] == "call_report":
             call_id = detail["calls"][-1]["call_id"]
-            body = simulator.play(call_id, script.get("call") or "no_answer")
+            body = simulator.play(call_id, call_persona(script, len(detail["calls"])))
             client.post("/api/v1/webhooks/call_completed", json=body)
             acted += 1
     return acted
@@ -98,8 +100,7 @@ def settled(client: httpx.Client) -> dict[str, tuple]:
         if r.status_code != 200:
             return {}
         d = r.json()
-        analysis = d["call_analysis"] or {}
-        call = "—" if not d["calls"] else "booked" if analysis.get("booked") else "frustrated" if analysis.get("frustrated") else "in progress"
+        call = call_result(d["calls"], d["call_analysis"])
         table[thread_id] = (d["path"], len(d["emails"]), call, (d["outcome"] or {}).get("status"), d["waiting_for"])
     return table
 

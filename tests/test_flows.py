@@ -75,7 +75,23 @@ async def test_booking_offer_reply_call_booked_resolved(client, runtime):
     [alert] = alerts(runtime)
     assert alert["kind"] == "success" and alert["thread_id"] == "local:1001"
     assert "1001" in alert["title"] and offers[0]["hotel_name"] in alert["text"]
-    assert len(outbox_files(runtime)) == 1  # no email after the offer
+    # A booking is a booking: the customer gets it in writing, threaded to the conversation.
+    offer_email, confirmation = detail["emails"]
+    assert confirmation["kind"] == "booking_confirmation" and len(outbox_files(runtime)) == 2
+    sent = outbox_messages(runtime)[confirmation["message_id"]]
+    assert sent["In-Reply-To"] == detail["replies"][-1]["message_id"]
+    booking = detail["booking"]
+    body = sent.get_body(("plain",)).get_content()
+    for fact in (offers[0]["hotel_name"], offers[0]["room_name"], "2027-04-14 to 2027-04-18 (4 nights)", "Guests: 3",
+                 f"€{offers[0]['price_per_night']:,.0f} per night", booking["reference"],
+                 "Refundable rates can be cancelled free of charge up to 48 hours"):
+        assert fact in body, fact
+    assert booking["price_per_night"] == offers[0]["price_per_night"] and booking["guests"] == 3
+    assert booking["total_price"] == offers[0]["price_per_night"] * 4 and booking["nights"] == 4
+    assert booking["reference"] in detail["outcome"]["summary"] and "delivered" not in booking  # no booking system set
+    ended = detail["calls"][0]
+    assert ended["ended_reason"] == "assistant-ended-call" and ended["duration_s"] > 0 and ended["cost"] > 0
+    assert detail["call_seconds"] == ended["duration_s"] and detail["call_cost"] == ended["cost"]
 
 
 # --- support ----------------------------------------------------------------------------------------
@@ -268,7 +284,7 @@ async def _replay_from(runtime, thread_id: str, node: str) -> None:
     """Fork the thread from the checkpoint taken just before `node` ran, and run it from there."""
     config = runtime.runner.config(thread_id)
     history = [s async for s in runtime.graph.aget_state_history(config)]
-    [before_node] = [s for s in history if s.next == (node,)]
+    before_node = [s for s in history if s.next == (node,)][-1]  # its first run (history is newest first)
     await runtime.graph.ainvoke(None, before_node.config, context=Context(services=runtime.services))
 
 

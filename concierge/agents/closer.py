@@ -7,6 +7,7 @@ from langgraph.runtime import Runtime
 from concierge.graph.context import Context, services_of
 from concierge.agents.outcome import record_outcome
 from concierge.graph.state import TicketState, log
+from concierge.tools.voice.lines import free_line
 
 RESOLUTION_FOR_ACTION = {"approve": "resolved", "close": "closed", "handoff": "handed_off"}
 
@@ -31,6 +32,13 @@ def closing(state: TicketState) -> tuple[str, str, str]:
         return "resolved", f"Booked by email: {what}", body
     analysis = state.get("call_analysis") or {}
     report = state.get("call_report") or {}
+    if booking := state.get("booking"):
+        what = (f"{booking['hotel_name']} — {booking['room_name']}, {booking['price_per_night']:g} {booking['currency']}/night, "
+                f"{booking.get('check_in') or '?'} to {booking.get('check_out') or '?'}, ref {booking['reference']}")
+        sent_to = "delivered to the booking system" if booking.get("delivered") else "no booking system configured"
+        body = (f"Concierge closed this ticket after a call.\n\nBooked: {what}\nConfirmation emailed to the customer; "
+                f"booking record {sent_to}.\nSummary: {analysis.get('summary', '')}\n\nTranscript:\n{report.get('transcript', '')}")
+        return "resolved", f"Booked: {what}", body
     booked = next((o for o in state.get("offers") or [] if o["room_id"] == analysis.get("booked_room_id")), None)
     what = f"{booked['hotel_name']} — {booked['room_name']}, {booked['price_per_night']:.0f} {booked['currency']}/night" if booked else "booking confirmed on the call"
     body = f"Concierge closed this ticket after a call.\n\nBooked: {what}\nSummary: {analysis.get('summary', '')}\n\nTranscript:\n{report.get('transcript', '')}"
@@ -40,6 +48,8 @@ def closing(state: TicketState) -> tuple[str, str, str]:
 async def closer(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     ticket = state["ticket"]
+    # A thread closed during its call, or while waiting for a line, gives the line back.
+    await free_line(services.store, services.settings.max_concurrent_calls, state["thread_id"], "closed")
     resolution, summary, body = closing(state)
     await record_outcome(
         services, state, ("close",), note=body, resolution=resolution, reason=summary,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from langgraph.graph import START, StateGraph
 from langgraph.types import RetryPolicy
 
+from concierge.agents.booking_confirmation import booking_confirmation
+from concierge.agents.booking_record import booking_record
 from concierge.agents.call_analyst import call_analyst
 from concierge.agents.closer import closer
 from concierge.agents.email_writer import email_writer
@@ -21,6 +23,7 @@ from concierge.agents.retriever import retriever
 from concierge.agents.send_email import send_email
 from concierge.agents.triage import triage
 from concierge.agents.voice_dispatcher import voice_dispatcher
+from concierge.agents.wait_for_booking_retry import wait_for_booking_retry
 from concierge.agents.wait_for_call import wait_for_call
 from concierge.agents.wait_for_reply import wait_for_reply
 from concierge.graph.context import Context
@@ -42,11 +45,14 @@ STEPS = {
     "voice_dispatcher": voice_dispatcher,
     "wait_for_call": wait_for_call,
     "call_analyst": call_analyst,
+    "booking_confirmation": booking_confirmation,
+    "booking_record": booking_record,
+    "wait_for_booking_retry": wait_for_booking_retry,
     "closer": closer,
     "escalation": escalation,
     "human_review": human_review,
 }
-WAITING = {"wait_for_reply", "wait_for_call", "human_review"}
+WAITING = {"wait_for_reply", "wait_for_call", "wait_for_booking_retry", "human_review"}
 
 
 def build_graph() -> StateGraph:

@@ -15,7 +15,8 @@ from concierge.graph.state import TicketState
 
 Next = Literal[
     "intake", "triage", "profiler", "retriever", "email_writer", "send_email", "wait_for_reply", "parse_reply",
-    "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "__end__",
+    "voice_dispatcher", "wait_for_call", "call_analyst", "booking_confirmation", "booking_record",
+    "wait_for_booking_retry", "closer", "escalation", "human_review", "__end__",
 ]
 
 
@@ -35,7 +36,10 @@ def next_node(state: TicketState) -> str:
         case "drafted":
             return "send_email"
         case "email_sent":
-            return "closer" if path == "support" else "wait_for_reply"
+            if path == "support":
+                return "closer"
+            last = (state.get("emails") or [{}])[-1]
+            return "booking_record" if last.get("kind") == "booking_confirmation" else "wait_for_reply"
         case "reply_received":
             return "parse_reply"
         case "phone_found":
@@ -50,6 +54,14 @@ def next_node(state: TicketState) -> str:
             return "call_analyst"
         case "call_unanswered":
             return "voice_dispatcher"
+        case "call_unreached":
+            return "email_writer"
+        case "booked_on_call":
+            return "booking_confirmation"
+        case "booking_retrying":
+            return "wait_for_booking_retry"
+        case "booking_retry_due":
+            return "booking_record"
         case "escalating":
             return "escalation"
         case "awaiting_human":

@@ -113,6 +113,9 @@ class ThreadDetail(ThreadSummary):
     replies: list[dict[str, Any]] = Field(default_factory=list)
     calls: list[dict[str, Any]] = Field(default_factory=list)
     call_analysis: dict[str, Any] | None = None
+    call_seconds: float = 0.0  # all calls of the thread, as the providers reported them
+    call_cost: float = 0.0
+    booking: dict[str, Any] | None = None  # what a call booked, and whether the booking system has it
     human_decision: dict[str, Any] | None = None
     log: list[dict[str, Any]] = Field(default_factory=list)
     events: list[dict[str, Any]] = Field(default_factory=list)
