@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -14,6 +13,7 @@ from concierge.schemas import CallAnalysis
 from concierge.tools.llm import structured
 from concierge.tools.llm.offline.call import turns
 from concierge.tools.llm.offline.triage import asks_for_a_person
+from concierge.agents.voice_dispatcher import call_round
 from concierge.tools.voice.lines import free_line
 from concierge.tools.voice.price_guardrail import price_violations
 
@@ -54,15 +54,14 @@ async def analyse(llm: BaseChatModel, company: str, report: dict[str, Any], offe
     return analysis
 
 
-def unanswered_since_last_email(state: TicketState) -> int:
-    """Calls placed since our last email: a reply to the no-answer follow-up starts a fresh round."""
-    emails = state.get("emails") or []
-    since = datetime.fromisoformat(emails[-1]["sent_at"]) if emails and emails[-1].get("sent_at") else None
-    return sum(1 for c in state.get("calls") or [] if since is None or datetime.fromisoformat(c["placed_at"]) >= since)
+def calls_this_round(state: TicketState) -> int:
+    """Calls placed since the last no-answer follow-up email: the customer's answer starts a fresh round."""
+    current = call_round(state)
+    return sum(1 for c in state.get("calls") or [] if c.get("round", 0) == current)
 
 
 def not_reached(state: TicketState, settings, ended_reason: str) -> dict:
-    attempts = unanswered_since_last_email(state)
+    attempts = calls_this_round(state)
     if attempts < settings.call_attempts:
         return {"stage": "call_unanswered",
                 "log": log("call_analyst", f"call {attempts} not answered ({ended_reason}); "

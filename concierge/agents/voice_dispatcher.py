@@ -22,6 +22,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def call_round(state: TicketState) -> int:
+    """How many no-answer follow-up emails went out before this call: calls are counted per round."""
+    return sum(1 for e in state.get("emails") or [] if e.get("kind") == "call_followup")
+
+
 def requested_time(state: TicketState, retry_minutes: float) -> datetime | None:
     """The earliest moment for this call: a retry is spaced from the unanswered call; otherwise the
     time the customer asked for in their reply, unless a call already went out after it."""
@@ -117,7 +122,7 @@ async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dic
         raise
     await services.store.link(f"call:{result['call_id']}", state["thread_id"])
     return {
-        "calls": [{**result, "to": request.to}],
+        "calls": [{**result, "to": request.to, "round": call_round(state)}],
         "call_report": None,
         "call_analysis": None,
         "stage": "call_placed",

@@ -15,9 +15,9 @@ import httpx
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from concierge.agents.email_writer import amounts
 from concierge.keys import keyed_digest
 from concierge.server.verify import HmacSignature, SignedWebhooks
+from concierge.tools.voice.price_guardrail import agent_lines, spoken_amounts
 
 CANCELLATION_QUERY = "cancellation policy refundable and non-refundable rates"
 
@@ -55,14 +55,17 @@ def _nights(check_in: str | None, check_out: str | None, fallback: int | None) -
         return fallback
 
 
-def agreed_price(offer: dict[str, Any], analysis: dict[str, Any], provider: dict[str, Any], max_discount_pct: float) -> float:
-    """The nightly price agreed on the call: the provider's figure or one said on the call, when it
-    lies between the capped discount and the list price; the list price otherwise."""
-    list_price = float(offer["price_per_night"])
+def agreed_price(offer: dict[str, Any], analysis: dict[str, Any], report: dict[str, Any], max_discount_pct: float) -> float:
+    """The nightly price agreed on the call: the provider's figure, else the last nightly price the
+    agent said, else the one in the call's analysis — the first that lies between the capped
+    discount and the list price; the list price otherwise."""
+    list_price, currency = float(offer["price_per_night"]), offer["currency"]
     floor = list_price * (1 - max_discount_pct / 100)
-    said = [provider.get("agreed_price_per_night"), *sorted(amounts(analysis.get("agreed_price") or ""))]
-    for value in said:
-        if isinstance(value, int | float) and floor - 0.5 <= value <= list_price:
+    said = [a for line in reversed(agent_lines(report.get("transcript") or "")) for a in reversed(spoken_amounts(line))]
+    said += spoken_amounts(analysis.get("agreed_price") or "")
+    candidates = [(report.get("outcome") or {}).get("agreed_price_per_night"), *(v for v, c in said if c == currency)]
+    for value in candidates:
+        if isinstance(value, int | float) and not isinstance(value, bool) and floor - 0.5 <= value <= list_price:
             return round(float(value), 2)
     return list_price
 
@@ -81,7 +84,7 @@ def build_booking(state: dict[str, Any], *, cancellation: str, signing_key: str,
     check_in = provider.get("check_in") or profile.get("check_in")
     check_out = provider.get("check_out") or profile.get("check_out")
     nights = _nights(check_in, check_out, profile.get("nights"))
-    price = agreed_price(offer, analysis, provider, max_discount_pct)
+    price = agreed_price(offer, analysis, report, max_discount_pct)
     key = f"{state['thread_id']}:booking:{report.get('call_id', '')}"
     return BookingRecord(
         reference="CB-" + keyed_digest(signing_key, "booking", key, length=8).upper(),
