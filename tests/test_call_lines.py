@@ -11,7 +11,7 @@ import pytest
 from concierge.demo import report_call, send_customer_reply
 from concierge.server.runtime import open_runtime
 from concierge.store import AppStore
-from concierge.tools.voice.lines import CallLines, LINE_FREE
+from concierge.tools.voice.lines import LINE_FREE, STALE_AFTER, CallLines
 from tests.conftest import make_settings
 from tests.server import all_events, asgi_client, assign, call_files, thread
 
@@ -50,6 +50,19 @@ async def test_lines_are_shared_across_stores_and_served_first_come_first(two_pr
     assert await a.release("nobody") == []
 
 
+async def test_a_line_whose_report_never_came_is_freed_after_a_while(two_processes):
+    store = two_processes[0]
+    lines = CallLines(store, 1)
+    assert await lines.take("t1", at(0))
+    await store.once("t1:call:1", "t1", lambda _: asyncio.sleep(0, result={"call_id": "c1"}))
+    assert not await lines.take("t2", at(1))  # dialled just now: the call may well be in progress
+    long_ago = (datetime.now(UTC) - STALE_AFTER - timedelta(minutes=1)).isoformat(timespec="milliseconds")
+    await store.db.execute("UPDATE effects SET created_at = ? WHERE key = 't1:call:1'", (long_ago,))
+    await store.db.commit()
+    assert await lines.take("t2", at(2))
+    assert [t for _, t in await store.claims("call_line:")] == ["t2"]
+
+
 async def test_lines_taken_at_once_from_two_stores_never_exceed_the_limit(two_processes):
     lines = [CallLines(store, 3) for store in two_processes]
     taken = await asyncio.gather(*(lines[i % 2].take(f"t{i}", at(i)) for i in range(12)))
@@ -84,6 +97,7 @@ async def test_with_one_line_the_second_call_waits_and_goes_out_when_the_first_e
         (await report_call(client, runtime, "local:1001", "books")).raise_for_status()  # the line frees up
         second = await wait_until(client, "local:1005", "call_report")
         assert len(second["calls"]) == 1 and len(call_files(runtime)) == 2
+        await runtime.queue.join()
         assert (await thread(client, "local:1001"))["stage"] == "done"
 
 

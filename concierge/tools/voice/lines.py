@@ -1,6 +1,6 @@
 """Call lines: never more calls in progress than MAX_CONCURRENT_CALLS, across every process that
 shares the store. A call holds a line from dialling until its report arrives (or the thread
-ends); threads that want a line wait in a first-come list and take lines in that order.
+ends, or STALE_AFTER passes without a report); threads that want a line wait in a first-come list and take lines in that order.
 
 Lines and places in the list are unique keys in the store, so two processes can never take the
 same line, whatever they read before.
@@ -8,7 +8,7 @@ same line, whatever they read before.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from concierge.store import AppStore
 
@@ -16,10 +16,24 @@ LINE, QUEUE = "call_line:", "call_queue:"
 LINE_FREE = "call_line_free"  # the timer that wakes a thread waiting for a line
 
 
+# No call lasts this long: a line held longer lost its report (a webhook that never came) and is freed.
+STALE_AFTER = timedelta(hours=2)
+
+
 class CallLines:
     def __init__(self, store: AppStore, limit: int) -> None:
         self.store = store
         self.limit = limit
+
+    async def _free_stale(self, lines: list[tuple[str, str]]) -> bool:
+        """Free the lines whose call was dialled more than STALE_AFTER ago; True when any was."""
+        freed = False
+        oldest = (datetime.now(UTC) - STALE_AFTER).isoformat(timespec="milliseconds")
+        for _, holder in lines:
+            dialled = [e["created_at"] for e in await self.store.effects(holder) if e["key"].startswith(f"{holder}:call:")]
+            if dialled and max(dialled) < oldest:
+                freed |= bool(await self.store.release(LINE, holder))
+        return freed
 
     async def holds(self, thread_id: str) -> bool:
         return any(t == thread_id for _, t in await self.store.claims(LINE))
@@ -34,6 +48,8 @@ class CallLines:
             await self.store.claim(f"{QUEUE}{now.astimezone(UTC):%Y%m%dT%H%M%S.%f}:{thread_id}", thread_id)
             waiting = [t for _, t in await self.store.claims(QUEUE)]
         free = self.limit - sum(1 for key, _ in lines if int(key.removeprefix(LINE)) < self.limit)
+        if waiting.index(thread_id) >= free and await self._free_stale(lines):
+            return await self.take(thread_id, now)
         if waiting.index(thread_id) >= free:  # earlier callers first
             return False
         for line in range(self.limit):
