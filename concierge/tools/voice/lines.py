@@ -1,6 +1,7 @@
 """Call lines: never more calls in progress than MAX_CONCURRENT_CALLS, across every process that
 shares the store. A call holds a line from dialling until its report arrives (or the thread
-ends, or STALE_AFTER passes without a report); threads that want a line wait in a first-come list and take lines in that order.
+ends, or STALE_AFTER passes without a report); threads that want a line wait in a first-come
+list and take lines in that order.
 
 Lines and places in the list are unique keys in the store, so two processes can never take the
 same line, whatever they read before.
@@ -14,8 +15,6 @@ from concierge.store import AppStore
 
 LINE, QUEUE = "call_line:", "call_queue:"
 LINE_FREE = "call_line_free"  # the timer that wakes a thread waiting for a line
-
-
 # No call lasts this long: a line held longer lost its report (a webhook that never came) and is freed.
 STALE_AFTER = timedelta(hours=2)
 
@@ -34,9 +33,6 @@ class CallLines:
             if dialled and max(dialled) < oldest:
                 freed |= bool(await self.store.release(LINE, holder))
         return freed
-
-    async def holds(self, thread_id: str) -> bool:
-        return any(t == thread_id for _, t in await self.store.claims(LINE))
 
     async def take(self, thread_id: str, now: datetime) -> bool:
         """A line for the thread's call now, or False: it keeps (or takes) its place in the list."""
