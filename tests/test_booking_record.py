@@ -126,5 +126,20 @@ async def test_a_receiver_that_refuses_our_signature_gets_no_booking(tmp_path, k
     assert receiver.bookings == {} and receiver.refused == ["signature does not match"] * 3
 
 
+async def test_a_booking_confirmed_by_email_reaches_the_booking_system_too(tmp_path, kb, receiver):
+    settings = make_settings(tmp_path / "data", BOOKING_WEBHOOK_URL=f"{receiver.url}/bookings", BOOKING_WEBHOOK_SECRET=SECRET)
+    async with open_runtime(settings, kb=kb, workers=2) as runtime, asgi_client(runtime) as client:
+        await assign(client, runtime, "1006")
+        for text in ("Can you just email me the details instead? I'd rather not share my number.", "Yes please, book it for us."):
+            (await send_customer_reply(client, runtime, "local:1006", text)).raise_for_status()
+            await runtime.queue.join()
+        detail = await thread(client, "local:1006")
+    assert detail["stage"] == "done" and detail["booking"]["delivered"]["status"] == 201
+    [record] = receiver.bookings.values()
+    assert (record["channel"], record["call"], record["customer"]["phone"]) == ("email", None, None)
+    assert (record["check_in"], record["check_out"], record["guests"]) == ("2026-12-29", "2027-01-02", 2)
+    assert record["idempotency_key"] == "local:1006:booking:email" and record["reference"] == detail["booking"]["reference"]
+
+
 def test_the_retry_delay_grows_and_is_capped():
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 8, 20)] == [30, 60, 120, 3600, 3600]

@@ -209,6 +209,14 @@ async def test_customer_who_declines_a_call_books_by_email(client, runtime):
     assert "declined a call" in note and "Yes please, book it for us." in note
     [alert] = alerts(runtime)
     assert alert["kind"] == "success" and "Booked by email" in alert["text"]
+    # Confirmed in writing like a booking made on a call, with no call to speak of.
+    booking = detail["booking"]
+    assert (booking["channel"], booking["call"], booking["room_id"]) == ("email", None, offers[0]["room_id"])
+    assert booking["price_per_night"] == offers[0]["price_per_night"] and booking["reference"] in note
+    assert [e["kind"] for e in detail["emails"]] == ["offer", "confirm_by_email", "booking_confirmation"]
+    confirmation = outbox_messages(runtime)[detail["emails"][2]["message_id"]]
+    assert confirmation["In-Reply-To"] == detail["replies"][-1]["message_id"]
+    assert "Thank you for confirming. Your stay is booked" in confirmation.get_body(("plain",)).get_content()
 
 
 async def test_declining_customer_with_an_unclear_answer_goes_to_a_human_not_no_phone(client, runtime):

@@ -1,6 +1,7 @@
-"""Booking confirmation: a call booked a stay, so the customer gets it in writing — hotel, room,
-dates, guests, the agreed price and the knowledge base's cancellation terms. The email goes out
-through `send_email` (threaded, once); the booking record follows in `booking_record`."""
+"""Booking confirmation: a call booked a stay (or the customer confirmed one by email), so they get
+it in writing — hotel, room, dates, guests, the agreed price and the knowledge base's cancellation
+terms. The email goes out through `send_email` (threaded, once); the booking record follows in
+`booking_record`."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ async def booking_confirmation(state: TicketState, runtime: Runtime[Context]) ->
     cancellation = policies[0].text if policies else "See the cancellation policy on our website, or reply to ask."
     booking = build_booking(state, cancellation=cancellation, signing_key=settings.signing_key,
                             max_discount_pct=settings.max_discount_pct)
-    if booking is None:  # the call says booked, but not which of our rooms: a person confirms it, nobody guesses
-        reason = ("The call ended booked, but neither the transcript nor the provider's analysis says which of the "
+    if booking is None:  # booked, but not which of our rooms: a person confirms it, nobody guesses
+        reason = ("The customer booked, but neither what they said nor the provider's analysis tells which of the "
                   "offered rooms; confirm the room with the customer before confirming the booking.")
         return {"stage": "escalating", "escalation": {"reasons": [reason], "source": "call"},
                 "log": log("booking_confirmation", reason)}

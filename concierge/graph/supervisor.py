@@ -47,7 +47,7 @@ def next_node(state: TicketState) -> str:
         case "phone_missing" | "email_only":
             return "email_writer"
         case "booked_by_email":
-            return "closer"
+            return "booking_confirmation"
         case "call_placed":
             return "wait_for_call"
         case "call_reported":

@@ -1,5 +1,5 @@
-"""A booking made on a call: what was agreed, the customer's confirmation email, and the signed
-record the company's booking system (or PMS) receives.
+"""A booking (made on a call, or confirmed by email): what was agreed, the customer's confirmation
+email, and the signed record the company's booking system (or PMS) receives.
 
 Every figure comes from the knowledge base's offer and the amounts the price guardrail allowed;
 the cancellation terms are the knowledge base's own policy text.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from pydantic import BaseModel
@@ -44,7 +44,8 @@ class BookingRecord(BaseModel):
     total_price: float | None = None
     refundable: bool
     cancellation_terms: str
-    call: dict[str, Any]  # call_id, provider, duration_s, cost
+    channel: Literal["call", "email"]  # where the customer said yes
+    call: dict[str, Any] | None = None  # call_id, provider, duration_s, cost (a booking made on a call)
     booked_at: str
 
 
@@ -70,22 +71,33 @@ def agreed_price(offer: dict[str, Any], analysis: dict[str, Any], report: dict[s
     return list_price
 
 
-def build_booking(state: dict[str, Any], *, cancellation: str, signing_key: str, max_discount_pct: float) -> BookingRecord | None:
-    """The booking a call made, or None when the booked room is not one of the thread's offers."""
-    analysis = state.get("call_analysis") or {}
+def booked_offer(state: dict[str, Any]) -> dict[str, Any] | None:
+    """The offered room that was booked: the one confirmed by email, or the one the call's analysis
+    (or the provider's) names — the only offer when there was one; None when it is not known."""
+    if state.get("stage") == "booked_by_email":
+        return state.get("chosen_offer")
     report = state.get("call_report") or {}
-    provider = report.get("outcome") or {}
+    room_id = (state.get("call_analysis") or {}).get("booked_room_id") or (report.get("outcome") or {}).get("chosen_room_id")
     offers = state.get("offers") or []
-    room_id = analysis.get("booked_room_id") or provider.get("chosen_room_id")
-    offer = next((o for o in offers if o["room_id"] == room_id), offers[0] if len(offers) == 1 and not room_id else None)
+    return next((o for o in offers if o["room_id"] == room_id), offers[0] if len(offers) == 1 and not room_id else None)
+
+
+def build_booking(state: dict[str, Any], *, cancellation: str, signing_key: str, max_discount_pct: float) -> BookingRecord | None:
+    """The booking the thread made (on a call, or confirmed by email), or None when the booked room
+    is not one of the thread's offers."""
+    offer = booked_offer(state)
     if offer is None:
         return None
+    by_email = state.get("stage") == "booked_by_email"
+    report = {} if by_email else state.get("call_report") or {}
+    provider = report.get("outcome") or {}
     profile, ticket = state.get("profile") or {}, state["ticket"]
     check_in = provider.get("check_in") or profile.get("check_in")
     check_out = provider.get("check_out") or profile.get("check_out")
     nights = _nights(check_in, check_out, profile.get("nights"))
-    price = agreed_price(offer, analysis, report, max_discount_pct)
-    key = f"{state['thread_id']}:booking:{report.get('call_id', '')}"
+    # By email the offer's own price was confirmed; on a call, what was agreed on it.
+    price = float(offer["price_per_night"]) if by_email else agreed_price(offer, state.get("call_analysis") or {}, report, max_discount_pct)
+    key = f"{state['thread_id']}:booking:{'email' if by_email else report.get('call_id', '')}"
     return BookingRecord(
         reference="CB-" + keyed_digest(signing_key, "booking", key, length=8).upper(),
         idempotency_key=key,
@@ -98,8 +110,9 @@ def build_booking(state: dict[str, Any], *, cancellation: str, signing_key: str,
         discount_pct=round(100 * (1 - price / offer["price_per_night"]), 1) if offer["price_per_night"] else 0.0,
         currency=offer["currency"], total_price=round(price * nights, 2) if nights else None,
         refundable=bool(offer.get("refundable", True)), cancellation_terms=cancellation,
-        call={"call_id": report.get("call_id"), "provider": report.get("provider"),
-              "duration_s": report.get("duration_s"), "cost": report.get("cost")},
+        channel="email" if by_email else "call",
+        call=None if by_email else {"call_id": report.get("call_id"), "provider": report.get("provider"),
+                                    "duration_s": report.get("duration_s"), "cost": report.get("cost")},
         booked_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
@@ -112,13 +125,14 @@ def _money(amount: float, currency: str) -> str:
 def confirmation_email(booking: BookingRecord, company: str) -> dict[str, str]:
     """The customer's written confirmation of what was agreed on the call."""
     b = booking
-    when = f"{b.check_in} to {b.check_out}" if b.check_in and b.check_out else "the dates agreed on the call"
+    when = f"{b.check_in} to {b.check_out}" if b.check_in and b.check_out else "the dates we agreed"
     price = f"{_money(b.price_per_night, b.currency)} per night"
     if b.discount_pct:
         price += f" ({b.discount_pct:g}% off the {_money(b.list_price_per_night, b.currency)} rate)"
     lines = [
         f"Dear {b.customer['name'].split()[0]},", "",
-        "Thank you for your time on the phone. As agreed, your stay is booked:", "",
+        ("Thank you for your time on the phone. As agreed, your stay is booked:" if b.channel == "call"
+         else "Thank you for confirming. Your stay is booked:"), "",
         f"Booking reference: {b.reference}",
         f"Hotel: {b.hotel_name}, {b.city}",
         f"Room: {b.room_name}",
