@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from concierge.cli_runtime import db_app, events_app, prune, worker
 from concierge.eval.cli import eval_app
 from concierge.settings import get_settings
 
@@ -20,6 +21,12 @@ app = typer.Typer(help="Concierge: AI support & sales agent for hospitality and 
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.add_typer(eval_app, name="eval")
+app.add_typer(db_app, name="db")
+app.add_typer(events_app, name="events")
+app.command()(worker)
+threads_app = typer.Typer(help="The threads: one per ticket.", invoke_without_command=True)
+app.add_typer(threads_app, name="threads")
+threads_app.command("prune")(prune)
 # Wide enough for the demo table when output is not a terminal (CI logs, pipes).
 console = Console(width=None if Console().is_terminal else 160)
 
@@ -68,9 +75,11 @@ def demo(
     asyncio.run(run_demo(settings, console, reset=reset))
 
 
-@app.command()
-def threads() -> None:
+@threads_app.callback()
+def threads(ctx: typer.Context) -> None:
     """List threads with their stage and what each waits for."""
+    if ctx.invoked_subcommand is not None:
+        return
 
     async def run() -> list[dict]:
         async with api_client() as client:
@@ -224,14 +233,16 @@ def doctor() -> None:
 
 
 @app.command()
-def serve(host: str | None = None, port: int | None = None) -> None:
+def serve(host: str | None = None, port: int | None = None,
+          workers: int | None = typer.Option(None, "--workers", help="Jobs this process runs at once. SQLite: default 2. "
+                                             "PostgreSQL: default 0, `concierge worker` processes run them.")) -> None:
     """Run the HTTP API (webhooks and the thread API)."""
     import uvicorn
 
     from concierge.server.app import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(settings=settings), host=host or settings.host, port=port or settings.port)
+    uvicorn.run(create_app(settings=settings, workers=workers), host=host or settings.host, port=port or settings.port)
 
 
 if __name__ == "__main__":

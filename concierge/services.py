@@ -45,7 +45,8 @@ async def open_services(settings: Settings, *, console: Console | None = None, *
         email=build_email_sender(settings),
         voice=build_voice_provider(settings),
         alerts=build_alerts(settings, console),
-        store=AppStore(settings.app_db_path),
+        store=AppStore(settings.database or settings.app_db_path, auto_migrate=settings.migrate_at_start,
+                       pooler=settings.database_pooler, pool_size=settings.database_pool_size),
     )
     parts.update(overrides)
     services = Services(**parts)

@@ -39,8 +39,20 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.2, alias="LLM_TEMPERATURE")
     llm_timeout_s: float = Field(60.0, alias="LLM_TIMEOUT_S")
 
-    # --- checkpoints ----------------------------------------------------------------------------
+    # --- database: checkpoints, Concierge's tables and, on PostgreSQL, the job queue --------------
+    # Unset: SQLite files under data_dir and an in-process queue (one processing process).
+    # postgresql://user:password@host:5432/db: any number of `concierge worker` processes.
+    database_url: SecretStr | None = Field(None, alias="DATABASE_URL")
+    # `transaction` behind a transaction pooler (PgBouncer): no prepared statements, no LISTEN/NOTIFY.
+    database_pooler: Literal["none", "transaction"] = Field("none", alias="DATABASE_POOLER")
+    database_pool_size: int = Field(10, ge=1, le=200, alias="DATABASE_POOL_SIZE")
+    # Migrate the schema at start; default on for SQLite, off for PostgreSQL (`concierge db upgrade`).
+    auto_migrate: bool | None = Field(None, alias="AUTO_MIGRATE")
     checkpoint_db: Path | None = Field(None, alias="CHECKPOINT_SQLITE_PATH")
+    # PostgreSQL queue: jobs one worker process runs at once, and how long a silent worker's jobs
+    # wait before another worker takes them over.
+    worker_concurrency: int = Field(4, ge=1, le=100, alias="WORKER_CONCURRENCY")
+    worker_stalled_after_s: float = Field(30.0, ge=3, le=3600, alias="WORKER_STALLED_AFTER_S")
 
     # --- knowledge base ---------------------------------------------------------------------------
     qdrant_url: str | None = Field(None, alias="QDRANT_URL")
@@ -209,6 +221,25 @@ class Settings(BaseSettings):
     @property
     def checkpoint_path(self) -> Path:
         return self.checkpoint_db or self.data_dir / "checkpoints.sqlite"
+
+    @property
+    def database(self) -> str | None:
+        """The PostgreSQL URL, or None for the embedded SQLite files."""
+        return self.database_url.get_secret_value() if self.database_url else None
+
+    @property
+    def migrate_at_start(self) -> bool:
+        return self.auto_migrate if self.auto_migrate is not None else self.database is None
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from concierge.db.urls import is_postgres
+
+            if not is_postgres(value.get_secret_value()):
+                raise ValueError("DATABASE_URL must be a postgresql:// URL (unset it for the embedded SQLite files)")
+        return value
 
     @property
     def app_db_path(self) -> Path:

@@ -91,6 +91,7 @@ async def test_an_unacknowledged_record_is_delivered_again_until_it_is_then_neve
     async with open_runtime(settings, kb=kb, workers=2) as runtime, asgi_client(runtime) as client:
         await booked_call(client, runtime)
         detail = await settle(client, "local:1001", lambda d: d["stage"] == "done")
+        await runtime.queue.join()  # the timer that resumed it is marked done once its run ends
 
         assert detail["booking"]["delivered"]["status"] == 201 and detail["booking"]["failures"] == 3
         assert receiver.requests == 10 and len(receiver.bookings) == 1

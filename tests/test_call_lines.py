@@ -7,7 +7,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
+from concierge.db.tables import effects
 from concierge.demo import report_call, send_customer_reply
 from concierge.server.runtime import open_runtime
 from concierge.store import AppStore
@@ -57,8 +59,8 @@ async def test_a_line_whose_report_never_came_is_freed_after_a_while(two_process
     await store.once("t1:call:1", "t1", lambda _: asyncio.sleep(0, result={"call_id": "c1"}))
     assert not await lines.take("t2", at(1))  # dialled just now: the call may well be in progress
     long_ago = (datetime.now(UTC) - STALE_AFTER - timedelta(minutes=1)).isoformat(timespec="milliseconds")
-    await store.db.execute("UPDATE effects SET created_at = ? WHERE key = 't1:call:1'", (long_ago,))
-    await store.db.commit()
+    async with store.engine.begin() as conn:  # as if dialled long ago
+        await conn.execute(update(effects).where(effects.c.key == "t1:call:1").values(created_at=long_ago))
     assert await lines.take("t2", at(2))
     assert [t for _, t in await store.claims("call_line:")] == ["t2"]
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from concierge.demo import call_persona, call_result
 from concierge.server.verify import HmacSignature, SignedWebhooks
 from concierge.settings import PACKAGE_DATA
 from concierge.tools.voice.simulator import CallSimulator
+from tests.crash import act, settled
 from tests.processes import ROOT, VENV_BIN, free_port, offline_env, stop
 from tests.test_demo import EXPECTED
 
@@ -28,8 +28,8 @@ pytestmark = pytest.mark.slow
 
 KILLS = 12
 SECRET = "crash-test-webhook-secret"
-SCRIPT = json.loads((PACKAGE_DATA / "demo_tickets.json").read_text())["demo_script"]
-TICKETS = sorted(t.split(":")[1] for t in EXPECTED)
+SCRIPT = {t.split(":")[1]: json.loads((PACKAGE_DATA / "demo_tickets.json").read_text())["demo_script"].get(t.split(":")[1], {})
+          for t in sorted(EXPECTED)}
 
 
 class Server:
@@ -66,45 +66,6 @@ class Server:
         self.process.wait(timeout=30)
 
 
-def act(client: httpx.Client, simulator: CallSimulator) -> int:
-    """Post every assignment, and what each customer does next: like the demo, through the webhooks.
-    Ids are deterministic, so a request repeated after a kill is a re-delivery."""
-    acted = 0
-    for ticket in TICKETS:
-        client.post("/api/v1/webhooks/ticket_assigned", json={"ticket_id": ticket})
-        r = client.get(f"/api/v1/threads/local:{ticket}")
-        if r.status_code != 200:
-            continue
-        detail, script = r.json(), SCRIPT.get(ticket, {})
-        replies, emails = detail["replies"], detail["emails"]
-        if detail["waiting_for"] == "email_reply" and len(replies) < len(script.get("replies") or []) and emails:
-            n = len(replies)
-            client.post("/api/v1/webhooks/inbound_email", json={
-                "from": "customer@example.com", "to": [], "subject": f"Re: {emails[-1]['subject']}",
-                "text": script["replies"][n], "message_id": f"<reply-{ticket}-{n + 1}@customer.example.com>",
-                "in_reply_to": emails[-1]["message_id"],
-            })
-            acted += 1
-        elif detail["waiting_for"] == "call_report":
-            call_id = detail["calls"][-1]["call_id"]
-            body = simulator.play(call_id, call_persona(script, len(detail["calls"])))
-            client.post("/api/v1/webhooks/call_completed", json=body)
-            acted += 1
-    return acted
-
-
-def settled(client: httpx.Client) -> dict[str, tuple]:
-    table = {}
-    for thread_id in EXPECTED:
-        r = client.get(f"/api/v1/threads/{thread_id}")
-        if r.status_code != 200:
-            return {}
-        d = r.json()
-        call = call_result(d["calls"], d["call_analysis"])
-        table[thread_id] = (d["path"], len(d["emails"]), call, (d["outcome"] or {}).get("status"), d["waiting_for"])
-    return table
-
-
 def test_kill_9_at_random_moments_loses_and_repeats_nothing(tmp_path):
     rng = random.Random(int(os.environ.get("CRASH_SEED", "20261124")))
     server = Server(tmp_path)
@@ -118,7 +79,7 @@ def test_kill_9_at_random_moments_loses_and_repeats_nothing(tmp_path):
                 deadline = time.monotonic() + rng.uniform(0.05, 2.5)
                 while time.monotonic() < deadline:  # traffic until the kill, whatever it is doing
                     try:
-                        act(client, simulator)
+                        act(client, simulator, SCRIPT)
                     except httpx.TransportError:
                         break
                 server.kill()
@@ -127,8 +88,8 @@ def test_kill_9_at_random_moments_loses_and_repeats_nothing(tmp_path):
             # No more kills: the customers finish and every thread settles.
             final, deadline = {}, time.monotonic() + 180
             while time.monotonic() < deadline:
-                act(client, simulator)
-                final = settled(client)
+                act(client, simulator, SCRIPT)
+                final = settled(client, EXPECTED)
                 if final == EXPECTED:
                     break
                 time.sleep(0.3)

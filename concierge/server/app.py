@@ -30,8 +30,9 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse(status_code=422, content={"detail": "; ".join(reasons), "errors": jsonable_encoder(errors)})
 
 
-def create_app(runtime: AppRuntime | None = None, settings: Settings | None = None) -> FastAPI:
-    """With `runtime`, serve that already-open runtime; otherwise open one for the app's lifetime."""
+def create_app(runtime: AppRuntime | None = None, settings: Settings | None = None, workers: int | None = None) -> FastAPI:
+    """With `runtime`, serve that already-open runtime; otherwise open one for the app's lifetime,
+    running `workers` jobs at once (default: 2 on SQLite, none on PostgreSQL where workers run them)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -39,7 +40,12 @@ def create_app(runtime: AppRuntime | None = None, settings: Settings | None = No
             app.state.runtime = runtime
             yield
             return
-        async with open_runtime(settings or get_settings()) as opened:
+        config = settings or get_settings()
+        if workers is None:
+            jobs = 0 if config.database else 2
+        else:
+            jobs = workers
+        async with open_runtime(config, workers=jobs, mode="all" if jobs or config.database else "none") as opened:
             app.state.runtime = opened
             interval = opened.settings.helpdesk_poll_interval_s
             poller = None

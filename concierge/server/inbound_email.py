@@ -28,17 +28,6 @@ def event_id_of(email: InboundEmail) -> str:
     return email.event_id or email.message_id or f"unidentified:{uuid.uuid4().hex}"
 
 
-async def _open_threads_of(runtime: AppRuntime, sender: str) -> list[str]:
-    found = []
-    for thread_id in await runtime.services.store.thread_ids():
-        snapshot = await runtime.runner.snapshot(thread_id)
-        values = snapshot.values if snapshot else {}
-        customer = ((values.get("ticket") or {}).get("customer") or {}).get("email", "")
-        if customer.lower() == sender.lower() and values.get("stage") != "done":
-            found.append(thread_id)
-    return found
-
-
 async def match_thread(runtime: AppRuntime, email: InboundEmail) -> tuple[str | None, str]:
     """The thread this email answers and how it was found; (None, why) when there is no single one."""
     store = runtime.services.store
@@ -50,7 +39,7 @@ async def match_thread(runtime: AppRuntime, email: InboundEmail) -> tuple[str | 
     if thread_id is not None:
         return thread_id, "threading headers"
     sender = parseaddr(email.from_)[1]
-    candidates = await _open_threads_of(runtime, sender) if sender else []
+    candidates = await store.open_threads_of(sender) if sender else []
     if len(candidates) == 1:
         return candidates[0], "sender's open ticket"
     if candidates:

@@ -19,20 +19,17 @@ import os
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from concierge.server.failures import describe, is_transient
-from concierge.server.runner import NotWaiting, StaleEvent, ThreadRunner, is_unfinished
+from concierge.server.processing import RECOVERY, EventProcessor, cancel_all, sweep_forever
+from concierge.server.runner import ThreadRunner
 from concierge.store import AppStore
-from concierge.tools.alerts import Alert
 
 logger = logging.getLogger(__name__)
 
 Mode = Literal["all", "own", "none"]
-MAX_BACKOFF_S = 300
-ALERT_AFTER_ATTEMPTS = 3  # a transient failure this persistent is worth a person's attention
 
 
 class ProcessingLocked(RuntimeError):
@@ -77,7 +74,7 @@ class JobQueue:
         self.workers = workers
         self.mode = mode
         self.poll_interval_s = poll_interval_s
-        self.backoff_s = backoff_s
+        self.processor = EventProcessor(runner, store, backoff_s=backoff_s)
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._locks: dict[str, asyncio.Lock] = {}
         self._lock_users: defaultdict[str, int] = defaultdict(int)
@@ -97,18 +94,16 @@ class JobQueue:
         if self.mode != "all":
             return 0
         backlog = 0
-        for thread_id in await self.store.thread_ids():
-            if is_unfinished(await self.runner.snapshot(thread_id)):
-                self._put({"source": "_recovery", "event_id": thread_id, "kind": "carry_on", "thread_id": thread_id})
-                backlog += 1
+        # Threads whose last run stopped between steps (the store marks a thread running until its run ends).
+        for thread in await self.store.threads_by_status("running"):
+            self._put({"source": RECOVERY, "event_id": thread["thread_id"], "kind": "carry_on", "thread_id": thread["thread_id"]})
+            backlog += 1
         backlog += await self.sweep()
-        self._tasks.append(asyncio.create_task(self._sweep_forever(), name="concierge-sweeper"))
+        self._tasks.append(asyncio.create_task(sweep_forever(self.sweep, self.poll_interval_s), name="concierge-sweeper"))
         return backlog
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_all(self._tasks)
         self._tasks = []
 
     async def sweep(self) -> int:
@@ -118,13 +113,6 @@ class JobQueue:
             self._put(event)
         return len(due)
 
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_interval_s)
-            try:
-                await self.sweep()
-            except Exception:  # the store may be briefly busy; the next sweep tries again
-                logger.warning("sweep failed", exc_info=True)
 
     def _put(self, event: dict[str, Any]) -> None:
         key = (event["source"], event["event_id"])
@@ -166,7 +154,7 @@ class JobQueue:
             key = (event["source"], event["event_id"])
             try:
                 async with self._thread_lock(event["thread_id"]):
-                    await self._process(event)
+                    await self.processor.process(event)
             except Exception:  # never lose the worker; the event stays in the inbox for the next sweep
                 logger.exception("event %s/%s could not be processed", *key)
             finally:
@@ -188,65 +176,3 @@ class JobQueue:
             self._lock_users[thread_id] -= 1
             if not self._lock_users[thread_id]:
                 del self._lock_users[thread_id], self._locks[thread_id]
-
-    async def _process(self, event: dict[str, Any]) -> None:
-        source, event_id, thread_id = event["source"], event["event_id"], event["thread_id"]
-        recorded = source != "_recovery"
-        if recorded:  # the inbox is the truth: another worker may have finished it since it was queued
-            current = await self.store.event(source, event_id)
-            if current is None or current["status"] != "pending":
-                return
-            event = current
-        try:
-            if event["kind"] == "ticket_assigned":
-                await self.runner.start(thread_id, event["payload"]["ticket_id"])
-            elif event["kind"] == "carry_on":
-                await self.runner.carry_on(thread_id)
-            else:
-                await self.runner.resume(thread_id, {**event["payload"], "event_id": f"{source}:{event_id}"})
-        except StaleEvent as exc:  # kept on the thread's event list, changes nothing
-            await self.store.finish_event(source, event_id, status="ignored", error=str(exc))
-            return
-        except NotWaiting as exc:
-            if recorded:
-                await self.store.finish_event(source, event_id, error=f"NotWaiting: {exc}")
-            return
-        except Exception as exc:
-            await self._failed(event, exc)
-            return
-        if recorded:
-            await self.store.finish_event(source, event_id)
-
-    async def _failed(self, event: dict[str, Any], exc: Exception) -> None:
-        """Transient trouble (a provider or the LLM unreachable) is retried later with backoff, for
-        as long as it lasts; anything else goes to a person with the error."""
-        source, event_id, thread_id = event["source"], event["event_id"], event["thread_id"]
-        error = describe(exc)
-        attempts = event.get("attempts", 0) + 1
-        recorded = source != "_recovery"
-        if is_transient(exc) and recorded:
-            delay = min(self.backoff_s * 2 ** (attempts - 1), MAX_BACKOFF_S)
-            logger.warning("event %s/%s: transient failure, retry %d in %ss: %s", source, event_id, attempts, delay, error)
-            await self.store.retry_event_later(source, event_id, at=datetime.now(UTC) + timedelta(seconds=delay), error=error)
-            if attempts == ALERT_AFTER_ATTEMPTS:
-                await self._alert(thread_id, f"{source}:{event_id}:retrying", f"Thread {thread_id} is waiting on a provider",
-                                  f"Retrying after {attempts} failures: {error}")
-            return
-        logger.error("event %s/%s failed: %s", source, event_id, error, exc_info=exc)
-        if recorded:
-            await self.store.finish_event(source, event_id, error=error)
-        try:
-            handed = await self.runner.hand_to_person(thread_id, error)
-        except Exception as handover_exc:
-            logger.exception("thread %s could not be handed to a person", thread_id)
-            handed, error = False, f"{error}; handing it to a person failed too: {describe(handover_exc)}"
-        if not handed:
-            await self._alert(thread_id, f"{source}:{event_id}:failed", f"Thread {thread_id} is stuck", error)
-
-    async def _alert(self, thread_id: str, key: str, title: str, text: str) -> None:
-        alerts = self.runner.services.alerts
-        try:
-            await alerts.send(Alert(kind="escalation", thread_id=thread_id, title=title, text=text,
-                                    idempotency_key=f"{thread_id}:{key}:alert"))
-        except Exception:  # alerting is best effort here: the failure is already kept on the event
-            logger.exception("could not alert the team about %s", thread_id)

@@ -133,6 +133,25 @@ class ThreadRunner:
         return True
 
     async def _run(self, thread_id: str, payload: Any) -> None:
+        # Marked running until the run ends, so start-up finds interrupted runs without reading every checkpoint.
+        await self.services.store.set_thread_status(thread_id, "running")
+        await self._stream(thread_id, payload)
+        await self.record_status(thread_id)
+
+    async def record_status(self, thread_id: str, snapshot: StateSnapshot | None = None) -> None:
+        """Mirror where the thread stands into the store's thread list."""
+        snapshot = snapshot or await self.snapshot(thread_id)
+        if snapshot is None:
+            return
+        values = snapshot.values
+        status = "waiting" if snapshot.interrupts else "done" if values.get("stage") == "done" else "running"
+        customer = ((values.get("ticket") or {}).get("customer") or {}).get("email")
+        await self.services.store.set_thread_status(
+            thread_id, status, stage=values.get("stage"), waiting_for=waiting_for(snapshot),
+            outcome=(values.get("outcome") or {}).get("status"), customer_email=customer,
+        )
+
+    async def _stream(self, thread_id: str, payload: Any) -> None:
         context = Context(services=self.services)
         # durability="sync": each step's checkpoint is written before the next step starts, so a
         # crash loses at most the step that was running (whose side effects the ledger guards).

@@ -7,13 +7,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from collections.abc import AsyncIterator
 
-import aiosqlite
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 from rich.console import Console
 
+from concierge.db.checkpoints import open_checkpointer
 from concierge.graph.graph import build_graph
+from concierge.server.pg_queue import PostgresQueue
 from concierge.server.queue import JobQueue, Mode, ProcessingLock, ProcessingLocked
 from concierge.server.runner import Progress, ThreadRunner
 from concierge.server.verify import WebhookVerifier, build_verifiers
@@ -27,7 +26,7 @@ class AppRuntime:
     services: Services
     graph: CompiledStateGraph
     runner: ThreadRunner
-    queue: JobQueue
+    queue: JobQueue | PostgresQueue
     verifiers: dict[str, WebhookVerifier]
 
 
@@ -37,7 +36,13 @@ async def open_runtime(
     ingest_kb: bool = True, workers: int = 2, mode: Mode = "all", **overrides,
 ) -> AsyncIterator[AppRuntime]:
     """Open services, checkpointer and queue. `mode` says which events this process works on
-    (see `JobQueue`); working ones hold the data folder's processing lock."""
+    (see `JobQueue`). On SQLite, working processes hold the data folder's processing lock; on
+    PostgreSQL any number may work, `workers` jobs at a time each (`all`), or none (`own`, `none`:
+    record and queue only, a `concierge worker` runs them)."""
+    if settings.database:
+        async with _open(settings, console, on_progress, ingest_kb, workers, mode, overrides) as runtime:
+            yield runtime
+        return
     lock = ProcessingLock(settings.data_dir / "processing.lock")
     if mode != "none":
         try:
@@ -53,18 +58,27 @@ async def open_runtime(
         lock.release()
 
 
+def _queue(settings: Settings, runner: ThreadRunner, services: Services, workers: int, mode: Mode) -> JobQueue | PostgresQueue:
+    if settings.database:
+        return PostgresQueue(
+            runner, services.store, database_url=settings.database, workers=workers if mode == "all" else 0,
+            pooler=settings.database_pooler, pool_size=settings.database_pool_size, backoff_s=settings.retry_backoff_s,
+            stalled_after_s=settings.worker_stalled_after_s,
+        )
+    return JobQueue(runner, services.store, workers=workers, mode=mode, backoff_s=settings.retry_backoff_s)
+
+
 @asynccontextmanager
 async def _open(settings, console, on_progress, ingest_kb, workers, mode, overrides) -> AsyncIterator[AppRuntime]:
     async with open_services(settings, console=console, **overrides) as services:
         if ingest_kb:
             await asyncio.to_thread(services.kb.ensure_ingested)
-        settings.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(settings.checkpoint_path) as conn:
-            # The state is plain JSON: checkpoints may only deserialize safe types, never arbitrary classes.
-            saver = AsyncSqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=None))
+        async with open_checkpointer(sqlite_path=settings.checkpoint_path, database_url=settings.database,
+                                     pooler=settings.database_pooler, pool_size=settings.database_pool_size,
+                                     setup=settings.migrate_at_start) as saver:
             graph = build_graph().compile(checkpointer=saver, name="concierge")
             runner = ThreadRunner(graph, services, on_progress)
-            queue = JobQueue(runner, services.store, workers=workers, mode=mode, backoff_s=settings.retry_backoff_s)
+            queue = _queue(settings, runner, services, workers, mode)
             await queue.start()
             try:
                 yield AppRuntime(settings, services, graph, runner, queue, build_verifiers(settings))

@@ -55,8 +55,12 @@ def call_files(runtime: AppRuntime) -> list[str]:
 
 
 async def all_events(runtime: AppRuntime) -> list[dict[str, Any]]:
-    async with runtime.services.store.db.execute("SELECT * FROM events ORDER BY source, event_id") as cur:
-        return [dict(r) for r in await cur.fetchall()]
+    from sqlalchemy import select
+
+    from concierge.db.tables import events
+
+    async with runtime.services.store.engine.connect() as conn:
+        return [dict(r._mapping) for r in await conn.execute(select(events).order_by(events.c.source, events.c.event_id))]
 
 
 async def world(client: httpx.AsyncClient, runtime: AppRuntime, thread_id: str | None = None,

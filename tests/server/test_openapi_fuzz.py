@@ -11,6 +11,7 @@ from schemathesis.checks import not_a_server_error
 
 from concierge.server.app import create_app
 from concierge.server.verify import HmacSignature
+from tests import postgres
 from tests.processes import VENV_BIN, free_port, offline_env, running_server
 
 pytestmark = pytest.mark.slow
@@ -30,14 +31,24 @@ class SignWebhooks(requests.auth.AuthBase):
         return request
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def server(request, tmp_path_factory):
+    """`concierge serve` on the embedded runtime, then on PostgreSQL (its own fresh database, jobs run in the web process)."""
     port = free_port()
     base = tmp_path_factory.mktemp("fuzz")
     command = [str(VENV_BIN / "concierge"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with running_server(command, base=base, port=port, ready_path="/healthz",
-                        env=offline_env(base / "data", WEBHOOK_SECRET=SECRET, ALERTS_CONSOLE="false")) as running:
-        yield running
+    env = offline_env(base / "data", WEBHOOK_SECRET=SECRET, ALERTS_CONSOLE="false")
+    database = None
+    if request.param == "postgres":
+        database = postgres.create_database(request.getfixturevalue("pg_template"))
+        env |= {"DATABASE_URL": postgres.database_url(database), "AUTO_MIGRATE": "false"}
+        command += ["--workers", "2"]
+    try:
+        with running_server(command, base=base, port=port, ready_path="/healthz", env=env) as running:
+            yield running
+    finally:
+        if database:
+            postgres.drop_database(database)
 
 
 @pytest.fixture(scope="module")

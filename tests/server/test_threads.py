@@ -13,6 +13,9 @@ from concierge.server.runtime import open_runtime
 from tests.conftest import make_settings
 from tests.server import THREADS, alerts, asgi_client, assign, call_files, nodes, thread, world
 
+# Each test that uses a runtime runs on the embedded one and on PostgreSQL with the procrastinate queue.
+RUNTIME_ENGINES = ("sqlite", "postgres")
+
 
 async def resume(client, thread_id, **body) -> httpx.Response:
     return await client.post(f"{THREADS}/{thread_id}/resume", json=body)

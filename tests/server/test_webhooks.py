@@ -13,6 +13,9 @@ from concierge.tools.email.inbox import SetAsideEmails
 from concierge.demo import report_call, send_customer_reply
 from tests.server import WEBHOOKS, alerts, assign, nodes, outbox_files, thread, world
 
+# Each test that uses a runtime runs on the embedded one and on PostgreSQL with the procrastinate queue.
+RUNTIME_ENGINES = ("sqlite", "postgres")
+
 T1001 = "local:1001"
 
 

@@ -5,12 +5,27 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from concierge.store import MIGRATIONS, AppStore, EffectInDoubt
+from concierge.store import AppStore, EffectInDoubt
+
+# The first released schema of the embedded store (before Alembic): a file from then is upgraded in place.
+FIRST_SCHEMA = """
+CREATE TABLE threads (thread_id TEXT PRIMARY KEY, helpdesk TEXT NOT NULL, ticket_id TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE events (
+    source TEXT NOT NULL, event_id TEXT NOT NULL, kind TEXT NOT NULL, thread_id TEXT NOT NULL,
+    payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending', error TEXT,
+    received_at TEXT NOT NULL, processed_at TEXT, PRIMARY KEY (source, event_id)
+);
+CREATE INDEX events_pending ON events (status, received_at);
+CREATE TABLE effects (key TEXT PRIMARY KEY, thread_id TEXT NOT NULL, result TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE correlations (key TEXT PRIMARY KEY, thread_id TEXT NOT NULL);
+"""
 
 
-@pytest.fixture
-async def store(tmp_path):
-    s = AppStore(tmp_path / "app" / "concierge.sqlite")
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request, tmp_path):
+    """Every store test runs on both engines: one code path must behave the same on each."""
+    target = tmp_path / "app" / "concierge.sqlite" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    s = AppStore(target)
     await s.open()
     yield s
     await s.close()
@@ -154,7 +169,7 @@ async def test_an_old_store_file_is_migrated_in_place(tmp_path):
 
     path = tmp_path / "old.sqlite"
     async with aiosqlite.connect(path) as db:  # the first released schema, with one done effect
-        await db.executescript(MIGRATIONS[0])
+        await db.executescript(FIRST_SCHEMA)
         await db.execute("INSERT INTO effects VALUES ('k', 'local:1', '\"sent\"', '2026-01-01')")
         await db.commit()
     store = AppStore(path)

@@ -55,6 +55,9 @@ class LocalHelpdesk:
         await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path)
         self._db.row_factory = aiosqlite.Row
+        # Several processes (a web process and workers) may share the demo helpdesk file.
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA busy_timeout=5000")
         await self._db.executescript(SCHEMA)
         async with self._db.execute("SELECT 1 FROM pragma_table_info('notes') WHERE name = 'idempotency_key'") as cur:
             if await cur.fetchone() is None:

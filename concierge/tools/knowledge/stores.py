@@ -35,7 +35,15 @@ class EdgeStore:
 
         self.q, self.path, self.shard = q, Path(path), None
         if (self.path / "edge_config.json").exists():
-            self.shard = q.EdgeShard.load(str(self.path))
+            try:
+                self.shard = q.EdgeShard.load(str(self.path))
+            except Exception as exc:
+                if "WouldBlock" in str(exc):  # the engine locks its folder for one process
+                    raise RuntimeError(
+                        f"the knowledge-base folder {self.path} is open in another process; give each process on this "
+                        "machine its own QDRANT_PATH, or use a Qdrant server (QDRANT_URL)"
+                    ) from None
+                raise
 
     def ensure(self, size: int) -> None:
         if self.shard is not None:

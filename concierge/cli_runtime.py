@@ -1,0 +1,169 @@
+"""`concierge db`, `concierge events`, `concierge worker` and `concierge threads prune`: running
+Concierge on its database."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+from datetime import UTC, datetime, timedelta
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from concierge.settings import get_settings
+
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+events_app = typer.Typer(help="The event inbox: webhook events and timers.", no_args_is_help=True)
+console = Console(width=None if Console().is_terminal else 160)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate Concierge's tables, the job queue and the checkpoint tables to this version."""
+    from concierge.db import migrate
+    from concierge.db.checkpoints import open_checkpointer
+    from concierge.store import open_engine
+
+    settings = get_settings()
+
+    async def run() -> tuple[str | None, str]:
+        engine = open_engine(settings.database or settings.app_db_path, pooler=settings.database_pooler)
+        try:
+            if not settings.database:
+                settings.app_db_path.parent.mkdir(parents=True, exist_ok=True)
+            revisions = await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+        async with open_checkpointer(sqlite_path=settings.checkpoint_path, database_url=settings.database,
+                                     pooler=settings.database_pooler, pool_size=1, setup=True):
+            pass
+        return revisions
+
+    before, now = asyncio.run(run())
+    where = "PostgreSQL" if settings.database else str(settings.app_db_path)
+    console.print(f"{where}: schema {before or 'empty'} → {now}" if before != now else f"{where}: schema already at {now}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema version of the database and the one this version of Concierge needs."""
+    from concierge.db import migrate
+    from concierge.store import open_engine
+
+    settings = get_settings()
+
+    async def run() -> str | None:
+        engine = open_engine(settings.database or settings.app_db_path)
+        try:
+            return await migrate.current(engine)
+        finally:
+            await engine.dispose()
+
+    console.print(f"database: {asyncio.run(run()) or 'empty'}; needed: {migrate.head()}")
+
+
+async def _with_store(work):
+    from concierge.store import AppStore
+
+    settings = get_settings()
+    store = AppStore(settings.database or settings.app_db_path, auto_migrate=settings.migrate_at_start,
+                     pooler=settings.database_pooler, pool_size=2)
+    await store.open()
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
+@events_app.command("list")
+def events_list(failed: bool = typer.Option(False, "--failed", help="Only events that failed for good.")) -> None:
+    """Events not processed yet (or, with --failed, those that failed), oldest first."""
+
+    async def read(store):
+        return await (store.failed_events() if failed else store.pending_events())
+
+    table = Table("id", "thread", "kind", "status", "attempts", "received", "due", "error")
+    rows = asyncio.run(_with_store(read))
+    for e in rows:
+        table.add_row(f"{e['source']}:{e['event_id']}", e["thread_id"], e["kind"], e["status"], str(e["attempts"]),
+                      e["received_at"], e["not_before"] or "now", (e["error"] or "")[:120])
+    console.print(table)
+    console.print(f"{len(rows)} {'failed' if failed else 'pending'} event(s)")
+
+
+@events_app.command("retry")
+def events_retry(event: str = typer.Argument(..., help="SOURCE:EVENT_ID as `events list --failed` shows it.")) -> None:
+    """Make a failed event pending again; the server or a worker processes it at its next sweep."""
+    source, _, event_id = event.partition(":")
+    if not event_id:
+        console.print("[red]give the event as SOURCE:EVENT_ID[/] (see `concierge events list --failed`)")
+        raise typer.Exit(2)
+    if not asyncio.run(_with_store(lambda store: store.requeue_event(source, event_id))):
+        console.print(f"[red]no failed event {event}[/]")
+        raise typer.Exit(1)
+    console.print(f"[green]queued again[/] {event}")
+
+
+def worker(concurrency: int | None = typer.Option(None, "--concurrency", help="Jobs at once (default WORKER_CONCURRENCY).")) -> None:
+    """Process events from the PostgreSQL job queue until stopped (SIGTERM/SIGINT finish the running jobs first).
+    Run any number of them, on any number of machines."""
+    from concierge.server.runtime import open_runtime
+
+    settings = get_settings()
+    if not settings.database:
+        console.print("[red]`concierge worker` needs DATABASE_URL (PostgreSQL).[/] On the embedded SQLite files, "
+                      "`concierge serve` processes events itself.")
+        raise typer.Exit(2)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with open_runtime(settings, workers=concurrency or settings.worker_concurrency) as runtime:
+            console.print(f"worker ready: {runtime.queue.workers} job(s) at once; waiting for events")
+            await stop.wait()
+            console.print("stopping: finishing the running jobs")
+
+    from concierge.db.migrate import SchemaOutOfDate
+
+    try:
+        asyncio.run(run())
+    except SchemaOutOfDate as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+
+
+_AGE = re.compile(r"^(\d+)([dhm])$")
+
+
+def parse_age(text: str) -> timedelta:
+    match = _AGE.match(text.strip())
+    if not match:
+        raise typer.BadParameter("use a number of days, hours or minutes, e.g. 90d, 12h, 30m")
+    value, unit = int(match[1]), match[2]
+    return {"d": timedelta(days=value), "h": timedelta(hours=value), "m": timedelta(minutes=value)}[unit]
+
+
+def prune(older_than: str = typer.Option("90d", "--older-than", help="Finished at least this long ago: 90d, 12h, 30m."),
+          dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be deleted.")) -> None:
+    """Delete finished threads' checkpoints, events, effects and correlations."""
+    from concierge.server.runtime import open_runtime
+
+    cutoff = datetime.now(UTC) - parse_age(older_than)
+
+    async def run() -> list[str]:
+        async with open_runtime(get_settings(), ingest_kb=False, mode="none") as runtime:
+            store = runtime.services.store
+            done = [t["thread_id"] for t in await store.threads_by_status("done", updated_before=cutoff)]
+            if not dry_run:
+                for thread_id in done:
+                    await runtime.graph.checkpointer.adelete_thread(thread_id)
+                    await store.forget_thread(thread_id)
+            return done
+
+    pruned = asyncio.run(run())
+    verb = "would delete" if dry_run else "deleted"
+    console.print(f"{verb} {len(pruned)} thread(s) finished before {cutoff:%Y-%m-%d %H:%M} UTC" + (f": {', '.join(pruned)}" if pruned else ""))
