@@ -106,6 +106,8 @@ async def test_an_unacknowledged_record_is_delivered_again_until_it_is_then_neve
         assert await runtime.queue.enqueue("timer", "late", BOOKING_RETRY, "local:1001", {"type": BOOKING_RETRY})
         await runtime.queue.join()
         assert receiver.requests == 10 and (await thread(client, "local:1001"))["stage"] == "done"
+        [late] = [e for e in await all_events(runtime) if e["event_id"] == "late"]
+        assert late["status"] == "ignored"  # outdated, not an error
 
 
 async def test_a_record_still_undelivered_waits_on_a_durable_timer(tmp_path, kb, receiver):

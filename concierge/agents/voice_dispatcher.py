@@ -13,7 +13,7 @@ from concierge.graph.state import TicketState, effect_key, log
 from concierge.privacy import mask_phone
 from concierge.tools.voice import CallRequest
 from concierge.tools.voice.calling_hours import CallWindow, next_call_time
-from concierge.tools.voice.lines import LINE_FREE, CallLines, free_line
+from concierge.tools.voice.lines import LINE_FREE, CallLines, drop_wake_ups, free_line
 
 WINDOW_OPEN = "call_window_open"
 
@@ -99,6 +99,7 @@ async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dic
             await services.store.schedule(state["thread_id"], WINDOW_OPEN, {"at": at.isoformat()}, at=at,
                                           key=f"{request.idempotency_key}:window:{at.isoformat()}")
         elif await lines.take(state["thread_id"], now):
+            await drop_wake_ups(services.store, state["thread_id"], (WINDOW_OPEN, LINE_FREE))
             break
         else:  # every line busy: woken when one frees up, and checks again now and then meanwhile
             poll = (now + timedelta(seconds=settings.call_line_poll_s)).replace(microsecond=0)

@@ -86,8 +86,11 @@ class ThreadRunner:
 
     def check_resumable(self, snapshot: StateSnapshot | None, value: dict[str, Any]) -> None:
         wait = current_wait(snapshot)
+        # A timer only asks the thread to look again (a window opened, a line freed, a delivery is
+        # due): one whose wait has passed is outdated, not an error.
+        timer = str(value.get("event_id", "")).startswith("timer:")
         if wait is None:
-            raise NotWaiting("the thread is not waiting for anything")
+            raise (StaleEvent if timer else NotWaiting)("the thread is not waiting for anything")
         info, kind = wait.value or {}, value["type"]
         if kind == "human":
             if value.get("answers") and value["answers"] != wait.id:
@@ -97,7 +100,7 @@ class ThreadRunner:
                 raise NotWaiting(f"while it waits for {info.get('waiting_for')} the thread takes {', '.join(allowed)}, not {value.get('action')}")
             return
         if kind not in info.get("accepts", [info.get("waiting_for")]):
-            raise NotWaiting(f"the thread waits for {info.get('waiting_for')}, not {kind}")
+            raise (StaleEvent if timer else NotWaiting)(f"the thread waits for {info.get('waiting_for')}, not {kind}")
         if kind == "call_report" and info.get("call_id") and value.get("call_id") != info["call_id"]:
             raise StaleEvent(f"report of call {value.get('call_id')}; the thread waits for call {info['call_id']}")
 

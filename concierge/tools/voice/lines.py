@@ -70,3 +70,11 @@ async def free_line(store: AppStore, limit: int, thread_id: str, reason: str) ->
     for waiter in woken:
         await store.schedule(waiter, LINE_FREE, {}, at=now, key=f"{waiter}:{LINE_FREE}:{thread_id}:{reason}")
     return woken
+
+
+async def drop_wake_ups(store: AppStore, thread_id: str, kinds: tuple[str, ...]) -> None:
+    """The call goes out now: the thread's timers still pending to wake it for a line or a window
+    are no longer needed (left alone they would only find it waiting for something else)."""
+    for event in await store.events(thread_id):
+        if event["source"] == "timer" and event["kind"] in kinds and event["status"] == "pending":
+            await store.finish_event("timer", event["event_id"], status="ignored", error="the call went out before it was due")
