@@ -13,11 +13,29 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from concierge.cli_runtime import db_app, events_app, prune, worker
+from concierge.cli_runtime import check_schema, db_app, events_app, prune, worker
 from concierge.eval.cli import eval_app
 from concierge.settings import get_settings
 
-app = typer.Typer(help="Concierge: AI support & sales agent for hospitality and travel.", no_args_is_help=True)
+
+
+class ConciergeApp(typer.Typer):
+    """Every command stops on a bad setting with one line naming it and what it allows, exit code
+    2, never a traceback."""
+
+    def __call__(self, *args, **kwargs):
+        from concierge.startup import EXIT_CONFIG, config_message, is_settings_error
+
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            if not is_settings_error(exc):
+                raise
+            typer.echo(config_message(exc), err=True)
+            raise SystemExit(EXIT_CONFIG) from None
+
+
+app = ConciergeApp(help="Concierge: AI support & sales agent for hospitality and travel.", no_args_is_help=True)
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.add_typer(eval_app, name="eval")
@@ -70,8 +88,11 @@ def demo(
     try:
         settings = Settings(HELPDESK=helpdesk) if helpdesk else get_settings()
     except ValidationError as exc:
+        if helpdesk is None:
+            raise
         console.print(f"[red]--helpdesk:[/] {exc.errors()[0]['msg']}")
         raise typer.Exit(2) from None
+    _configure_logging(settings, quiet=True)
     asyncio.run(run_demo(settings, console, reset=reset))
 
 
@@ -232,17 +253,36 @@ def doctor() -> None:
         raise typer.Exit(1)
 
 
+def _configure_logging(settings, *, quiet: bool = False) -> None:
+    """Structured logs (LOG_FORMAT, LOG_LEVEL); interactive commands show warnings and worse only."""
+    from concierge.observability.logs import configure_logging
+
+    level = settings.log_level if not quiet or settings.log_level in ("WARNING", "ERROR") else "WARNING"
+    configure_logging(settings.log_format, level)
+
+
 @app.command()
 def serve(host: str | None = None, port: int | None = None,
           workers: int | None = typer.Option(None, "--workers", help="Jobs this process runs at once. SQLite: default 2. "
                                              "PostgreSQL: default 0, `concierge worker` processes run them.")) -> None:
     """Run the HTTP API (webhooks and the thread API)."""
+    from concierge.startup import EXIT_CONFIG, check_parts, public_address_problem
+
+    settings = get_settings()
+    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
+    if (problem := public_address_problem(settings, settings.host)) is not None:
+        typer.echo(problem, err=True)
+        raise typer.Exit(EXIT_CONFIG)
+    check_parts(settings)
+    check_schema(settings)
+    _configure_logging(settings)
+
     import uvicorn
 
     from concierge.server.app import create_app
 
-    settings = get_settings()
-    uvicorn.run(create_app(settings=settings, workers=workers), host=host or settings.host, port=port or settings.port)
+    # log_config=None: uvicorn's records go through the structured, masked handler too.
+    uvicorn.run(create_app(settings=settings, workers=workers), host=settings.host, port=settings.port, log_config=None)
 
 
 if __name__ == "__main__":

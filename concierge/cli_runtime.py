@@ -117,6 +117,16 @@ def worker(concurrency: int | None = typer.Option(None, "--concurrency", help="J
                       "`concierge serve` processes events itself.")
         raise typer.Exit(2)
 
+    from concierge.observability.logs import configure_logging
+    from concierge.startup import check_parts
+
+    check_parts(settings)  # a bad option stops here, with one line naming it
+    check_schema(settings)
+    configure_logging(settings.log_format, settings.log_level)
+    if not settings.secret_key:
+        console.print("[yellow]SECRET_KEY is not set:[/] a key generated in this data folder signs reply addresses; "
+                      "processes on other machines need the same SECRET_KEY")
+
     async def run() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -127,12 +137,27 @@ def worker(concurrency: int | None = typer.Option(None, "--concurrency", help="J
             await stop.wait()
             console.print("stopping: finishing the running jobs")
 
-    from concierge.db.migrate import SchemaOutOfDate
+    asyncio.run(run())
+
+
+def check_schema(settings) -> None:
+    """Stop now, with one line, when the database is behind this version and start-up will not migrate it."""
+    if settings.migrate_at_start:
+        return
+    from concierge.db import migrate
+    from concierge.store import open_engine
+
+    async def check() -> None:
+        engine = open_engine(settings.database or settings.app_db_path, pooler=settings.database_pooler, pool_size=1)
+        try:
+            await migrate.require_current(engine)
+        finally:
+            await engine.dispose()
 
     try:
-        asyncio.run(run())
-    except SchemaOutOfDate as exc:
-        console.print(f"[red]{exc}[/]")
+        asyncio.run(check())
+    except migrate.SchemaOutOfDate as exc:
+        typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
 
 

@@ -166,3 +166,12 @@ class CallReport(BaseModel):
     cost: float | None = None
     outcome: dict[str, Any] = Field(default_factory=dict)  # the provider's structured analysis (booked, reasons, …)
     transferred_to: str | None = None  # the call was handed to a person at this number
+
+
+class CallTimeRequest(BaseModel):
+    """When the customer asked to be called, if they said."""
+
+    call_at_local: str | None = Field(
+        None, description="The earliest time the customer asked to be called, in their local time as "
+                          "YYYY-MM-DDTHH:MM, counted from now_local in <data> (\"after 6pm\" → today 18:00, or tomorrow "
+                          "if that has passed; \"tomorrow morning\" → tomorrow 09:00). null when they named no time.")

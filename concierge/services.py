@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from langchain_core.language_models import BaseChatModel
 from rich.console import Console
 
-from concierge.settings import Settings, get_settings
+from concierge.settings import Settings, SettingsError, get_settings
 from concierge.store import AppStore
 from concierge.tools.alerts import AlertSink, build_alerts
 from concierge.tools.crm import Helpdesk, build_helpdesk
@@ -32,23 +32,34 @@ class Services:
     store: AppStore
 
 
+def build_parts(settings: Settings, console: Console | None = None, **overrides) -> dict:
+    """Every part built from settings, nothing opened yet (no I/O): a part that cannot be built as
+    configured raises `SettingsError` naming the setting, before anything starts."""
+    builders = dict(
+        llm=lambda: build_chat_model(settings),
+        helpdesk=lambda: build_helpdesk(settings),
+        kb=lambda: KnowledgeBase(settings),
+        email=lambda: build_email_sender(settings),
+        voice=lambda: build_voice_provider(settings),
+        alerts=lambda: build_alerts(settings, console),
+        store=lambda: AppStore(settings.database or settings.app_db_path, auto_migrate=settings.migrate_at_start,
+                               pooler=settings.database_pooler, pool_size=settings.database_pool_size),
+    )
+    try:
+        built = {name: build() for name, build in builders.items() if name not in overrides}
+        return {"settings": settings, **built, **overrides}
+    except SettingsError:
+        raise
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from exc
+
+
 @asynccontextmanager
 async def open_services(settings: Settings, *, console: Console | None = None, **overrides) -> AsyncIterator[Services]:
     """Open every part; `overrides` swap one in (tests pass fakes, e.g. `llm=`)."""
     await asyncio.to_thread(settings.data_dir.mkdir, parents=True, exist_ok=True)
     await asyncio.to_thread(lambda: (settings.signing_key, settings.webhook_secrets))  # read or create once, off the loop
-    parts = dict(
-        settings=settings,
-        llm=build_chat_model(settings),
-        helpdesk=build_helpdesk(settings),
-        kb=KnowledgeBase(settings),
-        email=build_email_sender(settings),
-        voice=build_voice_provider(settings),
-        alerts=build_alerts(settings, console),
-        store=AppStore(settings.database or settings.app_db_path, auto_migrate=settings.migrate_at_start,
-                       pooler=settings.database_pooler, pool_size=settings.database_pool_size),
-    )
-    parts.update(overrides)
+    parts = build_parts(settings, console, **overrides)
     services = Services(**parts)
     await services.store.open()
     await services.helpdesk.open()

@@ -5,6 +5,8 @@ With nothing set, every part runs on its embedded default (no keys, no servers) 
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,6 +17,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from concierge.keys import local_secret
 
 PACKAGE_DATA = Path(__file__).parent / "data"
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class SettingsError(ValueError):
+    """A setting is invalid or names a part that cannot be built as configured; the message names
+    the setting and what it allows."""
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration such as `90`, `30s`, `90m`, `24h` or `2d`."""
+    text = text.strip().lower()
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "s")
+    try:
+        return float(number) * _UNITS[unit]
+    except ValueError:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 90m, 24h, 2d)") from None
 
 
 class Settings(BaseSettings):
@@ -141,6 +159,10 @@ class Settings(BaseSettings):
     # in the Parse URL, or a secret token passed as ?token=... in it.
     sendgrid_inbound_basic_auth: SecretStr | None = Field(None, alias="SENDGRID_INBOUND_BASIC_AUTH")
     sendgrid_inbound_token: SecretStr | None = Field(None, alias="SENDGRID_INBOUND_TOKEN")
+    # An email that asks the customer something and gets no answer: one reminder after this long
+    # ("48h", "90m", "2d"; a bare number is hours), then NO_REPLY_POLICY after the same wait again.
+    reminder_after: timedelta = Field(timedelta(hours=48), alias="REMINDER_AFTER")
+    no_reply_policy: Literal["escalate", "close"] = Field("escalate", alias="NO_REPLY_POLICY")
 
     # --- voice ------------------------------------------------------------------------------------
     voice_provider: Literal["simulator", "vapi", "bland"] = Field("simulator", alias="VOICE_PROVIDER")
@@ -208,6 +230,39 @@ class Settings(BaseSettings):
     # First wait before an event that met a transient failure (provider or LLM unreachable) is tried
     # again; it doubles each time, up to 5 minutes, for as long as the failure lasts.
     retry_backoff_s: float = Field(2.0, gt=0, le=300, alias="RETRY_BACKOFF_S")
+    # In-process workers: how many events run at once (one at a time per thread still).
+    queue_concurrency: int = Field(8, ge=1, le=1000, alias="QUEUE_CONCURRENCY")
+    # A pending event due this long ago, or a thread that neither waits nor finishes for this long,
+    # alerts the team once. A duration such as 30s, 90m, 24h or 2d; 0 turns it off.
+    stuck_after_s: float = Field(24 * 3600, ge=0, alias="STUCK_AFTER")
+
+    # --- operations ---------------------------------------------------------------------------------
+    log_format: Literal["console", "json"] = Field("console", alias="LOG_FORMAT")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
+
+    @field_validator("stuck_after_s", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("reminder_after", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        """"48h", "90m", "2d", "30s" or a bare number of hours."""
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms]?)\s*", value.lower())
+            if not match:
+                raise ValueError(f"REMINDER_AFTER must look like 48h, 90m or 2d, got {value!r}")
+            unit = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds", "": "hours"}[match[2]]
+            value = timedelta(**{unit: float(match[1])})
+        if isinstance(value, timedelta) and value <= timedelta(0):
+            raise ValueError("REMINDER_AFTER must be longer than zero")
+        return value
 
     @field_validator("call_window")
     @classmethod

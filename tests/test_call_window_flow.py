@@ -34,7 +34,7 @@ async def test_a_call_outside_the_window_waits_for_the_opening(windowed, monkeyp
 
     detail = await thread(client, "local:1005")
     assert detail["waiting_for"] == "call_window" and detail["calls"] == [] and call_files(runtime) == []
-    [timer] = [e for e in await all_events(runtime) if e["source"] == "timer"]
+    [timer] = [e for e in await all_events(runtime) if e["kind"] == "call_window_open"]
     assert timer["kind"] == "call_window_open" and timer["not_before"].startswith("2030-01-14T09:00")
 
     # Woken early (a clock skew, a stray event): still outside, so it waits again and dials nobody.
@@ -58,7 +58,7 @@ async def test_a_call_inside_the_window_goes_out_at_once(windowed, monkeypatch):
     await runtime.queue.join()
     detail = await thread(client, "local:1005")
     assert detail["waiting_for"] == "call_report" and len(call_files(runtime)) == 1
-    assert not [e for e in await all_events(runtime) if e["source"] == "timer"]
+    assert not [e for e in await all_events(runtime) if e["kind"] == "call_window_open"]
 
 
 @asynccontextmanager
@@ -92,7 +92,7 @@ async def test_unanswered_calls_are_retried_in_the_window_then_escalated(tmp_pat
 
         detail = await thread(client, "local:1005")
         assert detail["waiting_for"] == "call_window" and len(detail["calls"]) == 1
-        timers = [e for e in await all_events(runtime) if e["source"] == "timer"]
+        timers = [e for e in await all_events(runtime) if e["kind"] == "call_window_open"]
         assert [t["not_before"][:16] for t in timers] == ["2030-01-15T09:00"]
 
         clock["now"] = datetime(2030, 1, 15, 9, 0, tzinfo=UTC)
@@ -147,31 +147,6 @@ async def test_after_the_last_unanswered_call_an_email_offers_another_time(tmp_p
         assert detail["waiting_for"] == "email_reply" and [e["kind"] for e in detail["emails"]][-2:] == ["call_followup"] * 2
 
 
-async def test_the_call_waits_for_the_time_the_customer_asked_for(windowed, monkeypatch):
-    """`requested_call_at` (read from the reply) decides when to call, still inside the window."""
-    runtime, client = windowed
-    clock = {"now": datetime(2030, 1, 14, 10, 0, tzinfo=UTC)}
-    monkeypatch.setattr("concierge.agents.voice_dispatcher._now", lambda: clock["now"])
-    await assign(client, runtime, "1005")
-    # As the reply parser records it: "call me at 6pm" (London is on UTC in January).
-    await runtime.graph.aupdate_state(runtime.runner.config("local:1005"), {"requested_call_at": "2030-01-14T18:00:00+00:00"},
-                                      as_node="wait_for_reply")
-    await runtime.runner.carry_on("local:1005")
-    assert (await thread(client, "local:1005"))["waiting_for"] == "email_reply"
-    (await send_customer_reply(client, runtime, "local:1005", "Yes, call me on 07911 123456 at 6pm.")).raise_for_status()
-    await runtime.queue.join()
-
-    detail = await thread(client, "local:1005")
-    assert detail["waiting_for"] == "call_window" and detail["calls"] == []
-    [timer] = [e for e in await all_events(runtime) if e["source"] == "timer"]
-    assert timer["not_before"].startswith("2030-01-14T18:00")
-
-    clock["now"] = datetime(2030, 1, 14, 18, 0, tzinfo=UTC)
-    assert await runtime.queue.enqueue("timer", "due", "call_window_open", "local:1005", {"type": "call_window_open"})
-    await runtime.queue.join()
-    assert (await thread(client, "local:1005"))["waiting_for"] == "call_report"
-
-
 @pytest.mark.parametrize(("asked", "expected"), [
     ("2030-01-14T21:30:00+00:00", "2030-01-15T09:00"),  # after hours: the next morning's opening
     ("2030-01-14T12:00:00+05:30", "2030-01-14T09:00"),  # 06:30 UTC, before the London window: its opening
@@ -182,7 +157,7 @@ def test_a_requested_time_is_kept_inside_the_window(asked, expected):
     from concierge.tools.voice.calling_hours import CallWindow, next_call_time
 
     now = datetime(2030, 1, 14, 10, 0, tzinfo=UTC) if expected.endswith("10:00") else datetime(2030, 1, 14, 5, 0, tzinfo=UTC)
-    requested = requested_time({"requested_call_at": asked, "calls": []}, 120)
+    requested = requested_time({"call_at": asked, "calls": []}, 120)
     assert next_call_time("+447911123456", now, CallWindow.parse("09:00-20:00"), requested).isoformat().startswith(expected)
 
 
@@ -190,7 +165,7 @@ def test_a_requested_time_before_the_last_call_is_spent():
     from concierge.agents.voice_dispatcher import requested_time
 
     calls = [{"placed_at": "2030-01-14T18:00:05+00:00"}]
-    assert requested_time({"requested_call_at": "2030-01-14T18:00:00+00:00", "calls": calls, "stage": "phone_found"}, 120) is None
-    assert requested_time({"requested_call_at": "2030-01-15T10:00:00+00:00", "calls": calls, "stage": "phone_found"}, 120) \
+    assert requested_time({"call_at": "2030-01-14T18:00:00+00:00", "calls": calls, "stage": "phone_found"}, 120) is None
+    assert requested_time({"call_at": "2030-01-15T10:00:00+00:00", "calls": calls, "stage": "phone_found"}, 120) \
         == datetime(2030, 1, 15, 10, 0, tzinfo=UTC)
     assert requested_time({"calls": calls, "stage": "call_unanswered"}, 90) == datetime(2030, 1, 14, 19, 30, 5, tzinfo=UTC)

@@ -146,3 +146,11 @@ def test_prune_deletes_finished_threads_only(pg_data):
 
     assert run("threads", "prune", "--older-than", "90d").output.startswith("deleted 0")
     assert run("threads", "prune", "--older-than", "soon").exit_code == 2
+
+
+def test_serve_and_worker_refuse_a_database_behind_this_version(empty_database, environment, tmp_path):
+    environment(tmp_path / "data", empty_database)
+    for command in (["worker"], ["serve", "--port", "1"]):
+        result = CliRunner().invoke(app, command, env={"COLUMNS": "200", "AUTO_MIGRATE": "false"})
+        assert result.exit_code == 2, result.output
+        assert "concierge db upgrade" in result.output and "Traceback" not in result.output

@@ -118,8 +118,10 @@ def test_kill_9_at_random_moments_loses_and_repeats_nothing(tmp_path):
     with sqlite3.connect(data / "helpdesk.sqlite") as db:
         notes = Counter(ticket for (ticket,) in db.execute("SELECT ticket_id FROM notes"))
     assert notes == Counter({t.split(":")[1]: 1 for t in EXPECTED})
-    # Nothing left behind: no pending or failed event.
+    # Nothing left behind: no pending or failed event, but the reminder timers of offers (not due for 48 h;
+    # those whose email was answered are ignored when they fire).
     with sqlite3.connect(data / "concierge.sqlite") as db:
-        left = db.execute("SELECT source, event_id, status, error FROM events WHERE status IN ('pending', 'failed')").fetchall()
+        left = db.execute("SELECT source, event_id, status, error FROM events WHERE status IN ('pending', 'failed') "
+                          "AND NOT (source = 'timer' AND kind = 'reply_overdue' AND status = 'pending')").fetchall()
     assert left == []
     assert kills >= 10 and server.starts == kills + 1

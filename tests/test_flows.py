@@ -242,7 +242,7 @@ async def test_several_numbers_ask_which_one(client, runtime):
 
 async def test_frustrated_call_escalates_with_the_customers_words(client, runtime):
     await assign(client, runtime, "1005")
-    detail = await reply(client, runtime, "local:1005", "Yes, call me on 07911 123456 any time after 5pm.")
+    detail = await reply(client, runtime, "local:1005", "Yes, call me on 07911 123456 any time.")
     assert call_record(runtime, detail["calls"][0]["call_id"])["request"]["to"] == "+447911123456"
     detail = await call(client, runtime, "local:1005", "frustrated")
 
@@ -332,7 +332,8 @@ async def test_pending_event_is_processed_at_the_next_start(settings, kb):
         assert await rt.services.store.record_event("email", "<crash@customer.example.com>", "email_reply", "local:1001", payload)
         await rt.queue.join()
         assert (await rt.runner.snapshot("local:1001")).values.get("replies") in (None, [])
-        assert [e["event_id"] for e in await rt.services.store.pending_events()] == ["<crash@customer.example.com>"]
+        pending = await rt.services.store.pending_events()
+        assert [e["event_id"] for e in pending if e["source"] != "timer"] == ["<crash@customer.example.com>"]
 
     async with open_runtime(settings, kb=kb) as rt:
         await rt.queue.join()
@@ -342,8 +343,9 @@ async def test_pending_event_is_processed_at_the_next_start(settings, kb):
         assert detail["waiting_for"] == "call_report"
         assert detail["emails"] == [offer]
         assert {e["event_id"]: e["status"] for e in detail["events"]} == {
-            "assigned:local:1001": "done", "<crash@customer.example.com>": "done"}
-        assert await rt.services.store.pending_events() == []
+            "assigned:local:1001": "done", "<crash@customer.example.com>": "done",
+            "local:1001:email:1:reply_overdue": "pending"}  # the offer's reminder timer: ignored when due, the offer was answered
+        assert [e["kind"] for e in await rt.services.store.pending_events()] == ["reply_overdue"]
         assert len(alert_lines(rt)) == 0 and len(call_files(rt)) == 1
 
 
@@ -381,7 +383,7 @@ async def test_a_step_that_meets_an_outage_waits_and_carries_on_by_itself(settin
         monkeypatch.setattr(helpdesk, "customer_history", real_history)  # the helpdesk is back
         detail = await until(lambda: _waiting(client, "local:1001", "email_reply"))
         assert len(outbox_files(runtime)) == 1
-        assert [e["status"] for e in detail["events"]] == ["done"]
+        assert [(e["kind"], e["status"]) for e in detail["events"]] == [("ticket_assigned", "done"), ("reply_overdue", "pending")]
         assert alert_lines(runtime) == []
 
 

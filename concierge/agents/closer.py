@@ -5,6 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from concierge.graph.context import Context, services_of
+from concierge.agents.no_reply import unanswered_reason
 from concierge.agents.outcome import record_outcome
 from concierge.graph.state import TicketState, log
 from concierge.tools.voice.lines import free_line
@@ -19,6 +20,9 @@ def closing(state: TicketState) -> tuple[str, str, str]:
         resolution = RESOLUTION_FOR_ACTION[decision["action"]]
         summary = f"{decision['action']} by {decision['by']}: {decision['note']}".strip().rstrip(":")
         return resolution, summary, f"Human decision — {summary}"
+    if state.get("stage") == "unanswered":
+        summary = unanswered_reason(state)
+        return "closed", summary, f"Concierge closed this ticket: {summary} (NO_REPLY_POLICY=close)."
     if state.get("path") == "support":
         email = (state.get("emails") or [{}])[-1]
         titles = ", ".join(p["title"] for p in state.get("policies") or [])
@@ -64,7 +68,7 @@ async def closer(state: TicketState, runtime: Runtime[Context]) -> dict:
     await free_line(services.store, services.settings.max_concurrent_calls, state["thread_id"], "closed")
     resolution, summary, body = closing(state)
     await record_outcome(
-        services, state, ("close",), note=body, resolution=resolution, reason=summary,
+        services, state, ("close", state["reopened"]) if state.get("reopened") else ("close",), note=body, resolution=resolution, reason=summary,
         alert_kind="success" if resolution == "resolved" else "info",
         alert_title=f"Ticket {ticket['id']} {resolution.replace('_', ' ')}: {ticket['subject']}", alert_fields={},
     )

@@ -39,3 +39,24 @@ async def record_outcome(
     )
     for part, effect, retry_safe in effects:
         await services.store.once(effect_key(state, *step, part), thread_id, effect, retry_safe=retry_safe)
+
+
+async def note_once(services: Services, state: TicketState, key: str, body: str) -> None:
+    """One helpdesk note on the thread's ticket under idempotency `key`."""
+    async def add_note(_: dict) -> str:
+        return await services.helpdesk.add_note(state["ticket"]["id"], body, idempotency_key=key)
+
+    await services.store.once(key, state["thread_id"], add_note, retry_safe=getattr(services.helpdesk, "retry_safe", False))
+
+
+async def alert_once(services: Services, state: TicketState, key: str, *, kind: Literal["success", "escalation", "info"],
+                     title: str, text: str) -> None:
+    """One team alert about the thread under idempotency `key`."""
+    ticket = state["ticket"]
+
+    async def send_alert(_: dict) -> bool:
+        await services.alerts.send(Alert(kind=kind, thread_id=state["thread_id"], idempotency_key=key, title=title, text=text,
+                                         fields={"customer": ticket["customer"]["name"], "path": state.get("path", "")}))
+        return True
+
+    await services.store.once(key, state["thread_id"], send_alert, retry_safe=getattr(services.alerts, "retry_safe", False))

@@ -13,6 +13,7 @@ import asyncio
 
 from langgraph.runtime import Runtime
 
+from concierge.agents.call_time import read_call_time
 from concierge.agents.email_only import chosen_offer, confirms_booking, declines_call
 from concierge.agents.triage import triage_prompt
 from concierge.graph.context import Context, services_of
@@ -78,10 +79,12 @@ async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
     if len({p.e164 for p in phones}) == 1:
         phone = phones[0]
         consent = {"message_id": reply.get("message_id"), "at": reply.get("received_at"), "text": phone.text}
-        return {"phone": phone.e164, "phone_details": {"e164": phone.e164, "type": phone.kind, "region": phone.region,
+        call_at = await read_call_time(services, text, phone.e164)
+        return {"phone": phone.e164, "call_at": call_at, "phone_details": {"e164": phone.e164, "type": phone.kind, "region": phone.region,
                                                         "consent": consent},
                 "phone_misses": 0, "phone_choices": [], "stage": "phone_found",
-                "log": log("parse_reply", f"phone number found: {mask_phone(phone.e164)} ({phone.kind})")}
+                "log": log("parse_reply", f"phone number found: {mask_phone(phone.e164)} ({phone.kind})"
+                                          + (f"; call requested for {call_at}" if call_at else ""))}
     misses = state.get("phone_misses", 0) + 1
     several = len(phones) > 1
     if misses >= MAX_PHONE_MISSES:

@@ -10,21 +10,31 @@ from datetime import UTC, datetime
 
 from langgraph.runtime import Runtime
 
+from concierge.agents.wait_for_reply import REPLY_OVERDUE
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
 from concierge.privacy import mask_email
 from concierge.tools.email import OutboundEmail, PermanentEmailFailure, new_message_id
 from concierge.tools.email.addresses import reply_address
 
+# Emails that wait for the customer's answer (a support answer closes the ticket instead).
+ASKS_FOR_A_REPLY = {"offer", "clarify_phone", "which_phone", "confirm_by_email", "reminder"}
 
-def conversation_ids(emails: list[dict], replies: list[dict]) -> list[str]:
-    """Message-IDs in the order they were exchanged: each of our emails waits for the reply that follows it."""
+
+def conversation_ids(emails: list[dict], replies: list[dict], kept: list[dict] | None = None) -> list[str]:
+    """Message-IDs in the order they were exchanged, the customer's emails that answered no wait
+    included. By time when every message carries one; else each of our emails is followed by the
+    reply that answered it."""
+    theirs = [*replies, *(kept or [])]
+    stamped = [(e.get("sent_at"), e.get("message_id")) for e in emails] + [(r.get("received_at"), r.get("message_id")) for r in theirs]
+    if all(at for at, _ in stamped):
+        return [mid for _, mid in sorted(stamped, key=lambda s: s[0]) if mid]  # stable: ours first on a tie
     ids: list[str] = []
     for i, email in enumerate(emails):
         ids.append(email["message_id"])
         if i < len(replies) and replies[i].get("message_id"):
             ids.append(replies[i]["message_id"])
-    return ids
+    return ids + [k["message_id"] for k in kept or [] if k.get("message_id")]
 
 
 async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
@@ -32,7 +42,7 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
     settings = services.settings
     draft, ticket, thread_id = state["draft"], state["ticket"], state["thread_id"]
     sent_before = state.get("emails") or []
-    previous = conversation_ids(sent_before, state.get("replies") or [])
+    previous = conversation_ids(sent_before, state.get("replies") or [], state.get("kept_emails"))
     key = effect_key(state, "email", len(sent_before) + 1)
 
     async def deliver(intent: dict) -> dict:
@@ -63,6 +73,10 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
     await services.store.link(f"email:{result['message_id']}", thread_id)
     if result.get("provider_id"):
         await services.store.link(f"email:{result['provider_id']}", thread_id)
+    if draft["kind"] in ASKS_FOR_A_REPLY:  # a durable timer: a reminder, or NO_REPLY_POLICY, if nothing comes back
+        sent_at = datetime.fromisoformat(result["sent_at"])
+        await services.store.schedule(thread_id, REPLY_OVERDUE, {"message_id": result["message_id"]},
+                                      at=sent_at + settings.reminder_after, key=f"{key}:reply_overdue")
     to = ticket["customer"]["email"]
     record = {"kind": draft["kind"], "to": to, "subject": draft["subject"], "body": draft["body"], **result}
     return {

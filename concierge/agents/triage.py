@@ -30,7 +30,8 @@ async def decide(llm: BaseChatModel, company: str, ticket: dict) -> TriageDecisi
 
 async def triage(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
-    decision = await decide(services.llm, services.settings.company_name, state["ticket"])
+    # A ticket reopened by a later email is triaged on that email (the profile still reads everything).
+    decision = await decide(services.llm, services.settings.company_name, state.get("request") or state["ticket"])
     update: dict = {
         "triage": decision.model_dump(),
         "path": decision.path,

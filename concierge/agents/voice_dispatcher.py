@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from concierge.agents.waiting import CUSTOMER_WAIT_ACTIONS, human_decision_update
+from concierge.agents.waiting import CUSTOMER_EMAIL, CUSTOMER_WAIT_ACTIONS, human_decision_update, keep_email_update
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
 from concierge.privacy import mask_phone
@@ -34,12 +34,13 @@ def requested_time(state: TicketState, retry_minutes: float) -> datetime | None:
     last = datetime.fromisoformat(calls[-1]["placed_at"]) if calls else None
     if state.get("stage") == "call_unanswered" and last:
         return last + timedelta(minutes=retry_minutes)
-    asked = state.get("requested_call_at")
+    asked = state.get("call_at")
     if not asked:
         return None
     moment = datetime.fromisoformat(asked)
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return moment if last is None or moment > last else None
+
 
 SYSTEM_PROMPT = """You are a friendly travel advisor at {company}, calling {name} about ticket "{subject}".
 Goal: confirm one of the offers below and book it. Speak naturally and briefly.
@@ -106,10 +107,12 @@ async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dic
             wait = {"waiting_for": "call_line", "check_at": poll.isoformat()}
             await services.store.schedule(state["thread_id"], LINE_FREE, {}, at=poll,
                                           key=f"{request.idempotency_key}:line:{poll.isoformat()}")
-        value = interrupt({**wait, "accepts": [WINDOW_OPEN, LINE_FREE], "thread_id": state["thread_id"],
+        value = interrupt({**wait, "accepts": [WINDOW_OPEN, LINE_FREE, CUSTOMER_EMAIL], "thread_id": state["thread_id"],
                            "actions": list(CUSTOMER_WAIT_ACTIONS)})
         if value.get("type") == "human":
             return human_decision_update("voice_dispatcher", value)
+        if value.get("type") == CUSTOMER_EMAIL:
+            return keep_email_update("voice_dispatcher", value, while_=wait["waiting_for"], return_to=state["stage"])
 
     async def dial(_: dict) -> dict:
         call_id = await services.voice.place_call(request)

@@ -25,3 +25,23 @@ def human_decision_update(node: str, value: dict[str, Any]) -> dict[str, Any]:
         "stage": "human_decided",
         "log": log(node, f"human decision: {decision['action']} by {decision['by']} — {decision['note']}"),
     }
+
+
+# A customer email is never refused by a wait: one that answers nothing the thread waits for is kept.
+CUSTOMER_EMAIL = "email_reply"
+
+
+def email_fields(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: value.get(k) for k in ("from", "subject", "text", "message_id", "received_at")}
+
+
+def keep_email_update(node: str, value: dict[str, Any], *, while_: str, return_to: str) -> dict[str, Any]:
+    """The update of a wait that received a customer email it does not wait for: the email is kept on
+    the thread, `keep_email` notes it, and the thread goes back to `return_to` (the same wait)."""
+    return {
+        **resumed_by(value),
+        "kept_emails": [{**email_fields(value), "while": while_}],
+        "return_to": return_to,
+        "stage": "email_kept",
+        "log": log(node, f"customer email received while waiting for {while_}: kept on the thread"),
+    }

@@ -28,6 +28,11 @@ async def open_checkpointer(*, sqlite_path: Path | None = None, database_url: st
 
         sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(sqlite_path) as conn:
+            # WAL: a checkpoint write appends instead of rewriting pages with a journal, and readers
+            # do not block it. synchronous=NORMAL syncs at checkpoints of the log, not every commit:
+            # a killed process loses nothing; only a power cut may lose the last commits.
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
             yield AsyncSqliteSaver(conn, serde=_serde())
         return
 

@@ -17,8 +17,11 @@ from concierge.agents.email_writer import email_writer
 from concierge.agents.escalation import escalation
 from concierge.agents.human_review import human_review
 from concierge.agents.intake import intake
+from concierge.agents.keep_email import keep_email
+from concierge.agents.no_reply import no_reply
 from concierge.agents.parse_reply import parse_reply
 from concierge.agents.profiler import profiler
+from concierge.agents.reopen import reopen
 from concierge.agents.retriever import retriever
 from concierge.agents.send_email import send_email
 from concierge.agents.triage import triage
@@ -51,6 +54,9 @@ STEPS = {
     "closer": closer,
     "escalation": escalation,
     "human_review": human_review,
+    "keep_email": keep_email,
+    "reopen": reopen,
+    "no_reply": no_reply,
 }
 WAITING = {"wait_for_reply", "wait_for_call", "wait_for_booking_retry", "human_review"}
 

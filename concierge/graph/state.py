@@ -22,6 +22,9 @@ Stage = Literal[
     "phone_missing",  # the reply had no usable number (or several: which one?)
     "email_only",  # the customer will not take a call: confirm the chosen offer by email
     "booked_by_email",  # the customer confirmed the booking by email
+    "reply_overdue",  # no answer to our last email in REMINDER_AFTER: remind, or apply NO_REPLY_POLICY
+    "email_kept",  # a customer email arrived while the thread waited for something else: note it, wait on
+    "reopened",  # a customer email arrived after the ticket was done
     "call_placed",  # the voice provider is dialing
     "call_reported",  # the call report arrived
     "call_unanswered",  # no answer, busy or voicemail: call again later
@@ -29,6 +32,7 @@ Stage = Literal[
     "booked_on_call",  # the call booked a stay: confirm it to the customer, then to the booking system (so is booked_by_email)
     "booking_retrying",  # the booking system did not acknowledge the record: a timer delivers it again
     "booking_retry_due",  # that timer fired: deliver the record again
+    "unanswered",  # no reply to an email nor to its reminder, and NO_REPLY_POLICY=close
     "escalating",  # a human must look at it
     "awaiting_human",  # waiting for a human decision
     "human_decided",  # a human answered
@@ -61,7 +65,15 @@ class TicketState(TypedDict, total=False):
     phone_choices: list[str]  # several numbers in one reply: the ones to ask about
     contact_by: Literal["phone", "email"]  # "email": the customer declined a call
     chosen_offer: dict[str, Any] | None  # the offer confirmed (or to confirm) by email
-    requested_call_at: str | None  # when the customer asked to be called (aware ISO datetime), read from a reply
+    # When the customer asked to be called ("after 6pm", "Thursday at 10"): ISO 8601 in the customer's
+    # time zone (from the number), e.g. "2026-11-26T10:00:00+00:00"; the dialler waits for it.
+    call_at: str | None
+    # Customer emails that answered no wait (sent while a call or a person was pending, or after the
+    # ticket was done), each {from, subject, text, message_id, received_at, while}; kept and noted.
+    kept_emails: Annotated[list[dict[str, Any]], operator.add]
+    return_to: str | None  # the stage to go back to once a kept email is noted
+    reopened: int  # how many times a new email reopened the finished ticket
+    request: dict[str, Any] | None  # {"subject", "body"} of the email that reopened it: what triage reads
 
     calls: Annotated[list[dict[str, Any]], operator.add]  # every call placed
     call_report: dict[str, Any] | None  # provider end-of-call report, normalised

@@ -16,7 +16,7 @@ from concierge.graph.state import TicketState
 Next = Literal[
     "intake", "triage", "profiler", "retriever", "email_writer", "send_email", "wait_for_reply", "parse_reply",
     "voice_dispatcher", "wait_for_call", "call_analyst", "booking_confirmation", "booking_record",
-    "wait_for_booking_retry", "closer", "escalation", "human_review", "__end__",
+    "wait_for_booking_retry", "closer", "escalation", "human_review", "keep_email", "reopen", "no_reply", "__end__",
 ]
 
 
@@ -42,6 +42,14 @@ def next_node(state: TicketState) -> str:
             return "booking_record" if last.get("kind") == "booking_confirmation" else "wait_for_reply"
         case "reply_received":
             return "parse_reply"
+        case "reply_overdue":  # one reminder per unanswered email; a reminder left unanswered too is the end
+            return "no_reply" if (state.get("emails") or [{}])[-1].get("kind") == "reminder" else "email_writer"
+        case "unanswered":
+            return "closer"
+        case "email_kept":
+            return "keep_email"
+        case "reopened":
+            return "reopen"
         case "phone_found":
             return "voice_dispatcher"
         case "phone_missing" | "email_only":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -10,8 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
+from concierge.memory import collect_less_often, keep_for_good
+from concierge.observability.metrics import watch_gc
 from concierge.server.routes import health, threads, webhooks
 from concierge.server.runtime import AppRuntime, open_runtime
+from concierge.server.stuck import watch_stuck
 from concierge.settings import Settings, get_settings
 
 
@@ -30,9 +34,29 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse(status_code=422, content={"detail": "; ".join(reasons), "errors": jsonable_encoder(errors)})
 
 
+@asynccontextmanager
+async def serving(runtime: AppRuntime) -> AsyncIterator[None]:
+    """What a server runs beside the requests: helpdesk polling, the stuck-thread watch."""
+    background = []
+    interval = runtime.settings.helpdesk_poll_interval_s
+    if interval and runtime.services.helpdesk.name != "local":
+        from concierge.server.assignments import poll_forever
+
+        background.append(asyncio.create_task(poll_forever(runtime, interval), name="helpdesk-poll"))
+    if runtime.settings.stuck_after_s and runtime.queue.mode == "all":
+        background.append(asyncio.create_task(watch_stuck(runtime), name="stuck-watch"))
+    try:
+        yield
+    finally:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+
+
 def create_app(runtime: AppRuntime | None = None, settings: Settings | None = None, workers: int | None = None) -> FastAPI:
     """With `runtime`, serve that already-open runtime; otherwise open one for the app's lifetime,
-    running `workers` jobs at once (default: 2 on SQLite, none on PostgreSQL where workers run them)."""
+    running `workers` jobs at once (default: QUEUE_CONCURRENCY on SQLite; none on PostgreSQL, where
+    `concierge worker` processes run them)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -41,23 +65,14 @@ def create_app(runtime: AppRuntime | None = None, settings: Settings | None = No
             yield
             return
         config = settings or get_settings()
-        if workers is None:
-            jobs = 0 if config.database else 2
-        else:
-            jobs = workers
-        async with open_runtime(config, workers=jobs, mode="all" if jobs or config.database else "none") as opened:
+        jobs = workers if workers is not None else 0 if config.database else None
+        mode = "none" if jobs == 0 and not config.database else "all"
+        async with open_runtime(config, ingest_kb="background", workers=jobs, mode=mode) as opened, serving(opened):
             app.state.runtime = opened
-            interval = opened.settings.helpdesk_poll_interval_s
-            poller = None
-            if interval and opened.services.helpdesk.name != "local":
-                from concierge.server.assignments import poll_forever
-
-                poller = asyncio.create_task(poll_forever(opened, interval), name="helpdesk-poll")
-            try:
-                yield
-            finally:
-                if poller is not None:
-                    poller.cancel()
+            keep_for_good()  # what start-up loaded lives as long as the process (see concierge.memory)
+            collect_less_often()
+            watch_gc()
+            yield
 
     app = FastAPI(title="Concierge", version="0.1.0", lifespan=lifespan)
     if runtime is not None:

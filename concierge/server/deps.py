@@ -4,6 +4,7 @@ webhook bodies parsed into their typed models."""
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Request, status
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from concierge.server.runtime import AppRuntime
 from concierge.server.verify import InboundRequest, WebhookAuthError
+from concierge.startup import is_loopback
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -23,10 +25,26 @@ def get_runtime(request: Request) -> AppRuntime:
 RuntimeDep = Annotated[AppRuntime, Depends(get_runtime)]
 
 
-def require_admin(runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> None:
-    """The thread API needs `Authorization: Bearer <ADMIN_TOKEN>` whenever ADMIN_TOKEN is set."""
+def listens_publicly(request: Request, runtime: AppRuntime) -> bool:
+    """Whether this server can be reached from other machines: it is configured for (or a request
+    arrived on) an address that is not loopback."""
+    server = request.scope.get("server") or ("", None)
+    arrived_on = str(server[0] or "")
+    try:
+        ipaddress.ip_address(arrived_on.strip("[]"))
+    except ValueError:  # no socket (an in-process client): only the configured address counts
+        arrived_on = ""
+    return not is_loopback(runtime.settings.host) or (bool(arrived_on) and not is_loopback(arrived_on))
+
+
+def require_admin(request: Request, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> None:
+    """The thread API needs `Authorization: Bearer <ADMIN_TOKEN>` whenever ADMIN_TOKEN is set, and
+    is closed altogether on a server reachable from other machines without one."""
     token = runtime.settings.admin_token
     if token is None:
+        if listens_publicly(request, runtime):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "ADMIN_TOKEN is not set: the thread API is closed on an address "
+                                "other machines can reach", headers={"WWW-Authenticate": "Bearer"})
         return
     expected = f"Bearer {token.get_secret_value()}"
     if authorization is None or not hmac.compare_digest(authorization.encode(), expected.encode()):

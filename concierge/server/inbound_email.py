@@ -62,7 +62,13 @@ async def accept_inbound_email(runtime: AppRuntime, email: InboundEmail, source:
         return JSONResponse({"matched": False, "event_id": event_id, "reason": how}, status_code=status.HTTP_202_ACCEPTED)
     if email.auto_reply:
         # An out-of-office or a bounce is not the customer's answer: kept beside the thread, the thread still waits.
-        await SetAsideEmails(runtime.settings.unmatched_emails_file).add(event_id, "auto-reply", kept, thread_id)
+        await SetAsideEmails(runtime.settings.unmatched_emails_file).add(event_id, "bounce" if email.bounce else "auto-reply",
+                                                                        kept, thread_id)
+        if email.bounce:  # a permanent failure reported later: the thread waiting on that email escalates
+            payload = {"type": "email_bounced", "reason": email.bounce, "message_id": email.references[-1] if email.references else None}
+            queued = await runtime.queue.enqueue(source, event_id, "email_bounced", thread_id, payload)
+            return JSONResponse({"matched": True, "thread_id": thread_id, "event_id": event_id, "bounce": email.bounce,
+                                 "duplicate": not queued}, status_code=status.HTTP_202_ACCEPTED)
         return JSONResponse({"matched": True, "thread_id": thread_id, "event_id": event_id, "ignored": "auto-reply"},
                             status_code=status.HTTP_202_ACCEPTED)
     payload = {

@@ -23,7 +23,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 
 from concierge.db.urls import libpq_url
-from concierge.server.processing import RECOVERY, EventProcessor, cancel_all, sweep_forever
+from concierge.server.processing import RECOVERY, EventProcessor, cancel_all, record, sweep_forever
 from concierge.server.runner import ThreadRunner
 from concierge.store import AppStore
 
@@ -72,6 +72,12 @@ class PostgresQueue:
     def processing(self) -> bool:
         return self.workers > 0
 
+    def problem(self) -> str | None:
+        """Why this queue cannot take events now (for /readyz), or None. A web process without
+        workers is ready: it records and queues, the workers process."""
+        stopped = [t.get_name() for t in self._tasks if t.done()]
+        return f"workers not running: {', '.join(stopped)}" if stopped else None
+
     async def start(self) -> int:
         await self.app.open_async()
         if not self.processing:
@@ -101,7 +107,7 @@ class PostgresQueue:
     async def enqueue(self, source: str, event_id: str, kind: str, thread_id: str, payload: dict[str, Any]) -> bool:
         """Record the event, then defer its job; False when it was received before. A crash between
         the two leaves a recorded event without a job, which the next sweep queues."""
-        if not await self.store.record_event(source, event_id, kind, thread_id, payload):
+        if not await record(self.store, source, event_id, kind, thread_id, payload):
             return False
         await self._defer(source, event_id, thread_id)
         return True

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from concierge.observability.logs import bound_contextvars
+from concierge.observability.metrics import EVENTS, JOB_SECONDS, PROVIDER_ERRORS, part_of
 from concierge.server.failures import describe, is_transient
 from concierge.server.runner import NotWaiting, StaleEvent, ThreadRunner
 from concierge.store import AppStore
@@ -25,6 +28,15 @@ RECOVERY = "_recovery"  # the source of a job that carries on an interrupted run
 RetryLater = Callable[[dict[str, Any], datetime], Awaitable[None]]
 
 
+async def record(store: AppStore, source: str, event_id: str, kind: str, thread_id: str, payload: dict[str, Any]) -> bool:
+    """Put an event in the inbox; False (and counted as a duplicate) when it was received before."""
+    if not await store.record_event(source, event_id, kind, thread_id, payload):
+        EVENTS.labels(source, "duplicate").inc()
+        return False
+    EVENTS.labels(source, "received").inc()
+    return True
+
+
 class EventProcessor:
     def __init__(self, runner: ThreadRunner, store: AppStore, *, backoff_s: float = 2.0,
                  retry_later: RetryLater | None = None) -> None:
@@ -35,6 +47,14 @@ class EventProcessor:
 
     async def process(self, event: dict[str, Any]) -> None:
         """Run one event; the caller guarantees no other job of the same thread runs meanwhile."""
+        started = time.perf_counter()
+        with bound_contextvars(thread_id=event["thread_id"], event_id=f"{event['source']}:{event['event_id']}"):
+            try:
+                await self._process(event)
+            finally:
+                JOB_SECONDS.labels(event.get("kind", "event")).observe(time.perf_counter() - started)
+
+    async def _process(self, event: dict[str, Any]) -> None:
         source, event_id, thread_id = event["source"], event["event_id"], event["thread_id"]
         recorded = source != RECOVERY
         if recorded:  # the inbox is the truth: another worker may have finished it since it was queued
@@ -51,6 +71,7 @@ class EventProcessor:
                 await self.runner.resume(thread_id, {**event["payload"], "event_id": f"{source}:{event_id}"})
         except StaleEvent as exc:  # kept on the thread's event list, changes nothing
             await self.store.finish_event(source, event_id, status="ignored", error=str(exc))
+            EVENTS.labels(source, "ignored").inc()
             return
         except NotWaiting as exc:
             if recorded:
@@ -61,6 +82,7 @@ class EventProcessor:
             return
         if recorded:
             await self.store.finish_event(source, event_id)
+        EVENTS.labels(source, "done").inc()
 
     async def _failed(self, event: dict[str, Any], exc: Exception) -> None:
         """Transient trouble (a provider or the LLM unreachable) is retried later with backoff, for
@@ -69,7 +91,10 @@ class EventProcessor:
         error = describe(exc)
         attempts = event.get("attempts", 0) + 1
         recorded = source != RECOVERY
-        if is_transient(exc) and recorded:
+        transient = is_transient(exc)
+        PROVIDER_ERRORS.labels(part_of(exc), str(transient).lower()).inc()
+        EVENTS.labels(source, "retrying" if transient and recorded else "failed").inc()
+        if transient and recorded:
             delay = min(self.backoff_s * 2 ** (attempts - 1), MAX_BACKOFF_S)
             logger.warning("event %s/%s: transient failure, retry %d in %ss: %s", source, event_id, attempts, delay, error)
             at = datetime.now(UTC) + timedelta(seconds=delay)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from concierge.server.processing import RECOVERY, EventProcessor, cancel_all, sweep_forever
+from concierge.server.processing import RECOVERY, EventProcessor, cancel_all, record, sweep_forever
 from concierge.server.runner import ThreadRunner
 from concierge.store import AppStore
 
@@ -102,6 +102,15 @@ class JobQueue:
         self._tasks.append(asyncio.create_task(sweep_forever(self.sweep, self.poll_interval_s), name="concierge-sweeper"))
         return backlog
 
+    def problem(self) -> str | None:
+        """Why this queue cannot work on events now (for /readyz), or None."""
+        if not self.processing:
+            return "this process only records events (another one processes them)"
+        stopped = [t.get_name() for t in self._tasks if t.done()]
+        if not self._tasks or stopped:
+            return f"workers not running: {', '.join(stopped) or 'not started'}"
+        return None
+
     async def stop(self) -> None:
         await cancel_all(self._tasks)
         self._tasks = []
@@ -121,7 +130,7 @@ class JobQueue:
 
     async def enqueue(self, source: str, event_id: str, kind: str, thread_id: str, payload: dict[str, Any]) -> bool:
         """Record the event and, when this process works, queue it; False when it was received before."""
-        if not await self.store.record_event(source, event_id, kind, thread_id, payload):
+        if not await record(self.store, source, event_id, kind, thread_id, payload):
             return False
         if self.processing:
             self._put({"source": source, "event_id": event_id, "kind": kind, "thread_id": thread_id, "payload": payload})

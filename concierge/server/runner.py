@@ -9,11 +9,15 @@ from typing import Any
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Interrupt, StateSnapshot
 
+from concierge.agents.waiting import email_fields, resumed_by
 from concierge.graph.context import Context
 from concierge.graph.state import log
 from concierge.services import Services
 
 Progress = Callable[[str, str, dict[str, Any]], Awaitable[None] | None]
+
+# Events that only matter while the thread still waits for them.
+_LAPSING = {"reply_overdue", "email_bounced"}
 
 # Steps whose failure cannot be handed to a person through the graph (they are how it is handed over).
 _HANDOVER_STEPS = {"escalation", "closer", "human_review"}
@@ -45,6 +49,10 @@ def is_unfinished(snapshot: StateSnapshot | None) -> bool:
     so the stage the state records decides.
     """
     return snapshot is not None and not snapshot.interrupts and snapshot.values.get("stage", "new") != "done"
+
+
+def is_done(snapshot: StateSnapshot | None) -> bool:
+    return snapshot is not None and not snapshot.interrupts and snapshot.values.get("stage") == "done"
 
 
 def already_applied(snapshot: StateSnapshot | None, value: dict[str, Any]) -> bool:
@@ -86,12 +94,15 @@ class ThreadRunner:
 
     def check_resumable(self, snapshot: StateSnapshot | None, value: dict[str, Any]) -> None:
         wait = current_wait(snapshot)
-        # A timer only asks the thread to look again (a window opened, a line freed, a delivery is
-        # due): one whose wait has passed is outdated, not an error.
-        timer = str(value.get("event_id", "")).startswith("timer:")
+        kind = value["type"]
+        # A timer or a late delivery report the thread no longer waits for is kept and changes nothing
+        # (a reminder whose email was answered, a bounce on a thread already with a person).
+        lapses = kind in _LAPSING or str(value.get("event_id", "")).startswith("timer:")
         if wait is None:
-            raise (StaleEvent if timer else NotWaiting)("the thread is not waiting for anything")
-        info, kind = wait.value or {}, value["type"]
+            if lapses:
+                raise StaleEvent(f"{kind}: the thread is not waiting any more")
+            raise NotWaiting("the thread is not waiting for anything")
+        info = wait.value or {}
         if kind == "human":
             if value.get("answers") and value["answers"] != wait.id:
                 raise NotWaiting("the wait this decision answered has ended")
@@ -100,15 +111,23 @@ class ThreadRunner:
                 raise NotWaiting(f"while it waits for {info.get('waiting_for')} the thread takes {', '.join(allowed)}, not {value.get('action')}")
             return
         if kind not in info.get("accepts", [info.get("waiting_for")]):
-            raise (StaleEvent if timer else NotWaiting)(f"the thread waits for {info.get('waiting_for')}, not {kind}")
+            error = StaleEvent if lapses else NotWaiting
+            raise error(f"the thread waits for {info.get('waiting_for')}, not {kind}")
         if kind == "call_report" and info.get("call_id") and value.get("call_id") != info["call_id"]:
             raise StaleEvent(f"report of call {value.get('call_id')}; the thread waits for call {info['call_id']}")
+        if kind == "reply_overdue" and value.get("message_id") != info.get("message_id"):
+            raise StaleEvent(f"reminder timer of email {value.get('message_id')}; the thread waits on {info.get('message_id')}")
 
     async def resume(self, thread_id: str, value: dict[str, Any]) -> None:
         snapshot = await self.snapshot(thread_id)
         if await self.carry_on(thread_id, snapshot):
             snapshot = await self.snapshot(thread_id)
         if already_applied(snapshot, value):  # the run that stopped had taken this very event
+            return
+        if value["type"] == "email_reply" and is_done(snapshot):
+            # The customer wrote again after the ticket ended: the same thread takes it up (reopen).
+            await self._run(thread_id, {"stage": "reopened", "kept_emails": [{**email_fields(value), "while": "done"}],
+                                        **resumed_by(value)})
             return
         # A resume that matches no pending interrupt would be silently ignored, so check first.
         self.check_resumable(snapshot, value)

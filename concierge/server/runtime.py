@@ -6,6 +6,7 @@ import asyncio
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from collections.abc import AsyncIterator
+from typing import Literal
 
 from langgraph.graph.state import CompiledStateGraph
 from rich.console import Console
@@ -18,6 +19,7 @@ from concierge.server.runner import Progress, ThreadRunner
 from concierge.server.verify import WebhookVerifier, build_verifiers
 from concierge.services import Services, open_services
 from concierge.settings import Settings
+from concierge.tools.knowledge.warmup import ingest_in_background
 
 
 @dataclass
@@ -33,12 +35,14 @@ class AppRuntime:
 @asynccontextmanager
 async def open_runtime(
     settings: Settings, *, console: Console | None = None, on_progress: Progress | None = None,
-    ingest_kb: bool = True, workers: int = 2, mode: Mode = "all", **overrides,
+    ingest_kb: bool | Literal["background"] = True, workers: int | None = None, mode: Mode = "all", **overrides,
 ) -> AsyncIterator[AppRuntime]:
     """Open services, checkpointer and queue. `mode` says which events this process works on
     (see `JobQueue`). On SQLite, working processes hold the data folder's processing lock; on
     PostgreSQL any number may work, `workers` jobs at a time each (`all`), or none (`own`, `none`:
-    record and queue only, a `concierge worker` runs them)."""
+    record and queue only, a `concierge worker` runs them). An empty knowledge base is filled
+    before returning, or with `ingest_kb="background"` while the runtime already serves.
+    `workers` defaults to QUEUE_CONCURRENCY (SQLite) or WORKER_CONCURRENCY (PostgreSQL)."""
     if settings.database:
         async with _open(settings, console, on_progress, ingest_kb, workers, mode, overrides) as runtime:
             yield runtime
@@ -58,20 +62,26 @@ async def open_runtime(
         lock.release()
 
 
-def _queue(settings: Settings, runner: ThreadRunner, services: Services, workers: int, mode: Mode) -> JobQueue | PostgresQueue:
+def _queue(settings: Settings, runner: ThreadRunner, services: Services, workers: int | None, mode: Mode) -> JobQueue | PostgresQueue:
     if settings.database:
+        workers = settings.worker_concurrency if workers is None else workers
         return PostgresQueue(
             runner, services.store, database_url=settings.database, workers=workers if mode == "all" else 0,
             pooler=settings.database_pooler, pool_size=settings.database_pool_size, backoff_s=settings.retry_backoff_s,
             stalled_after_s=settings.worker_stalled_after_s,
         )
-    return JobQueue(runner, services.store, workers=workers, mode=mode, backoff_s=settings.retry_backoff_s)
+    return JobQueue(runner, services.store, workers=workers or settings.queue_concurrency, mode=mode,
+                    backoff_s=settings.retry_backoff_s)
 
 
 @asynccontextmanager
 async def _open(settings, console, on_progress, ingest_kb, workers, mode, overrides) -> AsyncIterator[AppRuntime]:
     async with open_services(settings, console=console, **overrides) as services:
-        if ingest_kb:
+        warmup = None
+        if ingest_kb == "background":
+            # Held now, before the queue starts: a job must not open the store while the warm-up does.
+            warmup = asyncio.create_task(ingest_in_background(services.kb, services.kb.hold()), name="kb-warmup")
+        elif ingest_kb:
             await asyncio.to_thread(services.kb.ensure_ingested)
         async with open_checkpointer(sqlite_path=settings.checkpoint_path, database_url=settings.database,
                                      pooler=settings.database_pooler, pool_size=settings.database_pool_size,
@@ -84,3 +94,6 @@ async def _open(settings, console, on_progress, ingest_kb, workers, mode, overri
                 yield AppRuntime(settings, services, graph, runner, queue, build_verifiers(settings))
             finally:
                 await queue.stop()
+                if warmup is not None:
+                    warmup.cancel()
+                    await asyncio.gather(warmup, return_exceptions=True)

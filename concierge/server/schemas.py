@@ -44,6 +44,8 @@ class InboundEmail(BaseModel):
     event_id: EventId | None = None
     # Set by the provider parsers from Auto-Submitted, X-Autoreply, Precedence, bounce senders...
     auto_reply: bool = False
+    # A delivery report of a permanent failure of one of our emails: the server's reason (see dsn.py).
+    bounce: str | None = Field(None, max_length=500)
 
     @field_validator("from_")
     @classmethod
@@ -111,6 +113,9 @@ class ThreadDetail(ThreadSummary):
     offers: list[dict[str, Any]] = Field(default_factory=list)
     emails: list[dict[str, Any]] = Field(default_factory=list)
     replies: list[dict[str, Any]] = Field(default_factory=list)
+    # Customer emails that answered no wait (while a call or a person was pending, or after the end).
+    kept_emails: list[dict[str, Any]] = Field(default_factory=list)
+    call_at: str | None = None  # when the customer asked to be called, in their time zone
     calls: list[dict[str, Any]] = Field(default_factory=list)
     call_analysis: dict[str, Any] | None = None
     call_seconds: float = 0.0  # all calls of the thread, as the providers reported them

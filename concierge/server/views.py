@@ -44,6 +44,8 @@ def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[d
         offers=values.get("offers") or [],
         emails=[{**e, "to": mask_email(e.get("to", ""))} for e in values.get("emails") or []],
         replies=[{**r, "from": mask_email(r.get("from") or "")} for r in values.get("replies") or []],
+        kept_emails=[{**r, "from": mask_email(r.get("from") or "")} for r in values.get("kept_emails") or []],
+        call_at=values.get("call_at"),
         calls=calls_with_results(values),
         booking=values.get("booking"),
         call_seconds=sum(r.get("duration_s") or 0 for r in values.get("call_results") or []),
@@ -57,5 +59,5 @@ def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[d
 
 
 # Fields that hold no personal data but digits that look like it (prices, times, provider ids).
-_NOT_PERSONAL = frozenset({"at", "received_at", "sent_at", "placed_at", "not_before", "message_id", "price_per_night",
+_NOT_PERSONAL = frozenset({"at", "received_at", "sent_at", "placed_at", "not_before", "message_id", "price_per_night", "call_at",
                            "booked_at", "acknowledged_at", "retry_at", "check_in", "check_out", "reference", "idempotency_key"})

@@ -12,7 +12,8 @@ from tests.fakes import ScriptedChatModel
 
 @pytest.fixture
 def llm() -> ScriptedChatModel:
-    return ScriptedChatModel(answers={})
+    # A reply that names no call time unless a test says otherwise.
+    return ScriptedChatModel(answers={"CallTimeRequest": {"call_at_local": None}})
 
 
 @pytest.fixture

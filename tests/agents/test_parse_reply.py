@@ -134,3 +134,31 @@ async def test_a_customer_who_declines_a_call_continues_by_email(rt, services, l
 async def test_a_time_to_call_is_not_a_refusal(rt, services, llm, text):
     llm.answers["TriageDecision"] = CALM
     assert (await parse_reply(await replied_state(services, text), rt))["stage"] == "phone_found"
+
+
+async def test_the_requested_call_time_is_kept_in_the_customers_zone(rt, services, llm):
+    llm.answers["TriageDecision"] = CALM
+    llm.answers["CallTimeRequest"] = {"call_at_local": "2099-01-15T18:00"}
+    update = await parse_reply(await replied_state(services, "Sure: +49 151 23456789, call me after 6pm."), rt)
+
+    assert update["call_at"] == "2099-01-15T18:00:00+01:00"  # Berlin, from the German number
+    [data] = sent_data(llm, "CallTimeRequest")
+    assert data["text"] == "Sure: +49 151 23456789, call me after 6pm."
+    assert data["now_local"].endswith(("+01:00", "+02:00"))  # the customer's clock, not the server's
+    assert "2099-01-15T18:00:00+01:00" in update["log"][-1]["text"]
+
+
+async def test_a_number_spanning_zones_reads_the_time_where_it_comes_last(rt, services, llm):
+    llm.answers["TriageDecision"] = CALM
+    llm.answers["CallTimeRequest"] = {"call_at_local": "2099-01-15T18:00"}
+    update = await parse_reply(await replied_state(services, "My number is +34 612 345 678, call me after 6pm."), rt)
+    # Madrid or the Canaries: 18:00 in the Canaries is the later instant, so "after 6pm" holds in both.
+    assert update["call_at"] == "2099-01-15T18:00:00+00:00"
+
+
+@pytest.mark.parametrize("answer", [None, "not a time", "2001-01-01T10:00"])
+async def test_no_past_or_malformed_call_time_is_kept(rt, services, llm, answer):
+    llm.answers["TriageDecision"] = CALM
+    llm.answers["CallTimeRequest"] = {"call_at_local": answer}
+    update = await parse_reply(await replied_state(services, "Call me on +351 912 345 678"), rt)
+    assert update["stage"] == "phone_found" and update["call_at"] is None

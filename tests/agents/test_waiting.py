@@ -40,7 +40,7 @@ async def reply_wait(services):
 
 async def test_wait_for_reply_waits_for_the_answer_to_the_last_email(services):
     _, _, waiting = await reply_wait(services)
-    assert waiting == {"waiting_for": "email_reply", "accepts": ["email_reply"], "actions": ["close", "handoff"], "thread_id": "local:1001",
+    assert waiting == {"waiting_for": "email_reply", "accepts": ["email_reply", "reply_overdue", "email_bounced"], "actions": ["close", "handoff"], "thread_id": "local:1001",
                        "message_id": "<offer-1@concierge.example.com>"}
 
 
@@ -74,7 +74,7 @@ async def call_wait(services):
 
 async def test_wait_for_call_records_the_call_report(services):
     graph, config, waiting = await call_wait(services)
-    assert waiting == {"waiting_for": "call_report", "accepts": ["call_report"], "actions": ["close", "handoff"], "thread_id": "local:1001", "call_id": "sim-abc"}
+    assert waiting == {"waiting_for": "call_report", "accepts": ["call_report", "email_reply"], "actions": ["close", "handoff"], "thread_id": "local:1001", "call_id": "sim-abc"}
 
     report = {"type": "call_report", "provider": "vapi", "call_id": "sim-abc", "ended_reason": "customer-ended-call",
               "transcript": "User: hello", "summary": "", "success_evaluation": "false"}
@@ -83,6 +83,31 @@ async def test_wait_for_call_records_the_call_report(services):
     assert snapshot.values["stage"] == "call_reported"
     assert snapshot.values["call_report"] == {k: v for k, v in report.items() if k != "type"}
     assert "customer-ended-call" in snapshot.values["log"][-1]["text"]
+
+
+async def test_wait_for_call_keeps_a_customer_email_and_waits_again(services):
+    graph, config, _ = await call_wait(services)
+    email = {"type": "email_reply", "from": "maria.costa@example.com", "subject": "Re: Lisbon", "text": "Can we add a night?",
+             "message_id": "<late@customer.example.com>", "received_at": "2026-11-20T10:00:00+00:00", "event_id": "email:late"}
+    snapshot = await resume(graph, config, services, email)
+
+    assert snapshot.values["stage"] == "email_kept" and snapshot.values["return_to"] == "call_placed"
+    assert snapshot.values["kept_emails"] == [{**{k: email[k] for k in ("from", "subject", "text", "message_id", "received_at")},
+                                              "while": "call_report"}]
+    assert snapshot.values["resumed_by"] == ["email:late"]
+    assert snapshot.next == ("supervisor",)
+
+
+async def test_wait_for_reply_takes_its_reminder_timer_and_a_later_bounce(services):
+    graph, config, _ = await reply_wait(services)
+    snapshot = await resume(graph, config, services, {"type": "reply_overdue", "message_id": "<offer-1@concierge.example.com>"})
+    assert snapshot.values["stage"] == "reply_overdue"
+
+    graph, config, _ = await reply_wait(services)
+    snapshot = await resume(graph, config, services, {"type": "email_bounced", "reason": "5.1.1 <m@x>: user unknown"})
+    assert snapshot.values["stage"] == "escalating"
+    assert snapshot.values["escalation"]["reasons"] == [
+        "The offer email could not be delivered (reported later by the mail server): 5.1.1 <m@x>: user unknown"]
 
 
 async def test_wait_for_call_accepts_a_human_decision(services):
@@ -98,7 +123,7 @@ async def test_human_review_waits_with_the_reasons_and_returns_the_decision(serv
     values = await ticket_state(services, "1003", path="escalate", stage="awaiting_human",
                                 escalation={"reasons": reasons, "source": "triage", "count": 1})
     graph, config, waiting = await run_into_wait(services, "human_review", values, as_node="escalation")
-    assert waiting == {"waiting_for": "human", "accepts": ["human"], "thread_id": "local:1003", "reasons": reasons,
+    assert waiting == {"waiting_for": "human", "accepts": ["human", "email_reply"], "thread_id": "local:1003", "reasons": reasons,
                        "actions": ["approve", "retry", "close", "handoff"]}
 
     snapshot = await resume(graph, config, services, {**HUMAN, "action": action})

@@ -121,7 +121,7 @@ async def test_two_replies_without_a_number_escalate(services, settings):
 async def frustrated_then_retry(services):
     thread = Thread(services, "1005")
     await thread.start()
-    await thread.reply("Yes, call me on 07911 123456 any time after 5pm.")
+    await thread.reply("Yes, call me on 07911 123456 any time.")
     snapshot = await thread.call_report("frustrated")
     assert waiting_for(snapshot) == "human"
     snapshot = await thread.resume({"type": "human", "action": "retry", "note": "try once more", "by": "Ana"})

@@ -99,3 +99,63 @@ async def test_sendgrid_inbound_parse_with_basic_auth(tmp_path, kb):
         assert r.status_code == 202 and r.json()["event_id"] == "<sg1@mail>"
         await runtime.queue.join()
         assert (await thread(client, T1001))["waiting_for"] == "call_report"
+
+
+# --- delivery reports that come back later ------------------------------------------------------------
+def dsn(original_id: str, *, action="failed", status="5.1.1", diagnostic="smtp; 550 5.1.1 <maria.costa@example.com>: Recipient address rejected: User unknown",
+        message_id="<dsn-1@mx.example.net>", quoted="text/rfc822-headers") -> bytes:
+    """A delivery status notification as Postfix writes one (RFC 3464)."""
+    original = f"From: stays@concierge.example.com\r\nTo: maria.costa@example.com\r\nSubject: Lisbon\r\nMessage-ID: {original_id}\r\n"
+    return (
+        "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\r\n"
+        "To: stays@concierge.example.com\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: {message_id}\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not be delivered.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.net\r\n\r\n"
+        f"Final-Recipient: rfc822; maria.costa@example.com\r\nOriginal-Recipient: rfc822;maria.costa@example.com\r\n"
+        f"Action: {action}\r\nStatus: {status}\r\nDiagnostic-Code: {diagnostic}\r\n\r\n"
+        f"--B\r\nContent-Type: {quoted}\r\n\r\n{original}\r\n--B--\r\n"
+    ).encode()
+
+
+async def test_a_permanent_bounce_reported_later_escalates_the_waiting_thread_once(client, runtime):
+    offer = (await assign(client, runtime, "1001"))["emails"][0]
+    raw = dsn(offer["message_id"])
+    r = await client.post(f"{WEBHOOKS}/email/mime", content=raw, headers=RFC822)
+    assert r.status_code == 202, r.text
+    assert r.json()["thread_id"] == T1001 and r.json()["bounce"].startswith("5.1.1 <maria.costa@example.com>:")
+    await runtime.queue.join()
+
+    detail = await thread(client, T1001)
+    assert detail["waiting_for"] == "human" and detail["escalation"]["source"] == "email"
+    [reason] = detail["escalation"]["reasons"]
+    assert reason.startswith("The offer email could not be delivered (reported later by the mail server): 5.1.1")
+    assert "User unknown" in reason
+    assert [a["kind"] for a in alerts(runtime)] == ["escalation"]
+    [kept] = SetAsideEmails(runtime.settings.unmatched_emails_file).read()
+    assert (kept["reason"], kept["thread_id"]) == ("bounce", T1001)
+
+    # Delivered again by the provider, or a second report about the same email: no second escalation.
+    again = await client.post(f"{WEBHOOKS}/email/mime", content=raw, headers=RFC822)
+    assert again.json()["duplicate"] is True
+    other = await client.post(f"{WEBHOOKS}/email/mime", content=dsn(offer["message_id"], message_id="<dsn-2@mx.example.net>",
+                                                                      quoted="message/rfc822"), headers=RFC822)
+    assert other.json()["thread_id"] == T1001 and other.json()["duplicate"] is False
+    await runtime.queue.join()
+    event = await runtime.services.store.event("email:mime", "<dsn-2@mx.example.net>")
+    assert event["status"] == "ignored" and "waits for human" in event["error"]
+    assert [a["kind"] for a in alerts(runtime)] == ["escalation"]
+    assert (await thread(client, T1001))["escalations"] == 1
+
+
+async def test_a_delayed_delivery_report_is_only_kept(client, runtime):
+    offer = (await assign(client, runtime, "1001"))["emails"][0]
+    before = await world(client, runtime, T1001, "1001")
+    raw = dsn(offer["message_id"], action="delayed", status="4.4.1", diagnostic="X-Postfix; connect timed out")
+    r = await client.post(f"{WEBHOOKS}/email/mime", content=raw, headers=RFC822)
+    assert r.status_code == 202 and r.json()["ignored"] == "auto-reply"
+    await runtime.queue.join()
+    after = await world(client, runtime, T1001, "1001")
+    assert after["thread"] == before["thread"] and after["alerts"] == before["alerts"]

@@ -44,7 +44,8 @@ def server(request, tmp_path_factory):
         env |= {"DATABASE_URL": postgres.database_url(database), "AUTO_MIGRATE": "false"}
         command += ["--workers", "2"]
     try:
-        with running_server(command, base=base, port=port, ready_path="/healthz", env=env) as running:
+        # Ready, not only alive: /readyz answers 503 (by design) while the knowledge base is still filled.
+        with running_server(command, base=base, port=port, ready_path="/readyz", env=env) as running:
             yield running
     finally:
         if database:

@@ -24,7 +24,7 @@ async def resume(client, thread_id, **body) -> httpx.Response:
 async def escalated_after_call(client, runtime) -> dict:
     """1005: the customer gives a number, then is frustrated on the call — escalated, phone known."""
     await assign(client, runtime, "1005")
-    (await send_customer_reply(client, runtime, "local:1005", "Yes, call me on 07911 123456 any time after 5pm.")).raise_for_status()
+    (await send_customer_reply(client, runtime, "local:1005", "Yes, call me on 07911 123456 any time.")).raise_for_status()
     await runtime.queue.join()
     (await report_call(client, runtime, "local:1005", "frustrated")).raise_for_status()
     await runtime.queue.join()
@@ -186,7 +186,8 @@ async def test_second_escalation_by_email_after_a_retry_alerts_again(client, run
         await runtime.queue.join()
     assert (await thread(client, "local:1006"))["waiting_for"] == "human"
     (await resume(client, "local:1006", action="retry")).raise_for_status()
-    # A retry starts the hunt for a number afresh: one follow-up again, then the second miss escalates.
+    # A retry asks for the email confirmation again; an unclear answer escalates a second time, and a
+    # further email while the person decides is kept on the thread and brought to their attention.
     for text in ("I would prefer email, thanks.", "Still email only, please."):
         (await send_customer_reply(client, runtime, "local:1006", text)).raise_for_status()
         await runtime.queue.join()
@@ -194,7 +195,8 @@ async def test_second_escalation_by_email_after_a_retry_alerts_again(client, run
     detail = await thread(client, "local:1006")
     assert detail["waiting_for"] == "human"
     assert detail["escalations"] == 2
-    assert [a["kind"] for a in alerts(runtime)] == ["escalation", "escalation"]
+    assert [e["text"] for e in detail["kept_emails"]] == ["Still email only, please."]
+    assert [a["kind"] for a in alerts(runtime)] == ["escalation", "escalation", "info"]
 
 
 async def test_operator_can_answer_a_thread_waiting_for_the_customer(client, runtime):

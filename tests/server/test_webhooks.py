@@ -6,12 +6,14 @@ bad input gets a clear error and changes nothing (checked with a before/after `w
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from concierge.tools.email.addresses import reply_address
 from concierge.tools.email.inbox import SetAsideEmails
 from concierge.demo import report_call, send_customer_reply
-from tests.server import WEBHOOKS, alerts, assign, nodes, outbox_files, thread, world
+from tests.server import WEBHOOKS, alerts, assign, nodes, outbox_files, outbox_messages, thread, world
 
 # Each test that uses a runtime runs on the embedded one and on PostgreSQL with the procrastinate queue.
 RUNTIME_ENGINES = ("sqlite", "postgres")
@@ -49,7 +51,10 @@ async def test_assignment_is_accepted_and_starts_the_thread(client, runtime):
     assert detail["waiting_for"] == "email_reply"
     assert [e["kind"] for e in detail["emails"]] == ["offer"]
     assert len(outbox_files(runtime)) == 1
-    assert [(e["kind"], e["status"]) for e in detail["events"]] == [("ticket_assigned", "done")]
+    # The offer waits for an answer: its reminder timer is set REMINDER_AFTER (48 h) after sending.
+    assert [(e["kind"], e["status"]) for e in detail["events"]] == [("ticket_assigned", "done"), ("reply_overdue", "pending")]
+    due = datetime.fromisoformat(detail["events"][1]["not_before"]) - datetime.fromisoformat(detail["emails"][0]["sent_at"])
+    assert timedelta(hours=48) <= due < timedelta(hours=48, seconds=1)
 
 
 async def test_redelivered_assignment_is_a_duplicate_and_sends_no_second_email(client, runtime):
@@ -75,7 +80,7 @@ async def test_reassignment_under_a_new_event_id_does_not_restart_the_thread(cli
 
     after = await world(client, runtime, T1001, "1001")
     # The new event is kept in the inbox, but the running thread is not started again.
-    assert [e["event_id"] for e in after["events"]] == [f"assigned:{T1001}", "zendesk-42"]
+    assert [e["event_id"] for e in after["events"] if e["source"] != "timer"] == [f"assigned:{T1001}", "zendesk-42"]
     assert {k: v for k, v in after.items() if k not in ("events", "thread")} == \
            {k: v for k, v in before.items() if k not in ("events", "thread")}
     assert after["thread"][1]["log"] == before["thread"][1]["log"]
@@ -244,14 +249,14 @@ async def test_a_reply_without_any_id_repeating_earlier_words_is_kept(client, ru
     assert len(after["replies"]) == 2 and after["waiting_for"] == "human"  # the second miss escalates
 
 
-async def test_email_while_waiting_for_a_call_is_kept_as_a_failed_event(client, runtime):
+async def test_email_while_waiting_for_a_call_is_kept_noted_once_and_the_call_still_awaited(client, runtime):
     await assign(client, runtime, "1001")
     (await send_customer_reply(client, runtime, T1001, "Call me on +351 912 345 678")).raise_for_status()
     await runtime.queue.join()
     before = await world(client, runtime, T1001, "1001")
-    assert before["thread"][1]["waiting_for"] == "call_report"
-
     detail = before["thread"][1]
+    assert detail["waiting_for"] == "call_report"
+
     body = reply_body(runtime, detail, "Also, can we add a night?", message_id="<late@customer.example.com>")
     r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
     assert r.status_code == 202 and r.json()["duplicate"] is False
@@ -259,14 +264,102 @@ async def test_email_while_waiting_for_a_call_is_kept_as_a_failed_event(client, 
 
     after = await world(client, runtime, T1001, "1001")
     event = next(e for e in after["thread"][1]["events"] if e["event_id"] == "<late@customer.example.com>")
-    assert event["kind"] == "email_reply"
-    assert event["status"] == "failed"
-    assert "call_report" in event["error"] and "email_reply" in event["error"]
-    # Nothing else moved: same stage, same wait, same replies, no email, no write.
-    for key in ("stage", "waiting_for", "replies", "emails", "calls", "log", "outcome"):
+    assert (event["kind"], event["status"], event["error"]) == ("email_reply", "done", None)
+    [kept] = after["thread"][1]["kept_emails"]
+    assert (kept["text"], kept["while"], kept["message_id"]) == ("Also, can we add a night?", "call_report", "<late@customer.example.com>")
+    # Noted on the ticket for the person who reads it; the thread still waits for the same call.
+    [note] = [n for n in after["notes"] if n not in before["notes"]]
+    assert "while a call was under way" in note and "Also, can we add a night?" in note
+    for key in ("stage", "waiting_for", "replies", "emails", "calls", "outcome"):
         assert after["thread"][1][key] == detail[key], key
-    for key in ("outbox", "alerts", "calls", "effects", "ticket", "notes"):
+    for key in ("outbox", "alerts", "calls", "ticket"):
         assert after[key] == before[key], key
+
+    # The provider delivers it again: no second note.
+    again = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert again.json()["duplicate"] is True
+    await runtime.queue.join()
+    assert await runtime.services.helpdesk.notes("1001") == after["notes"]
+    # The call's report still lands and closes the ticket.
+    (await report_call(client, runtime, T1001, "books")).raise_for_status()
+    await runtime.queue.join()
+    assert (await thread(client, T1001))["outcome"]["status"] == "resolved"
+
+
+async def _booked(client, runtime) -> dict:
+    await assign(client, runtime, "1001")
+    (await send_customer_reply(client, runtime, T1001, "Call me on +351 912 345 678")).raise_for_status()
+    await runtime.queue.join()
+    (await report_call(client, runtime, T1001, "books")).raise_for_status()
+    await runtime.queue.join()
+    detail = await thread(client, T1001)
+    assert detail["stage"] == "done" and detail["outcome"]["status"] == "resolved"
+    return detail
+
+
+async def test_a_new_request_after_the_ticket_is_done_reopens_it_on_the_same_thread(client, runtime):
+    detail = await _booked(client, runtime)
+    helpdesk = runtime.services.helpdesk
+    notes_before = await helpdesk.notes("1001")
+
+    body = reply_body(runtime, detail, "Could we add one more night to our Lisbon stay? Same room if possible.",
+                      message_id="<more@customer.example.com>")
+    r = await client.post(f"{WEBHOOKS}/inbound_email", json=body)
+    assert r.status_code == 202 and r.json()["thread_id"] == T1001
+    await runtime.queue.join()
+
+    after = await thread(client, T1001)
+    assert [e["while"] for e in after["kept_emails"]] == ["done"]
+    assert [e["node"] for e in after["log"]][len(detail["log"]):][:3] == ["reopen", "triage", "profiler"]
+    # Triaged again and answered with a new offer on the same thread, threaded under the customer's email.
+    assert after["path"] == "booking" and after["waiting_for"] == "email_reply"
+    assert [e["kind"] for e in after["emails"]] == ["offer", "offer"]
+    sent = outbox_messages(runtime)[after["emails"][1]["message_id"]]
+    assert sent["In-Reply-To"] == "<more@customer.example.com>"
+    assert after["emails"][0]["message_id"] in sent["References"]
+    assert after["outcome"] is None
+    assert (await helpdesk.get_ticket("1001")).status != "solved"  # back in progress
+    [note] = [n for n in await helpdesk.notes("1001") if n not in notes_before]
+    assert "(Concierge reopened it)" in note and "add one more night" in note
+
+    # The second round closes with its own note and alert (the first round's close does not hide it).
+    (await send_customer_reply(client, runtime, T1001, "Same number as before: +351 912 345 678")).raise_for_status()
+    await runtime.queue.join()
+    (await report_call(client, runtime, T1001, "books")).raise_for_status()
+    await runtime.queue.join()
+    final = await thread(client, T1001)
+    assert final["outcome"]["status"] == "resolved" and len(final["calls"]) == 2
+    assert [a["kind"] for a in alerts(runtime)] == ["success", "success"]
+    assert (await helpdesk.get_ticket("1001")).status == "solved"
+
+
+async def test_a_thank_you_after_the_ticket_is_done_is_noted_and_changes_nothing_else(client, runtime):
+    detail = await _booked(client, runtime)
+    before = await world(client, runtime, T1001, "1001")
+    r = await client.post(f"{WEBHOOKS}/inbound_email", json=reply_body(runtime, detail, "Thank you so much, see you in April!",
+                                                                       message_id="<thanks@customer.example.com>"))
+    assert r.status_code == 202
+    await runtime.queue.join()
+
+    after = await world(client, runtime, T1001, "1001")
+    assert after["thread"][1]["stage"] == "done" and after["thread"][1]["outcome"] == detail["outcome"]
+    assert [e["text"] for e in after["thread"][1]["kept_emails"]] == ["Thank you so much, see you in April!"]
+    [note] = [n for n in after["notes"] if n not in before["notes"]]
+    assert "a thank-you: nothing to do" in note
+    for key in ("outbox", "alerts", "calls", "ticket"):
+        assert after[key] == before[key], key
+
+
+async def test_an_angry_email_after_the_ticket_is_done_goes_to_a_person(client, runtime):
+    detail = await _booked(client, runtime)
+    body = reply_body(runtime, detail, "This is unacceptable, the booking you made is wrong. I want to speak to a manager now!",
+                      message_id="<angry@customer.example.com>")
+    (await client.post(f"{WEBHOOKS}/inbound_email", json=body)).raise_for_status()
+    await runtime.queue.join()
+
+    after = await thread(client, T1001)
+    assert after["waiting_for"] == "human" and after["outcome"]["status"] == "escalated"
+    assert [a["kind"] for a in alerts(runtime)] == ["success", "escalation"]
 
 
 # --- call_completed ---------------------------------------------------------------------------------
@@ -392,3 +485,33 @@ async def test_assignment_is_kept_when_the_helpdesk_cannot_be_reached(client, ru
     assert r.status_code == 202 and r.json()["duplicate"] is False
     await runtime.queue.join()
     assert (await thread(client, T1001))["waiting_for"] == "email_reply"
+
+
+async def test_an_email_after_a_hand_over_stays_with_the_person_and_alerts_them(client, runtime):
+    detail = await assign(client, runtime, "1003")  # asks for a person: escalated at once
+    assert detail["waiting_for"] == "human"
+    r = await client.post(f"/api/v1/threads/local:1003/resume", json={"action": "handoff", "note": "I'll take it", "by": "Ana"})
+    assert r.status_code == 200 and r.json()["outcome"]["status"] == "handed_off"
+    customer = (await runtime.runner.snapshot("local:1003")).values["ticket"]["customer"]["email"]
+    body = {"from": customer, "to": [reply_address("local:1003", runtime.settings.reply_domain, runtime.settings.signing_key)],
+            "subject": "Re: charged twice", "text": "Any news on my refund? Could you check again?", "message_id": "<news@customer.example.com>"}
+    (await client.post(f"{WEBHOOKS}/inbound_email", json=body)).raise_for_status()
+    await runtime.queue.join()
+
+    after = await thread(client, "local:1003")
+    assert after["stage"] == "done" and after["outcome"]["status"] == "handed_off"
+    assert [e["node"] for e in after["log"]][-1] == "reopen" and after["emails"] == []
+    assert "the ticket is with a person: not reopened" in (await runtime.services.helpdesk.notes("1003"))[-1]
+    last = alerts(runtime)[-1]
+    assert last["kind"] == "escalation" and "after the hand-over" in last["title"]
+
+
+async def test_a_customer_email_no_wait_could_take_is_failed_loudly(client, runtime):
+    # A thread with no state yet (its assignment not run) cannot take an email: kept as a failed event, and alerted.
+    payload = {"type": "email_reply", "from": "maria.costa@example.com", "subject": "Hello", "text": "Hi", "message_id": "<early@x>"}
+    assert await runtime.queue.enqueue("email", "<early@x>", "email_reply", T1001, payload)
+    await runtime.queue.join()
+    event = await runtime.services.store.event("email", "<early@x>")
+    assert event["status"] == "failed" and event["error"].startswith("NotWaiting")
+    [alert] = alerts(runtime)
+    assert alert["title"] == f"Thread {T1001}: a customer email was not taken"

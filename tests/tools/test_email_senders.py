@@ -5,6 +5,7 @@ failures are retried, permanent ones raise PermanentEmailFailure with the provid
 from __future__ import annotations
 
 import re
+import ssl
 
 import pytest
 
@@ -16,7 +17,7 @@ from concierge.tools.email.smtp import SmtpSender
 from tests.conftest import make_settings
 from tests.fakes.resend import FakeResend, serve_fake_resend
 from tests.fakes.sendgrid import FakeSendGrid, serve_fake_sendgrid
-from tests.fakes.smtp import FakeSmtp, serve_fake_smtp
+from tests.fakes.smtp import FakeSmtp, self_signed_certificate, serve_fake_smtp
 
 KEY = "k" * 32
 SENDER = "Wayfarer Stays <stays@concierge.example.com>"
@@ -71,6 +72,52 @@ async def test_smtp_refused_recipient_is_permanent_and_wrong_password_too(tmp_pa
                             password="wrong", attempts=2, max_wait_s=0)
         with pytest.raises(PermanentEmailFailure, match="authentication"):
             await sender.send(outbound())
+
+
+def _trusting(cert_file) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(cert_file))
+
+
+async def test_smtp_starttls_upgrades_before_auth_and_delivers(tmp_path):
+    certificate = self_signed_certificate(tmp_path)
+    with serve_fake_smtp(FakeSmtp(credentials=("concierge", "s3cret")), tls="starttls", certificate=certificate) as server:
+        sender = SmtpSender(server.host, server.port, sender=SENDER, security="starttls", username="concierge",
+                            password="s3cret", attempts=1, tls_context=_trusting(certificate[0]))
+        message_id = await sender.send(outbound())
+    [mail] = server.received
+    assert mail.tls is True and mail.login == "concierge"  # the server only offers AUTH after STARTTLS
+    assert mail.message["Message-ID"] == message_id and mail.message.get_body(("plain",)) is not None
+
+
+async def test_smtp_implicit_tls_delivers(tmp_path):
+    certificate = self_signed_certificate(tmp_path)
+    with serve_fake_smtp(FakeSmtp(credentials=("concierge", "s3cret")), tls="implicit", certificate=certificate) as server:
+        sender = SmtpSender(server.host, server.port, sender=SENDER, security="tls", username="concierge",
+                            password="s3cret", attempts=1, tls_context=_trusting(certificate[0]))
+        await sender.send(outbound())
+    [mail] = server.received
+    assert mail.tls is True and mail.login == "concierge" and mail.rcpt_tos == ["maria.costa@example.com"]
+
+
+@pytest.mark.parametrize("tls", ["starttls", "implicit"])
+async def test_smtp_refuses_a_certificate_it_does_not_trust(tmp_path, tls):
+    certificate = self_signed_certificate(tmp_path)
+    with serve_fake_smtp(FakeSmtp(), tls=tls, certificate=certificate) as server:
+        # The system's trust store: a self-signed certificate is not in it, so nothing is sent in clear or at all.
+        sender = SmtpSender(server.host, server.port, sender=SENDER, security="starttls" if tls == "starttls" else "tls",
+                            attempts=1, timeout_s=5)
+        with pytest.raises(TransientEmailFailure, match="CERTIFICATE_VERIFY_FAILED"):
+            await sender.send(outbound())
+    assert server.received == []
+
+
+async def test_smtp_without_starttls_is_refused_by_a_server_that_requires_it(tmp_path):
+    certificate = self_signed_certificate(tmp_path)
+    with serve_fake_smtp(FakeSmtp(), tls="starttls", certificate=certificate) as server:
+        sender = SmtpSender(server.host, server.port, sender=SENDER, security="none", attempts=1)
+        with pytest.raises(PermanentEmailFailure, match="530"):
+            await sender.send(outbound())
+    assert server.received == []
 
 
 async def test_smtp_unreachable_is_transient_after_bounded_retries():

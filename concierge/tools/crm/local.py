@@ -137,7 +137,11 @@ class LocalHelpdesk:
             return [self._ticket(r) for r in await cur.fetchall()]
 
     async def mark_processing(self, ticket_id: str) -> None:
-        """Nothing to change: the AI assignee already says who is working on it."""
+        """An open ticket needs nothing (the AI assignee says who works on it); a solved or closed one
+        that the customer wrote to again is open again, with the AI."""
+        await self.db.execute("UPDATE tickets SET status = 'open', assignee = ?, updated_at = ? "
+                              "WHERE id = ? AND status IN ('solved', 'closed')", (self.ai_assignee, _now(), ticket_id))
+        await self.db.commit()
 
     def unassigned_reason(self, ticket: Ticket) -> str | None:
         if ticket.status not in ("new", "open"):

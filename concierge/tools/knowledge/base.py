@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -13,6 +14,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from concierge.schemas import Offer, PolicyPassage
+from concierge.memory import keep_for_good
 from concierge.settings import Settings
 from concierge.tools.knowledge.constraints import Condition, Filter, StayRequest
 from concierge.tools.knowledge.documents import content_hash, load_documents, point_id
@@ -55,18 +57,36 @@ class KnowledgeBase:
         self._reranker = reranker
         self._store = store
         self._destinations: list[str] | None = None
+        self._gate: threading.Event | None = None
+        self._opening = threading.Lock()
+
+    def hold(self) -> threading.Event:
+        """Hold every use of the store until the returned event is set (ingestion runs elsewhere)."""
+        self._gate = threading.Event()
+        return self._gate
+
+    @property
+    def held(self) -> bool:
+        return self._gate is not None and not self._gate.is_set()
 
     # --- lifecycle ------------------------------------------------------------------------------
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = build_store(self.settings)
+            if self._gate is not None:
+                self._gate.wait()
+            with self._opening:  # searches in several threads at once must not open the folder twice
+                if self._store is None:
+                    self._store = build_store(self.settings)
         return self._store
 
     @property
     def embeddings(self) -> Embeddings:
         if self._embeddings is None:
-            self._embeddings = build_embeddings(self.settings)
+            with self._opening:  # one model load, however many searches start at once
+                if self._embeddings is None:
+                    self._embeddings = build_embeddings(self.settings)
+                    keep_for_good()  # the model lives as long as the process
         return self._embeddings
 
     @property

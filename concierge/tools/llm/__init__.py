@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import weakref
 from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable
 from pydantic import BaseModel
 
+from concierge.observability.metrics import LLM_CALLBACK
 from concierge.settings import Settings
 from concierge.tools.llm.offline import OfflineChatModel
 
@@ -51,10 +54,23 @@ def data_message(task: str, data: dict[str, Any]) -> HumanMessage:
     return HumanMessage(content=f"{task}\n\n{DATA_OPEN}\n{payload}\n{DATA_CLOSE}")
 
 
+# Binding a schema as a tool converts it to JSON schema (milliseconds of CPU per call, on the
+# event loop): done once per model and schema.
+_BOUND: dict[tuple[int, type], tuple[weakref.ref, Runnable]] = {}
+
+
+def _bound(model: BaseChatModel, schema: type[BaseModel]) -> Runnable:
+    key = (id(model), schema)
+    cached = _BOUND.get(key)
+    if cached is None or cached[0]() is not model:  # a new model that reuses a dead one's id
+        cached = _BOUND[key] = (weakref.ref(model), model.with_structured_output(schema, method="function_calling"))
+    return cached[1]
+
+
 async def structured(model: BaseChatModel, schema: type[T], system: str, task: str, data: dict[str, Any]) -> T:
     """Ask `model` for one `schema` object about `data`."""
-    runnable = model.with_structured_output(schema, method="function_calling")
-    result = await runnable.ainvoke([SystemMessage(content=system), data_message(task, data)])
+    runnable = _bound(model, schema)
+    result = await runnable.ainvoke([SystemMessage(content=system), data_message(task, data)], config={"callbacks": [LLM_CALLBACK]})
     if isinstance(result, dict):  # some providers hand back the raw arguments
         result = schema.model_validate(result)
     return result

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 
 from concierge.server.schemas import InboundEmail
 from concierge.tools.email.inbound import addresses, header_map, is_auto_reply, message_ids, one_line
+from concierge.tools.email.inbound.dsn import permanent_bounce, reported_message_id
 from concierge.tools.email.inbound.reply_text import plain_text
 
 
@@ -25,13 +26,18 @@ def inbound_from_message(message: EmailMessage, *, event_id: str | None = None) 
     """The fields of `InboundEmail` read from a parsed message (validated by the caller)."""
     headers = header_map(message)
     sender, subject = one_line(message.get("From")), one_line(message.get("Subject"))
+    bounce = permanent_bounce(message)
+    references = message_ids(message.get("References"))
+    about = reported_message_id(message)
+    if about:  # a delivery report names the email it is about: match on it
+        references.append(about)
     return {
         "from": sender, "to": addresses(message.get("To"), message.get("Cc"), message.get("Delivered-To")),
         "subject": subject, "text": plain_text(_part(message, "plain"), _part(message, "html")),
         "message_id": (message_ids(message.get("Message-ID")) or [None])[0],
         "in_reply_to": (message_ids(message.get("In-Reply-To")) or [None])[-1],
-        "references": message_ids(message.get("References")), "event_id": event_id,
-        "auto_reply": is_auto_reply(headers, sender, subject),
+        "references": references, "event_id": event_id,
+        "auto_reply": bool(bounce) or is_auto_reply(headers, sender, subject), "bounce": bounce.reason if bounce else None,
     }
 
 

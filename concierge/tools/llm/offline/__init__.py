@@ -21,7 +21,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from concierge.tools.llm.offline import call, emails, profile, triage
+from concierge.tools.llm.offline import call, call_time, emails, profile, triage
 
 ENGINE_NAME = "concierge-offline-engine"
 LABEL = "[offline engine: deterministic rules and templates, no LLM]"
@@ -31,6 +31,7 @@ RULES = {
     "CustomerProfile": profile.profile,
     "CallAnalysis": call.analyse_call,
     "EmailDraft": emails.draft_email,
+    "CallTimeRequest": call_time.call_time,
 }
 
 _DATA = re.compile(r"<data>\s*(.*?)\s*</data>", re.S)

