@@ -252,7 +252,7 @@ class Settings(BaseSettings):
 
     @field_validator("reminder_after", mode="before")
     @classmethod
-    def _duration(cls, value: object) -> object:
+    def _reminder_duration(cls, value: object) -> object:
         """"48h", "90m", "2d", "30s" or a bare number of hours."""
         if isinstance(value, str):
             match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms]?)\s*", value.lower())
