@@ -6,10 +6,12 @@ and the call simulator plays their calls, until every thread is done or waits fo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +23,12 @@ from concierge.tools.email.addresses import reply_address
 from concierge.server.app import create_app
 from concierge.server.runner import waiting_for
 from concierge.server.runtime import AppRuntime, open_runtime
+from concierge.server.views import calls_with_results
 from concierge.server.verify import SignedWebhooks, concierge_signature
 from concierge.settings import Settings
 
 MAX_ROUNDS = 8
+DEMO_RETRY_MINUTES = 0.02  # a second call 1.2 s after an unanswered one
 
 
 def command_name() -> str:
@@ -63,6 +67,13 @@ async def send_customer_reply(client: httpx.AsyncClient, runtime: AppRuntime, th
     })
 
 
+def call_persona(behaviour: dict[str, Any], attempt: int) -> str:
+    """How the scripted customer takes call number `attempt` (1-based): one persona for every call,
+    or one per call in order (the last one repeats), e.g. ["no_answer", "books"]."""
+    call = behaviour.get("call") or "no_answer"
+    return call if isinstance(call, str) else call[min(attempt, len(call)) - 1]
+
+
 async def report_call(client: httpx.AsyncClient, runtime: AppRuntime, thread_id: str, persona: str) -> httpx.Response:
     """The call simulator plays the thread's last call and posts its end-of-call report."""
     call_id = (await runtime.runner.snapshot(thread_id)).values["calls"][-1]["call_id"]
@@ -81,12 +92,28 @@ async def _customers_act(client: httpx.AsyncClient, runtime: AppRuntime, script:
         if waiting == "email_reply" and len(values.get("replies") or []) < len(replies):
             response = await send_customer_reply(client, runtime, thread_id, replies[len(values.get("replies") or [])])
         elif waiting == "call_report":
-            response = await report_call(client, runtime, thread_id, behaviour.get("call") or "no_answer")
+            persona = call_persona(behaviour, len(values.get("calls") or []))
+            response = await report_call(client, runtime, thread_id, persona)
         else:
             continue
         response.raise_for_status()
         acted += 1
     return acted
+
+
+async def _timers_due_soon(runtime: AppRuntime, limit_s: float = 30) -> bool:
+    """Wait for the threads' timers due within `limit_s` (a call tried again) to fire and be
+    processed; False when none is."""
+    now = datetime.now(UTC)
+    due = [datetime.fromisoformat(e["not_before"]) for e in await runtime.services.store.pending_events()
+           if e["source"] == "timer" and e["not_before"]]
+    soon = [at for at in due if (at - now).total_seconds() <= limit_s]
+    if not soon:
+        return False
+    await asyncio.sleep(max((max(soon) - now).total_seconds(), 0) + 0.05)
+    await runtime.queue.sweep()
+    await runtime.queue.join()
+    return True
 
 
 def _shorten(reasons: list[str], limit: int = 140) -> str:
@@ -108,13 +135,19 @@ def _table(rows: list[dict[str, Any]]) -> Table:
     return table
 
 
-def _call_result(values: dict[str, Any]) -> str:
-    if not values.get("calls"):
+UNREACHED = {"customer-did-not-answer": "no answer", "customer-busy": "busy", "voicemail": "voicemail"}
+
+
+def call_result(calls: list[dict[str, Any]], analysis: dict[str, Any] | None) -> str:
+    """Each call's result in order, e.g. "no answer → booked" (calls as the thread API shows them)."""
+    if not calls:
         return "—"
-    analysis = values.get("call_analysis")
-    if not analysis:
-        return "in progress"
-    return "booked" if analysis.get("booked") else "frustrated" if analysis.get("frustrated") else "no booking"
+    results = [UNREACHED.get(c.get("ended_reason") or "", "in progress") for c in calls]
+    last = calls[-1]
+    if analysis and last.get("ended_reason") not in UNREACHED:
+        results[-1] = ("transferred" if last.get("transferred_to") else "booked" if analysis.get("booked")
+                       else "frustrated" if analysis.get("frustrated") else "no booking")
+    return " → ".join(results)
 
 
 async def summarise(runtime: AppRuntime) -> list[dict[str, Any]]:
@@ -128,7 +161,7 @@ async def summarise(runtime: AppRuntime) -> list[dict[str, Any]]:
             "customer": (v.get("ticket") or {}).get("customer", {}).get("name", "?"),
             "path": v.get("path") or "?",
             "emails": len(v.get("emails") or []),
-            "call": _call_result(v),
+            "call": call_result(calls_with_results(v), v.get("call_analysis")),
             "outcome": outcome,
             "reason": _shorten((v.get("escalation") or {}).get("reasons", [])) if outcome == "escalated" else "",
             "waiting_for": waiting_for(snapshot),
@@ -140,8 +173,10 @@ async def run_demo(settings: Settings, console: Console, *, reset: bool = False)
     if reset and settings.data_dir.exists():
         shutil.rmtree(settings.data_dir)
     script = json.loads(settings.helpdesk_seed_file.read_text()).get("demo_script", {})
-    if settings.voice_provider == "simulator":  # simulated calls ring nobody: the demo runs at any hour
-        settings = settings.model_copy(update={"call_window": "00:00-24:00", "call_on_sundays": True})
+    if settings.voice_provider == "simulator":  # simulated calls ring nobody: the demo runs at any hour,
+        # and calls again seconds after no answer instead of hours
+        settings = settings.model_copy(update={"call_window": "00:00-24:00", "call_on_sundays": True,
+                                               "call_retry_minutes": DEMO_RETRY_MINUTES})
     console.rule("[bold]Concierge demo")
     console.print(f"LLM: [bold]{settings.llm_engine}[/] · data in [bold]{settings.data_dir}[/]")
     console.print("Opening the knowledge base (embeddings model, the Qdrant engine in-process)…")
@@ -158,6 +193,8 @@ async def run_demo(settings: Settings, console: Console, *, reset: bool = False)
             for round_ in range(2, MAX_ROUNDS + 2):
                 console.print(f"\n[bold]{round_}.[/] customers reply and answer their calls")
                 if not await _customers_act(client, runtime, script):
+                    if await _timers_due_soon(runtime):
+                        continue
                     console.print("  nothing left for customers to do")
                     break
                 await runtime.queue.join()

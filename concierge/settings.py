@@ -184,7 +184,18 @@ class Settings(BaseSettings):
     call_on_sundays: bool = Field(False, alias="CALL_ON_SUNDAYS")
     # No answer, busy or voicemail: call again (inside the window) up to this many calls in all, this far apart.
     call_attempts: int = Field(3, ge=1, le=10, alias="CALL_ATTEMPTS")
-    call_retry_minutes: int = Field(120, ge=1, le=7 * 24 * 60, alias="CALL_RETRY_MINUTES")
+    call_retry_minutes: float = Field(120, gt=0, le=7 * 24 * 60, alias="CALL_RETRY_MINUTES")
+    # After the last unanswered call: "email" sends a follow-up offering another time or booking by
+    # email and waits for the reply; "escalate" hands the ticket to a person at once.
+    no_answer_policy: Literal["email", "escalate"] = Field("email", alias="NO_ANSWER_POLICY")
+    # Calls in progress at once across every process sharing the store (the provider account's limit);
+    # the rest wait in order, and a waiting call checks again this often besides being woken.
+    max_concurrent_calls: int = Field(10, ge=1, le=10_000, alias="MAX_CONCURRENT_CALLS")
+    call_line_poll_s: float = Field(60, gt=0, le=3600, alias="CALL_LINE_POLL_S")
+    # The company's booking system (or PMS) receives every booking made on a call, signed like our
+    # generic webhooks with BOOKING_WEBHOOK_SECRET (WEBHOOK_SECRET when unset).
+    booking_webhook_url: str | None = Field(None, alias="BOOKING_WEBHOOK_URL")
+    booking_webhook_secret: SecretStr | None = Field(None, alias="BOOKING_WEBHOOK_SECRET")
     vapi_api_key: SecretStr | None = Field(None, alias="VAPI_API_KEY")
     vapi_base_url: str = Field("https://api.vapi.ai", alias="VAPI_BASE_URL")
     vapi_phone_number_id: str | None = Field(None, alias="VAPI_PHONE_NUMBER_ID")
@@ -357,6 +368,11 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key.get_secret_value()
         return local_secret(self.data_dir, "secret_key")
+
+    @property
+    def booking_signing_secret(self) -> str:
+        """The secret that signs booking records: BOOKING_WEBHOOK_SECRET, else the generic webhook secret."""
+        return self.booking_webhook_secret.get_secret_value() if self.booking_webhook_secret else self.webhook_secrets[0]
 
     @cached_property
     def webhook_secrets(self) -> list[str]:

@@ -310,3 +310,21 @@ class AppStore:
             return None
         found = {r["key"]: r["thread_id"] for r in await self._rows(select(correlations).where(correlations.c.key.in_(keys)))}
         return next((found[k] for k in keys if k in found), None)
+
+    # --- added by voice2 ---
+    # Claims on shared resources (call lines, a waiting list) kept as correlations whose key is
+    # unique: an insert that takes a key is atomic across processes sharing the store.
+    async def claim(self, key: str, thread_id: str) -> bool:
+        """Take `key` for the thread; False when any thread already holds it."""
+        return await self._insert_new(correlations, key=key, thread_id=thread_id)
+
+    async def claims(self, prefix: str) -> list[tuple[str, str]]:
+        """Every (key, thread_id) whose key starts with `prefix`, in key order."""
+        rows = await self._rows(select(correlations).where(correlations.c.key.startswith(prefix, autoescape=True))
+                                .order_by(correlations.c.key))
+        return [(r["key"], r["thread_id"]) for r in rows]
+
+    async def release(self, prefix: str, thread_id: str) -> int:
+        """Drop the thread's claims whose key starts with `prefix`."""
+        return await self._write(delete(correlations).where(correlations.c.key.startswith(prefix, autoescape=True),
+                                                            correlations.c.thread_id == thread_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from concierge.demo import call_persona, call_result
 from concierge.tools.voice.simulator import CallSimulator
 
 
@@ -25,7 +26,7 @@ def act(client: httpx.Client, simulator: CallSimulator, script: dict[str, dict])
                 "in_reply_to": emails[-1]["message_id"],
             })
         elif detail["waiting_for"] == "call_report":
-            body = simulator.play(detail["calls"][-1]["call_id"], steps.get("call") or "no_answer")
+            body = simulator.play(detail["calls"][-1]["call_id"], call_persona(steps, len(detail["calls"])))
             client.post("/api/v1/webhooks/call_completed", json=body)
 
 
@@ -36,7 +37,6 @@ def settled(client: httpx.Client, expected: dict[str, tuple]) -> dict[str, tuple
         if r.status_code != 200:
             continue
         d = r.json()
-        analysis = d["call_analysis"] or {}
-        call = "—" if not d["calls"] else "booked" if analysis.get("booked") else "frustrated" if analysis.get("frustrated") else "in progress"
+        call = call_result(d["calls"], d["call_analysis"])
         table[thread_id] = (d["path"], len(d["emails"]), call, (d["outcome"] or {}).get("status"), d["waiting_for"])
     return table

@@ -39,7 +39,8 @@ class Server:
         self.base, self.port = base, free_port()
         self.data_dir = base / "data"
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = offline_env(self.data_dir, WEBHOOK_SECRET=SECRET, ALERTS_CONSOLE="false", RETRY_BACKOFF_S="0.2")
+        self.env = offline_env(self.data_dir, WEBHOOK_SECRET=SECRET, ALERTS_CONSOLE="false", RETRY_BACKOFF_S="0.2",
+                               CALL_WINDOW="00:00-24:00", CALL_ON_SUNDAYS="true", CALL_RETRY_MINUTES="0.02")
         self.process: subprocess.Popen | None = None
         self.starts = 0
 

@@ -96,7 +96,8 @@ def test_two_workers_killed_at_random_moments_lose_and_repeat_nothing(tmp_path, 
     port = free_port()
     common = dict(DATABASE_URL=pg_url, AUTO_MIGRATE="false", WEBHOOK_SECRET=SECRET, SECRET_KEY="pg-crash-test-secret-key",
                   ALERTS_CONSOLE="false", RETRY_BACKOFF_S="0.2", WORKER_STALLED_AFTER_S="3",
-                  HELPDESK_SEED_FILE=str(tmp_path / "tickets.json"))
+                  HELPDESK_SEED_FILE=str(tmp_path / "tickets.json"),
+                  CALL_WINDOW="00:00-24:00", CALL_ON_SUNDAYS="true", CALL_RETRY_MINUTES="0.02")
     web = Process("web", [str(VENV_BIN / "concierge"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "0"],
                   offline_env(data, **common, QDRANT_PATH=str(tmp_path / "qdrant-web")), tmp_path,
                   lambda p: _answers(f"http://127.0.0.1:{port}/healthz"))

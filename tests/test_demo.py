@@ -10,12 +10,12 @@ from concierge.demo import run_demo
 from tests.conftest import make_settings
 
 EXPECTED = {  # ticket: (path, emails sent, call result, outcome, waiting for)
-    "local:1001": ("booking", 1, "booked", "resolved", None),
+    "local:1001": ("booking", 2, "booked", "resolved", None),  # offer, booking confirmation
     "local:1002": ("support", 1, "—", "resolved", None),
     "local:1003": ("escalate", 0, "—", "escalated", "human"),
-    "local:1004": ("booking", 2, "booked", "resolved", None),
-    "local:1005": ("booking", 1, "frustrated", "escalated", "human"),
-    "local:1006": ("booking", 2, "—", "resolved", None),  # declined a call: booked by email
+    "local:1004": ("booking", 3, "no answer → booked", "resolved", None),  # no answer, then booked on the second call
+    "local:1005": ("booking", 1, "transferred", "escalated", "human"),  # asked for a person on the call
+    "local:1006": ("booking", 3, "—", "resolved", None),  # declined a call: booked by email, confirmed
     "local:1007": ("support", 1, "—", "resolved", None),
 }
 
@@ -45,8 +45,8 @@ async def test_demo_runs_every_ticket_to_its_outcome_and_is_idempotent(tmp_path,
     emails = files(settings.outbox_dir, "*.eml")
     calls = files(settings.calls_dir, "*.json")
     alert_lines = lines(settings.alerts_file)
-    assert len(emails) == sum(v[1] for v in EXPECTED.values()) == 8
-    assert len(calls) == 3  # 1001, 1004, 1005
+    assert len(emails) == sum(v[1] for v in EXPECTED.values()) == 11
+    assert len(calls) == 4  # 1001, 1004 twice, 1005
     assert len(alert_lines) == 7  # one per ticket: 5 successes, 2 escalations
     text = out.getvalue()
     assert "Concierge demo — outcome per ticket" in text

@@ -77,7 +77,23 @@ async def test_booking_offer_reply_call_booked_resolved(client, runtime):
     [alert] = alerts(runtime)
     assert alert["kind"] == "success" and alert["thread_id"] == "local:1001"
     assert "1001" in alert["title"] and offers[0]["hotel_name"] in alert["text"]
-    assert len(outbox_files(runtime)) == 1  # no email after the offer
+    # A booking is a booking: the customer gets it in writing, threaded to the conversation.
+    offer_email, confirmation = detail["emails"]
+    assert confirmation["kind"] == "booking_confirmation" and len(outbox_files(runtime)) == 2
+    sent = outbox_messages(runtime)[confirmation["message_id"]]
+    assert sent["In-Reply-To"] == detail["replies"][-1]["message_id"]
+    booking = detail["booking"]
+    body = sent.get_body(("plain",)).get_content()
+    for fact in (offers[0]["hotel_name"], offers[0]["room_name"], "2027-04-14 to 2027-04-18 (4 nights)", "Guests: 3",
+                 f"€{offers[0]['price_per_night']:,.0f} per night", booking["reference"],
+                 "Refundable rates can be cancelled free of charge up to 48 hours"):
+        assert fact in body, fact
+    assert booking["price_per_night"] == offers[0]["price_per_night"] and booking["guests"] == 3
+    assert booking["total_price"] == offers[0]["price_per_night"] * 4 and booking["nights"] == 4
+    assert booking["reference"] in detail["outcome"]["summary"] and "delivered" not in booking  # no booking system set
+    ended = detail["calls"][0]
+    assert ended["ended_reason"] == "assistant-ended-call" and ended["duration_s"] > 0 and ended["cost"] > 0
+    assert detail["call_seconds"] == ended["duration_s"] and detail["call_cost"] == ended["cost"]
 
 
 # --- support ----------------------------------------------------------------------------------------
@@ -195,6 +211,14 @@ async def test_customer_who_declines_a_call_books_by_email(client, runtime):
     assert "declined a call" in note and "Yes please, book it for us." in note
     [alert] = alerts(runtime)
     assert alert["kind"] == "success" and "Booked by email" in alert["text"]
+    # Confirmed in writing like a booking made on a call, with no call to speak of.
+    booking = detail["booking"]
+    assert (booking["channel"], booking["call"], booking["room_id"]) == ("email", None, offers[0]["room_id"])
+    assert booking["price_per_night"] == offers[0]["price_per_night"] and booking["reference"] in note
+    assert [e["kind"] for e in detail["emails"]] == ["offer", "confirm_by_email", "booking_confirmation"]
+    confirmation = outbox_messages(runtime)[detail["emails"][2]["message_id"]]
+    assert confirmation["In-Reply-To"] == detail["replies"][-1]["message_id"]
+    assert "Thank you for confirming. Your stay is booked" in confirmation.get_body(("plain",)).get_content()
 
 
 async def test_declining_customer_with_an_unclear_answer_goes_to_a_human_not_no_phone(client, runtime):
@@ -270,7 +294,7 @@ async def _replay_from(runtime, thread_id: str, node: str) -> None:
     """Fork the thread from the checkpoint taken just before `node` ran, and run it from there."""
     config = runtime.runner.config(thread_id)
     history = [s async for s in runtime.graph.aget_state_history(config)]
-    [before_node] = [s for s in history if s.next == (node,)]
+    before_node = [s for s in history if s.next == (node,)][-1]  # its first run (history is newest first)
     await runtime.graph.ainvoke(None, before_node.config, context=Context(services=runtime.services))
 
 

@@ -71,11 +71,15 @@ async def test_booked_call_through_bland_closes_the_ticket(concierge, bland_side
     assert sent["phone_number"] == "+351912345678" and sent["transfer_phone_number"] == PERSON
     assert sent["webhook"] == "http://concierge/api/v1/webhooks/voice/bland"
     assert sent["metadata"]["thread_id"] == "local:1001" and sent["analysis_schema"]["booked"] == "boolean"
-    r = await fake.post_report(bland_side, call_id, fake.report(call_id, turns=BOOKS, analysis=BOOKED), reserialize=reserialize)
+    offer = (await thread(concierge, "local:1001"))["offers"][0]
+    analysis = {**BOOKED, "chosen_room_id": offer["room_id"]}  # the analysis_schema's answer
+    r = await fake.post_report(bland_side, call_id, fake.report(call_id, turns=BOOKS, analysis=analysis), reserialize=reserialize)
     assert r.status_code == 202, r.text
     await bland_runtime.queue.join()
     detail = await thread(concierge, "local:1001")
-    assert detail["stage"] == "done" and detail["outcome"]["status"] == "resolved"
+    assert detail["stage"] == "done" and detail["outcome"]["status"] == "resolved", detail["log"][-4:]
+    assert detail["booking"]["room_id"] == offer["room_id"] and detail["emails"][-1]["kind"] == "booking_confirmation"
+    assert detail["call_seconds"] == 150 and detail["call_cost"] == 0.23
     kept = (await bland_runtime.runner.snapshot("local:1001")).values["call_report"]
     assert kept["provider"] == "bland" and kept["duration_s"] == 150 and kept["cost"] == 0.23
 

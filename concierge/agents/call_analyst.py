@@ -13,6 +13,8 @@ from concierge.schemas import CallAnalysis
 from concierge.tools.llm import offline, structured
 from concierge.tools.llm.offline.call import provider_verdict, turns
 from concierge.tools.llm.offline.triage import asks_for_a_person
+from concierge.agents.voice_dispatcher import call_round
+from concierge.tools.voice.lines import free_line
 from concierge.tools.voice.price_guardrail import analysis_violations, price_violations
 
 PROMPT = """You review sales calls of {company}. From the transcript itself: did the customer confirm a booking the
@@ -57,25 +59,40 @@ async def analyse(llm: BaseChatModel, company: str, report: dict[str, Any], offe
     return analysis
 
 
+def calls_this_round(state: TicketState) -> int:
+    """Calls placed since the last no-answer follow-up email: the customer's answer starts a fresh round."""
+    current = call_round(state)
+    return sum(1 for c in state.get("calls") or [] if c.get("round", 0) == current)
+
+
+def not_reached(state: TicketState, settings, ended_reason: str) -> dict:
+    attempts = calls_this_round(state)
+    if attempts < settings.call_attempts:
+        return {"stage": "call_unanswered",
+                "log": log("call_analyst", f"call {attempts} not answered ({ended_reason}); "
+                                           f"calling again in {settings.call_retry_minutes:g} min, inside calling hours")}
+    reason = f"The customer could not be reached by phone after {attempts} call(s) (last: {ended_reason})."
+    if settings.no_answer_policy == "email":  # offer another time, or booking by email, and wait for the reply
+        return {"stage": "call_unreached", "log": log("call_analyst", f"{reason} Following up by email.")}
+    return {"stage": "escalating", "escalation": {"reasons": [reason], "source": "call"}, "log": log("call_analyst", reason)}
+
+
 async def call_analyst(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
+    settings = services.settings
     report = state.get("call_report") or {}
-    attempts = len(state.get("calls") or [])
+    # The call is over: its line serves the next call waiting for one.
+    await free_line(services.store, settings.max_concurrent_calls, state["thread_id"], report.get("call_id", ""))
+    kept = {"call_results": [{k: report.get(k) for k in ("call_id", "provider", "ended_reason", "duration_s", "cost", "transferred_to")}]}
     if report.get("ended_reason") in NOT_REACHED:
-        if attempts < services.settings.call_attempts:
-            return {"stage": "call_unanswered",
-                    "log": log("call_analyst", f"call {attempts} not answered ({report['ended_reason']}); "
-                                               f"calling again in {services.settings.call_retry_minutes} min, inside calling hours")}
-        reason = f"The customer could not be reached by phone after {attempts} call(s) (last: {report['ended_reason']})."
-        return {"stage": "escalating", "escalation": {"reasons": [reason], "source": "call"},
-                "log": log("call_analyst", reason)}
-    analysis = await analyse(services.llm, services.settings.company_name, report, state.get("offers") or [])
-    offers, cap = state.get("offers") or [], services.settings.max_discount_pct
+        return kept | not_reached(state, settings, report["ended_reason"])
+    analysis = await analyse(services.llm, settings.company_name, report, state.get("offers") or [])
+    offers, cap = state.get("offers") or [], settings.max_discount_pct
     violations = price_violations(report.get("transcript", ""), offers, cap) + analysis_violations(analysis.model_dump(), offers, cap)
     if violations:  # a price or discount nobody allowed: a person confirms the booking, never the AI
         analysis = analysis.model_copy(update={"reasons": [*analysis.reasons, *violations]})
-    update: dict = {"call_analysis": analysis.model_dump(), "log": log("call_analyst", analysis.summary)}
+    update: dict = kept | {"call_analysis": analysis.model_dump(), "log": log("call_analyst", analysis.summary)}
     if analysis.booked and not analysis.frustrated and not violations:
-        return update | {"stage": "closing"}
+        return update | {"stage": "booked_on_call"}
     reasons = analysis.reasons or [analysis.summary]
     return update | {"stage": "escalating", "escalation": {"reasons": reasons, "source": "call"}}

@@ -8,6 +8,7 @@ from concierge.graph.context import Context, services_of
 from concierge.agents.no_reply import unanswered_reason
 from concierge.agents.outcome import record_outcome
 from concierge.graph.state import TicketState, log
+from concierge.tools.voice.lines import free_line
 
 RESOLUTION_FOR_ACTION = {"approve": "resolved", "close": "closed", "handoff": "handed_off", "reply": "resolved"}
 
@@ -30,7 +31,9 @@ def closing(state: TicketState) -> tuple[str, str, str]:
         email = (state.get("emails") or [{}])[-1]
         titles = ", ".join(p["title"] for p in state.get("policies") or [])
         return "resolved", f"Answered by email ({titles})", f"Concierge answered by email:\n\n{email.get('body', '')}"
-    if state.get("stage") == "booked_by_email":
+    if booking := state.get("booking"):
+        return booking_closing(state, booking)
+    if state.get("stage") == "booked_by_email":  # a thread booked before confirmations were sent
         offer = state.get("chosen_offer") or {}
         what = f"{offer['hotel_name']} — {offer['room_name']}, {offer['price_per_night']:.0f} {offer['currency']}/night" if offer else "the offer"
         confirmation = ((state.get("replies") or [{}])[-1]).get("text", "")
@@ -45,9 +48,28 @@ def closing(state: TicketState) -> tuple[str, str, str]:
     return "resolved", f"Booked: {what}", body
 
 
+def booking_closing(state: TicketState, booking: dict) -> tuple[str, str, str]:
+    """How a booking closes the ticket: what was booked, how it was confirmed, and the conversation."""
+    what = (f"{booking['hotel_name']} — {booking['room_name']}, {booking['price_per_night']:g} {booking['currency']}/night, "
+            f"{booking.get('check_in') or '?'} to {booking.get('check_out') or '?'}, ref {booking['reference']}")
+    record = "delivered to the booking system" if booking.get("delivered") else "not sent (no BOOKING_WEBHOOK_URL)"
+    facts = f"Booked: {what}\nConfirmation emailed to the customer; booking record {record}."
+    if booking.get("channel") == "email":
+        confirmation = ((state.get("replies") or [{}])[-1]).get("text", "")
+        body = (f"Concierge closed this ticket by email (the customer prefers email and declined a call).\n\n{facts}"
+                f"\n\nCustomer's confirmation:\n{confirmation}")
+        return "resolved", f"Booked by email: {what}", body
+    analysis, report = state.get("call_analysis") or {}, state.get("call_report") or {}
+    body = (f"Concierge closed this ticket after a call.\n\n{facts}\nSummary: {analysis.get('summary', '')}"
+            f"\n\nTranscript:\n{report.get('transcript', '')}")
+    return "resolved", f"Booked: {what}", body
+
+
 async def closer(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     ticket = state["ticket"]
+    # A thread closed during its call, or while waiting for a line, gives the line back.
+    await free_line(services.store, services.settings.max_concurrent_calls, state["thread_id"], "closed")
     resolution, summary, body = closing(state)
     await record_outcome(
         services, state, ("close", state["reopened"]) if state.get("reopened") else ("close",), note=body, resolution=resolution, reason=summary,

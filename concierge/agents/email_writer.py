@@ -31,6 +31,9 @@ Offers with "breaks" are alternatives: say nothing fits everything asked, and na
     "which_phone": "They gave several phone numbers (phone_choices): ask which one to call.",
     "confirm_by_email": """They will not take a call: do not ask for a number. Restate chosen_offer exactly and ask
 them to reply "yes" to confirm the booking.""",
+    "call_followup": """We called (calls_tried times) and could not reach them. Offer another time: ask for a good
+time to call (and the best number, if another), or to say so if they would rather arrange it by email. Restate the
+first offer (hotel, room, price exactly as given).""",
     "reminder": """A short, polite nudge about our earlier email (reminder_of: its kind and date) that got no answer:
 no pressure, repeat its one question (the phone number and a good time to call, which number, or a "yes" to
 confirm), no new offers or prices.""",
@@ -96,6 +99,8 @@ def email_kind(state: TicketState) -> str:
         return "reminder"
     if state.get("stage") == "email_only" or (state.get("contact_by") == "email" and state.get("path") == "booking"):
         return "confirm_by_email"
+    if state.get("stage") == "call_unreached":
+        return "call_followup"
     if state.get("stage") == "phone_missing":
         return "which_phone" if state.get("phone_choices") else "clarify_phone"
     return "support_answer" if state.get("path") == "support" else "offer"
@@ -112,11 +117,12 @@ async def write_email(services, state: TicketState, kind: str) -> tuple[EmailDra
         "language": profile.get("language") or "en",
         "ticket": {k: ticket[k] for k in (("subject", "body") if kind == "support_answer" else ("subject",))},
         "profile": {k: profile[k] for k in PROFILE_FIELDS if profile.get(k) not in (None, "", [])},
-        "offers": [_offer(o) for o in state.get("offers") or []] if kind == "offer" else [],
+        "offers": [_offer(o) for o in state.get("offers") or []] if kind in ("offer", "call_followup") else [],
         "policies": [{k: p[k] for k in ("title", "text")} for p in state.get("policies") or []],
         "chosen_offer": _offer(state.get("chosen_offer")),
         "phone_choices": state.get("phone_choices") or [],
         "reasons": (state.get("escalation") or {}).get("reasons") or [],
+        "calls_tried": len(state.get("calls") or []),
     }
     if kind == "reminder":
         last = (state.get("emails") or [{}])[-1]

@@ -14,12 +14,34 @@ from concierge.privacy import mask_phone
 from concierge.tools.llm.injection import strip_injections
 from concierge.tools.voice import CallRequest
 from concierge.tools.voice.calling_hours import CallWindow, next_call_time
+from concierge.tools.voice.lines import LINE_FREE, CallLines, drop_wake_ups, free_line
 
 WINDOW_OPEN = "call_window_open"
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def call_round(state: TicketState) -> int:
+    """How many no-answer follow-up emails went out before this call: calls are counted per round."""
+    return sum(1 for e in state.get("emails") or [] if e.get("kind") == "call_followup")
+
+
+def requested_time(state: TicketState, retry_minutes: float) -> datetime | None:
+    """The earliest moment for this call: a retry is spaced from the unanswered call; otherwise the
+    time the customer asked for in their reply, unless a call already went out after it."""
+    calls = state.get("calls") or []
+    last = datetime.fromisoformat(calls[-1]["placed_at"]) if calls else None
+    if state.get("stage") == "call_unanswered" and last:
+        return last + timedelta(minutes=retry_minutes)
+    asked = state.get("call_at")
+    if not asked:
+        return None
+    moment = datetime.fromisoformat(asked)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if last is None or moment > last else None
+
 
 SYSTEM_PROMPT = """You are a friendly travel advisor at {company}, calling {name} about ticket "{subject}".
 Goal: confirm one of the offers below and book it. Speak naturally and briefly.
@@ -70,31 +92,46 @@ async def voice_dispatcher(state: TicketState, runtime: Runtime[Context]) -> dic
         max_discount_pct=settings.max_discount_pct,
     )
 
-    # Never ring outside the customer's local calling hours: wait for a durable timer at the next opening.
-    # Re-checked after every wake-up, since the node runs again from the top when resumed.
+    # Never ring outside the customer's local calling hours, nor on more lines than the account has:
+    # wait for a durable timer (the window's opening, a line freed) and check both again when woken,
+    # since the node runs again from the top when resumed.
     window = CallWindow.parse(settings.call_window, sundays=settings.call_on_sundays)
-    requested = datetime.fromisoformat(state["call_at"]) if state.get("call_at") else None  # the customer's own time
-    if state.get("stage") == "call_unanswered" and calls:  # a retry: spaced from the unanswered call
-        requested = datetime.fromisoformat(calls[-1]["placed_at"]) + timedelta(minutes=settings.call_retry_minutes)
-    while (at := next_call_time(request.to, _now(), window, requested)) > _now():
-        await services.store.schedule(state["thread_id"], WINDOW_OPEN, {"at": at.isoformat()}, at=at,
-                                      key=f"{request.idempotency_key}:window:{at.isoformat()}")
-        value = interrupt({"waiting_for": "call_window", "accepts": [WINDOW_OPEN, CUSTOMER_EMAIL], "thread_id": state["thread_id"],
-                           "call_at": at.isoformat(timespec="seconds"), "actions": list(CUSTOMER_WAIT_ACTIONS)})
+    lines = CallLines(services.store, settings.max_concurrent_calls)
+    requested = requested_time(state, settings.call_retry_minutes)
+    while True:
+        now = _now()
+        if (at := next_call_time(request.to, now, window, requested)) > now:
+            wait = {"waiting_for": "call_window", "call_at": at.isoformat(timespec="seconds")}
+            await services.store.schedule(state["thread_id"], WINDOW_OPEN, {"at": at.isoformat()}, at=at,
+                                          key=f"{request.idempotency_key}:window:{at.isoformat()}")
+        elif await lines.take(state["thread_id"], now):
+            await drop_wake_ups(services.store, state["thread_id"], (WINDOW_OPEN, LINE_FREE))
+            break
+        else:  # every line busy: woken when one frees up, and checks again now and then meanwhile
+            poll = (now + timedelta(seconds=settings.call_line_poll_s)).replace(microsecond=0)
+            wait = {"waiting_for": "call_line", "check_at": poll.isoformat()}
+            await services.store.schedule(state["thread_id"], LINE_FREE, {}, at=poll,
+                                          key=f"{request.idempotency_key}:line:{poll.isoformat()}")
+        value = interrupt({**wait, "accepts": [WINDOW_OPEN, LINE_FREE, CUSTOMER_EMAIL], "thread_id": state["thread_id"],
+                           "actions": list(CUSTOMER_WAIT_ACTIONS)})
         if value.get("type") == "human":
             return or_ask_again("voice_dispatcher", lambda: human_decision_update("voice_dispatcher", value, state, CUSTOMER_WAIT_ACTIONS))
         if value.get("type") == CUSTOMER_EMAIL:
-            return keep_email_update("voice_dispatcher", value, while_="call_window", return_to=state["stage"])
+            return keep_email_update("voice_dispatcher", value, while_=wait["waiting_for"], return_to=state["stage"])
 
     async def dial(_: dict) -> dict:
         call_id = await services.voice.place_call(request)
         return {"call_id": call_id, "provider": services.voice.name, "placed_at": _now().isoformat(timespec="seconds")}
 
-    result, ran = await services.store.once(request.idempotency_key, state["thread_id"], dial,
-                                            retry_safe=getattr(services.voice, "retry_safe", False))
+    try:
+        result, ran = await services.store.once(request.idempotency_key, state["thread_id"], dial,
+                                                retry_safe=getattr(services.voice, "retry_safe", False))
+    except BaseException:  # no call in progress to hold the line for
+        await free_line(services.store, settings.max_concurrent_calls, state["thread_id"], request.idempotency_key)
+        raise
     await services.store.link(f"call:{result['call_id']}", state["thread_id"])
     return {
-        "calls": [{**result, "to": request.to}],
+        "calls": [{**result, "to": request.to, "round": call_round(state)}],
         "call_report": None,
         "call_analysis": None,
         "stage": "call_placed",

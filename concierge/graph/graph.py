@@ -14,6 +14,8 @@ from langgraph.graph import START, StateGraph
 from typing_extensions import TypedDict
 from langgraph.types import RetryPolicy
 
+from concierge.agents.booking_confirmation import booking_confirmation
+from concierge.agents.booking_record import booking_record
 from concierge.agents.call_analyst import call_analyst
 from concierge.agents.closer import closer
 from concierge.agents.email_writer import email_writer
@@ -30,6 +32,7 @@ from concierge.agents.review_draft import review_draft
 from concierge.agents.send_email import send_email
 from concierge.agents.triage import triage
 from concierge.agents.voice_dispatcher import voice_dispatcher
+from concierge.agents.wait_for_booking_retry import wait_for_booking_retry
 from concierge.agents.wait_for_call import wait_for_call
 from concierge.agents.wait_for_reply import wait_for_reply
 from concierge.graph.context import Context
@@ -52,6 +55,9 @@ STEPS = {
     "voice_dispatcher": voice_dispatcher,
     "wait_for_call": wait_for_call,
     "call_analyst": call_analyst,
+    "booking_confirmation": booking_confirmation,
+    "booking_record": booking_record,
+    "wait_for_booking_retry": wait_for_booking_retry,
     "closer": closer,
     "escalation": escalation,
     "human_review": human_review,
@@ -60,7 +66,7 @@ STEPS = {
     "no_reply": no_reply,
     "record_decision": record_decision,
 }
-WAITING = {"review_draft", "wait_for_reply", "wait_for_call", "human_review"}
+WAITING = {"review_draft", "wait_for_reply", "wait_for_call", "wait_for_booking_retry", "human_review"}
 LLM_STEPS = {"triage", "email_writer", "parse_reply", "call_analyst"}
 
 

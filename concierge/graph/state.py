@@ -33,6 +33,10 @@ Stage = Literal[
     "call_placed",  # the voice provider is dialing
     "call_reported",  # the call report arrived
     "call_unanswered",  # no answer, busy or voicemail: call again later
+    "call_unreached",  # the last attempt went unanswered too: follow-up email (NO_ANSWER_POLICY=email)
+    "booked_on_call",  # the call booked a stay: confirm it to the customer, then to the booking system (so is booked_by_email)
+    "booking_retrying",  # the booking system did not acknowledge the record: a timer delivers it again
+    "booking_retry_due",  # that timer fired: deliver the record again
     "unanswered",  # no reply to an email nor to its reminder, and NO_REPLY_POLICY=close
     "escalating",  # a human must look at it
     "awaiting_human",  # waiting for a human decision
@@ -83,6 +87,8 @@ class TicketState(TypedDict, total=False):
     calls: Annotated[list[dict[str, Any]], operator.add]  # every call placed
     call_report: dict[str, Any] | None  # provider end-of-call report, normalised
     call_analysis: dict[str, Any] | None  # concierge.schemas.CallAnalysis
+    call_results: Annotated[list[dict[str, Any]], operator.add]  # per ended call: call_id, ended_reason, duration_s, cost
+    booking: dict[str, Any] | None  # what was booked, on a call or by email (concierge.tools.booking.BookingRecord)
 
     escalation: dict[str, Any] | None  # {"reasons": [...], "source": "..."}
     escalations: int  # how many times this thread was escalated

@@ -22,8 +22,8 @@ from concierge.graph.state import TicketState
 
 Next = Literal[
     "intake", "triage", "retriever", "email_writer", "review_draft", "send_email", "wait_for_reply", "parse_reply",
-    "voice_dispatcher", "wait_for_call", "call_analyst", "closer", "escalation", "human_review", "record_decision",
-    "keep_email", "reopen", "no_reply", "__end__",
+    "voice_dispatcher", "wait_for_call", "call_analyst", "booking_confirmation", "booking_record", "wait_for_booking_retry",
+    "closer", "escalation", "human_review", "record_decision", "keep_email", "reopen", "no_reply", "__end__",
 ]
 
 # Where each node can lead, as the README's diagram draws it (a person's decision adds its own arrows;
@@ -34,14 +34,18 @@ DESTINATIONS: dict[str, tuple[str, ...]] = {
     "retriever": ("email_writer", "escalation"),
     "email_writer": ("send_email", "review_draft"),  # in approval mode the draft waits for an operator first
     "review_draft": ("send_email", "escalation"),  # approved or edited: sent; rejected: a person takes the case
-    "send_email": ("wait_for_reply", "closer", "record_decision", "escalation"),
+    "send_email": ("wait_for_reply", "closer", "record_decision", "booking_record", "escalation"),
     # a reply, a reminder due (or the second one unanswered), or a person who replies, closes or hands off
     "wait_for_reply": ("parse_reply", "email_writer", "no_reply", "escalation", "send_email", "closer", "wait_for_reply"),
-    "parse_reply": ("voice_dispatcher", "email_writer", "closer", "escalation"),
+    "parse_reply": ("voice_dispatcher", "email_writer", "booking_confirmation", "closer", "escalation"),
     # a person may close or hand off while the call waits; an email meanwhile is kept
     "voice_dispatcher": ("wait_for_call", "closer", "voice_dispatcher", "keep_email", "email_writer", "escalation"),
     "wait_for_call": ("call_analyst", "closer", "wait_for_call", "keep_email"),
-    "call_analyst": ("closer", "escalation", "voice_dispatcher"),
+    # booked: confirmed in writing; no answer: called again, or followed up by email (NO_ANSWER_POLICY)
+    "call_analyst": ("booking_confirmation", "closer", "escalation", "voice_dispatcher", "email_writer"),
+    "booking_confirmation": ("send_email", "review_draft", "escalation"),
+    "booking_record": ("closer", "wait_for_booking_retry"),  # acknowledged, or tried again on a durable timer
+    "wait_for_booking_retry": ("booking_record", "closer", "wait_for_booking_retry"),
     "escalation": ("human_review",),
     "human_review": ("closer", "send_email", "record_decision", "human_review", "keep_email"),
     "record_decision": ("voice_dispatcher", "email_writer", "wait_for_reply", "closer"),
@@ -80,8 +84,11 @@ def next_node(state: TicketState) -> str:
         case "draft_approved":
             return "send_email"
         case "email_sent":
-            if ((state.get("emails") or [{}])[-1]).get("kind") == "human_reply":
+            last = (state.get("emails") or [{}])[-1]
+            if last.get("kind") == "human_reply":
                 return "record_decision"
+            if last.get("kind") == "booking_confirmation":
+                return "booking_record"
             return "closer" if path == "support" else "wait_for_reply"
         case "reply_received":
             return "parse_reply"
@@ -98,13 +105,21 @@ def next_node(state: TicketState) -> str:
         case "phone_missing" | "email_only":
             return "email_writer"
         case "booked_by_email":
-            return "closer"
+            return "booking_confirmation"
         case "call_placed":
             return "wait_for_call"
         case "call_reported":
             return "call_analyst"
         case "call_unanswered":
             return "voice_dispatcher"
+        case "call_unreached":
+            return "email_writer"
+        case "booked_on_call":
+            return "booking_confirmation"
+        case "booking_retrying":
+            return "wait_for_booking_retry"
+        case "booking_retry_due":
+            return "booking_record"
         case "escalating":
             return "escalation"
         case "awaiting_human":

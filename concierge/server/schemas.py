@@ -173,6 +173,9 @@ class ThreadDetail(ThreadSummary):
     call_at: str | None = None  # when the customer asked to be called, in their time zone
     calls: list[dict[str, Any]] = Field(default_factory=list)
     call_analysis: dict[str, Any] | None = None
+    call_seconds: float = 0.0  # all calls of the thread, as the providers reported them
+    call_cost: float = 0.0
+    booking: dict[str, Any] | None = None  # what a call booked, and whether the booking system has it
     human_decision: dict[str, Any] | None = None
     llm_usage: dict[str, Any] | None = None  # LLM calls, tokens and dollars spent on the ticket
     llm_degraded: dict[str, Any] | None = None  # steps the offline engine judged because the LLM could not, and why

@@ -37,6 +37,14 @@ def review(snapshot: StateSnapshot | None) -> dict | None:
     return shown or None
 
 
+def calls_with_results(values: dict) -> list[dict]:
+    """Every call placed, with how it ended, how long it lasted and what the provider charged."""
+    results = {r.get("call_id"): r for r in values.get("call_results") or []}
+    return [{**c, "to": mask_phone(c.get("to")),
+             **{k: results.get(c.get("call_id"), {}).get(k) for k in ("ended_reason", "duration_s", "cost", "transferred_to")}}
+            for c in values.get("calls") or []]
+
+
 def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[dict]) -> ThreadDetail:
     """The thread for the API and CLI: every email address and phone number in it masked, free
     text included (a reply quoting the customer's number, a reason quoting the reply)."""
@@ -52,7 +60,10 @@ def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[d
         replies=[{**r, "from": mask_email(r.get("from") or "")} for r in values.get("replies") or []],
         kept_emails=[{**r, "from": mask_email(r.get("from") or "")} for r in values.get("kept_emails") or []],
         call_at=values.get("call_at"),
-        calls=[{**c, "to": mask_phone(c.get("to"))} for c in values.get("calls") or []],
+        calls=calls_with_results(values),
+        booking=values.get("booking"),
+        call_seconds=sum(r.get("duration_s") or 0 for r in values.get("call_results") or []),
+        call_cost=round(sum(r.get("cost") or 0 for r in values.get("call_results") or []), 4),
         call_analysis=values.get("call_analysis"),
         human_decision=values.get("human_decision"),
         llm_usage=add_usage(values.get("llm_usage"), None),
@@ -67,4 +78,5 @@ def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[d
 
 # Fields that hold no personal data but digits that look like it (prices, times, provider ids, names of decisions).
 _NOT_PERSONAL = frozenset({"at", "received_at", "sent_at", "placed_at", "not_before", "message_id", "price_per_night", "call_at",
-                           "actions", "allowed_decisions", "action_name", "waiting_for", "stage", "path"})
+                           "actions", "allowed_decisions", "action_name", "waiting_for", "stage", "path",
+                           "booked_at", "acknowledged_at", "retry_at", "check_in", "check_out", "reference", "idempotency_key"})

@@ -17,12 +17,12 @@ async def reported_state(services, report=REPORT):
     return await ticket_state(services, "1001", path="booking", stage="call_reported", offers=OFFERS, call_report=report)
 
 
-async def test_a_booked_call_goes_to_closing(rt, services, llm):
+async def test_a_booked_call_goes_to_its_confirmation(rt, services, llm):
     llm.answers["CallAnalysis"] = {"booked": True, "frustrated": False, "reasons": [],
                                    "booked_room_id": "lisbon-estrela-garden-triple", "summary": "Booked the Estrela triple."}
     update = await call_analyst(await reported_state(services), rt)
 
-    assert update["stage"] == "closing"
+    assert update["stage"] == "booked_on_call"
     assert update["call_analysis"]["booked_room_id"] == "lisbon-estrela-garden-triple"
     assert "escalation" not in update
     [data] = sent_data(llm, "CallAnalysis")
@@ -67,7 +67,7 @@ async def test_offline_engine_reads_a_simulated_booking_call(services):
     report = await simulated_report(services, "books")
     update = await call_analyst(await reported_state(services, report), runtime_for(offline))
 
-    assert update["stage"] == "closing"
+    assert update["stage"] == "booked_on_call"
     assert update["call_analysis"]["booked"] is True
     assert update["call_analysis"]["booked_room_id"] == OFFERS[0]["room_id"]
 

@@ -208,7 +208,7 @@ async def test_with_the_offline_engine_the_call_closes_at_the_list_price(service
 
     update = await call_analyst(state, rt)
 
-    assert update["stage"] == "closing"
+    assert update["stage"] == "booked_on_call"  # confirmed in writing next, at that price
     analysis = update["call_analysis"]
     assert analysis["booked_room_id"] == "lisbon-estrela-garden-triple"
     assert "16 " not in (analysis["agreed_price"] or "") and "90" not in (analysis["agreed_price"] or "")

@@ -313,8 +313,8 @@ async def test_a_new_request_after_the_ticket_is_done_reopens_it_on_the_same_thr
     assert [e["node"] for e in after["log"]][len(detail["log"]):][:3] == ["reopen", "triage", "retriever"]
     # Triaged again and answered with a new offer on the same thread, threaded under the customer's email.
     assert after["path"] == "booking" and after["waiting_for"] == "email_reply"
-    assert [e["kind"] for e in after["emails"]] == ["offer", "offer"]
-    sent = outbox_messages(runtime)[after["emails"][1]["message_id"]]
+    assert [e["kind"] for e in after["emails"]] == ["offer", "booking_confirmation", "offer"]
+    sent = outbox_messages(runtime)[after["emails"][-1]["message_id"]]
     assert sent["In-Reply-To"] == "<more@customer.example.com>"
     assert after["emails"][0]["message_id"] in sent["References"]
     assert after["outcome"] is None

@@ -106,6 +106,18 @@ def confirm_by_email_email(data: dict[str, Any]) -> dict[str, str]:
     return _letter(data, parts)
 
 
+def call_followup_email(data: dict[str, Any]) -> dict[str, str]:
+    """We could not reach the customer by phone: another time, or the booking by email."""
+    offers, profile = data.get("offers") or [], data.get("profile") or {}
+    tried = data.get("calls_tried") or 0
+    parts = [f"We tried to call you{f' {tried} times' if tried > 1 else ''} to confirm your booking, but could not reach you."]
+    if offers:
+        parts += ["", "This is the option we would like to book for you:", "", *_offer_lines(offers[:1], profile.get("nights"))]
+    parts += ["", "Just reply with a good time to call (and the best number, if it is a different one). If you would "
+                  "rather arrange everything by email instead of a call, say so in your reply and we will confirm it in writing."]
+    return _letter(data, parts)
+
+
 _REMINDER_ASKS = {
     "which_phone": "Which of the numbers you gave should our travel advisor call?",
     "confirm_by_email": "If you would like us to book the option we sent, simply reply \"yes\" to this email.",
@@ -137,7 +149,7 @@ def human_reply_email(data: dict[str, Any]) -> dict[str, str]:
 
 KINDS = {"offer": offer_email, "human_reply": human_reply_email, "support_answer": support_email,
          "clarify_phone": clarify_phone_email, "which_phone": which_phone_email, "confirm_by_email": confirm_by_email_email,
-         "reminder": reminder_email}
+         "reminder": reminder_email, "call_followup": call_followup_email}
 
 
 def draft_email(data: dict[str, Any]) -> dict[str, str]:
