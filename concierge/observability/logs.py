@@ -39,6 +39,21 @@ def _processors() -> list:
     ]
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record is emitted (a process may swap it after start-up)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:  # StreamHandler sets it once; the current stderr always wins
+        pass
+
+
 def configure_logging(log_format: str = "console", level: str = "INFO", stream: TextIO | None = None) -> None:
     """Route structlog and the standard library through one masked pipeline, written to `stream` (stderr)."""
     json_lines = log_format == "json"
@@ -48,7 +63,7 @@ def configure_logging(log_format: str = "console", level: str = "INFO", stream: 
         foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *_processors()],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
     )
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_concierge", False)]:
