@@ -47,7 +47,9 @@ async def run(base: Path, tickets: int, concurrency: int, llm_url: str) -> tuple
         cpu = time.process_time() - cpu
         async with httpx.AsyncClient() as client:
             calls = (await client.get(llm_url.removesuffix("/v1") + "/calls")).json()["calls"] - calls_before
-        stages = runtime.runner.board.counts()
+        from concierge.observability.metrics import thread_gauge
+
+        stages = thread_gauge(await store.thread_counts())
         failed = len(await store.failed_events())
     print(f"threads by stage: {dict(sorted((f'{s}/{o}' if o else s, n) for (s, o), n in stages.items()))}; failed events: {failed}; "
           f"this process used {cpu:.1f} s of CPU in {elapsed:.1f} s ({cpu / elapsed:.0%} of one core)")

@@ -1,7 +1,7 @@
 """Does the cost of a ticket grow with the number of threads already stored? The same 100 new
 tickets run on the embedded runtime with 1k and then 10k finished threads in the store (each with
-its checkpoint, inbox event, helpdesk ticket and customer), and start-up is timed too: the queue
-reads every stored thread's checkpoint at start to find runs that stopped between steps.
+its checkpoint, inbox event, helpdesk ticket and customer), and start-up is timed too (the queue
+looks for runs that stopped between steps in the store's thread list).
 
 The LLM is `bench.slow_llm` with no delay (answers replayed), so the figures are Concierge's own work.
 
@@ -34,6 +34,7 @@ async def populate(runtime, ids: list[str]) -> None:
             runtime.runner.config(thread_id),
             {"thread_id": thread_id, "ticket": {"id": ticket_id}, "stage": "done", "outcome": {"status": "resolved"}},
             as_node="closer")
+        await runtime.runner.record_status(thread_id)  # the store's thread list, as the end of a run writes it
         await store.finish_event("local", f"assigned:{thread_id}")
 
 

@@ -144,7 +144,7 @@ def test_prune_deletes_finished_threads_only(pg_data):
                 for table in ("threads", "events", "effects", "correlations", "checkpoints")}
     assert left == dict.fromkeys(left, 0)
 
-    assert run("threads", "prune", "--older-than", "90d").output.startswith("deleted 0")
+    assert "deleted 0 thread(s)" in run("threads", "prune", "--older-than", "90d").output
     assert run("threads", "prune", "--older-than", "soon").exit_code == 2
 
 

@@ -20,7 +20,8 @@ from concierge.privacy import mask_personal
 
 # Ids are kept as they are (mask_personal keeps `*_id`); these fields are structlog's own.
 _KEEP = frozenset({"timestamp", "level", "logger", "event_id", "thread_id"})
-_QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "aiosqlite": logging.WARNING}
+_QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "aiosqlite": logging.WARNING,
+          "alembic": logging.WARNING}  # a migration check at every start is not news
 
 
 def mask(logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
