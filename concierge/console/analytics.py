@@ -47,11 +47,10 @@ def booked(values: dict[str, Any]) -> bool:
 
 
 def llm_cost(values: dict[str, Any]) -> float | None:
-    """The thread's LLM cost in USD, when the state records one (a number, or {"usd"|"total_usd": ...})."""
-    cost = values.get("llm_cost")
-    if isinstance(cost, dict):
-        cost = cost.get("total_usd", cost.get("usd"))
-    return float(cost) if isinstance(cost, int | float) else None
+    """The thread's LLM spend in USD from its `llm_usage`; None when no paid LLM call was made (the
+    offline engine costs nothing, and "unknown" is not "free")."""
+    usage = values.get("llm_usage") or {}
+    return float(usage.get("cost_usd") or 0) if usage.get("calls") else None
 
 
 def escalation_label(escalation: dict[str, Any]) -> str:

@@ -26,3 +26,11 @@ def test_a_draft_review_describes_what_sending_means():
     offered = {d["action"]: d["effect"] for d in decisions({"waiting_for": "draft_review", "actions": ["approve", "edit", "reject"]})}
     assert offered["edit"] == "Send your edited version instead of the draft."
     assert "Send nothing" in offered["reject"]
+
+
+def test_the_llm_cost_of_a_thread_comes_from_its_usage_and_only_when_an_llm_was_paid():
+    from concierge.console.analytics import llm_cost
+
+    assert llm_cost({"llm_usage": {"calls": 2, "cost_usd": 0.00129, "offline_calls": 0}}) == 0.00129
+    assert llm_cost({"llm_usage": {"calls": 0, "cost_usd": 0.0, "offline_calls": 3}}) is None  # the offline engine
+    assert llm_cost({}) is None
