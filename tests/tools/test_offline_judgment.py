@@ -4,6 +4,9 @@ and call outcomes read from the transcript alone."""
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 
 from concierge.tools.llm.offline.call import analyse_call
@@ -111,3 +114,40 @@ def test_a_request_for_a_person_on_a_booked_call_still_goes_to_a_human():
     a = analyse_call({"transcript": transcript, "offers": OFFERS, "success_evaluation": "true"})
     assert a["frustrated"] is True
     assert any("speak to a real person" in r for r in a["reasons"])
+
+
+# --- training ------------------------------------------------------------------------------------------
+def test_the_training_command_reproduces_the_shipped_heads(tmp_path):
+    """The committed command, on the dev rows and the written examples, gives the heads in the package:
+    the same rows and labels, and the same coefficients up to float noise between CPUs."""
+    from concierge.tools.llm.offline import train
+
+    if not (train.DEFAULT_DATA / train.DIALOGUE_FILE).exists():
+        pytest.skip(f"{train.DEFAULT_DATA} is missing")
+    train.main(["--out", str(tmp_path)])
+    shipped = json.loads((HEADS_DIR / "manifest.json").read_text())
+    assert json.loads((tmp_path / "manifest.json").read_text()) == shipped
+    for name in shipped:
+        with np.load(HEADS_DIR / f"{name}.npz") as want, np.load(tmp_path / f"{name}.npz") as got:
+            assert list(got["classes"]) == list(want["classes"])
+            np.testing.assert_allclose(got["coef"], want["coef"], atol=1e-3)
+            np.testing.assert_allclose(got["intercept"], want["intercept"], atol=1e-3)
+
+
+@pytest.mark.parametrize("transcript", [
+    # Asked, never done: a question or a request to confirm reports nothing.
+    "AI: I found a lovely apartment in Lisbon, rated 4.6.\nUser: That looks perfect.\n"
+    "AI: Are you ready to make a reservation?\nUser: No, not yet. That's all for today.\nAI: Have a nice day.",
+    "AI: Please confirm: a reservation at the Harbour Inn for 2 rooms from Friday to Sunday.\n"
+    "User: Actually, let me think about it first.\nAI: Of course, goodbye.",
+    "AI: Just to confirm about your booking at Hotel Aurora, what is your check-in date?\nUser: I'll call back later.",
+])
+def test_asking_to_book_is_not_a_booking(transcript):
+    assert analyse_call({"transcript": transcript})["booked"] is False
+
+
+def test_an_amenity_the_hotel_lacks_after_the_booking_is_no_failed_booking():
+    transcript = ("AI: Please confirm the reservation at the Old Mill Inn from Monday to Thursday.\nUser: Yes.\n"
+                  "AI: Your request for the booking has been made.\nUser: Great. Do they allow dogs? And is there wifi?\n"
+                  "AI: Unfortunately they do not allow pets. The inn does not have wifi either.\nUser: Fine, thanks.")
+    assert analyse_call({"transcript": transcript})["booked"] is True

@@ -1,8 +1,9 @@
 """Offline call analysis, read from the transcript itself: booked or not, the offer chosen, the price
 agreed, frustration, and the customer's own words for a human.
 
-A learned head (`call_turn`) reads each assistant turn as a success notice, a failure notice or
-neither: the call is booked when the last notice is a success. The provider's verdict, when there is
+A learned head (`call_turn`) reads each assistant sentence as a success notice, a failure notice or
+neither: the call is booked when the last notice is a success. A question or a request to confirm
+("Shall I book it?", "Please confirm: one room from the 14th") reports nothing, so it is never a notice. The provider's verdict, when there is
 one, is combined with that reading; a missing verdict is no verdict. A request for a person or clear
 frustration always goes to a human.
 """
@@ -25,6 +26,14 @@ CUSTOMER = {"user", "customer"}
 ASSISTANT = {"ai", "bot", "assistant", "agent"}
 PROVIDER_YES = {"true", "pass", "yes", "success", "successful"}
 PROVIDER_NO = {"false", "fail", "no", "failure", "unsuccessful"}
+# An agent asking, or asking the customer to confirm, states no result; the head alone confuses
+# "Please confirm the reservation at X" with "Your reservation at X is confirmed".
+ASKS = re.compile(
+    r"\?\s*$|^(?:ok(?:ay)?,?\s+|so,?\s+|and\s+)?(?:just\s+to\s+confirm|please,?\s+(?:confirm|tell|let)|confirm(?:ing)?\b|"
+    r"(?:can|could|would|will|shall|should|do|does|did|is|are|may)\s+(?:you|i|we|that|this|it|there)\b|"
+    r"(?:what(?!\s+an?\b)|how(?!\s+(?:nice|great|lovely|wonderful)\b)|when|where|which|who)\b|tell me|let me know)",
+    re.I,
+)
 AMOUNT = re.compile(r"(?:€|£|\$)\s?\d[\d,]*(?:\.\d{2})?|\b\d[\d,]*(?:\.\d{2})?\s?(?:euros?|pounds?|dollars?|EUR|GBP|USD)\b", re.I)
 
 
@@ -44,7 +53,7 @@ def booking_notice(assistant_lines: list[str]) -> tuple[str | None, str | None]:
 
     Sentences, not whole turns: "Reservation successful. The address is 11 Howard Street." holds a
     notice that the rest of the turn would dilute."""
-    said = [s for line in assistant_lines for s in sentences(line)]
+    said = [s for line in assistant_lines for s in sentences(line) if not asks(s)]
     if not said:
         return None, None
     last: tuple[str | None, str | None] = (None, None)
@@ -53,6 +62,11 @@ def booking_notice(assistant_lines: list[str]) -> tuple[str | None, str | None]:
         if kind != "other":
             last = (kind, line)
     return last
+
+
+def asks(sentence: str) -> bool:
+    """A question or a request to confirm: it reports no outcome."""
+    return bool(ASKS.search(sentence))
 
 
 def provider_verdict(value: Any) -> bool | None:

@@ -20,6 +20,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from concierge.eval.common import read_rows
 from concierge.eval.intent_paths import row_path
+from concierge.tools.llm.offline.call import asks
 from concierge.tools.llm.offline.learned import HEADS_DIR, Head, embed
 from concierge.tools.llm.offline.text import sentences
 
@@ -69,9 +70,9 @@ def agent_sentences(row: dict) -> list[str]:
 
 def call_turn_rows(data: Path) -> tuple[list[str], list[str]]:
     """Written sentences, then the agent's sentences in dev dialogues labelled by the dialogue's outcome:
-    all `other` in a call without a booking attempt; in a call that booked (or failed) the sentence the
-    written-example head finds most like a success (failure) notice is one, the other sentences that
-    do not read like notices are `other`."""
+    all `other` in a call without a booking attempt, and every question or request to confirm is `other`;
+    in a call that booked (or failed) the statement the written-example head finds most like a success
+    (failure) notice is one, the other statements that do not read like notices are `other`."""
     seed = dict(written("call_turn"))
     head, _ = fit(list(seed), list(seed.values()))
     pairs = dict(seed)
@@ -83,6 +84,9 @@ def call_turn_rows(data: Path) -> tuple[list[str], list[str]]:
             for text in turns:
                 pairs.setdefault(text, "other")
             continue
+        for text in filter(asks, turns):
+            pairs.setdefault(text, "other")
+        turns = [t for t in turns if not asks(t)]
         probs = head.scores(turns)
         chosen = {_best(probs, notice): notice for notice in notices}
         for i, text in enumerate(turns):
@@ -96,18 +100,19 @@ def _best(probs: list[dict[str, float]], notice: str) -> int:
     return max(range(len(probs)), key=lambda i: probs[i][notice])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of the shared evaluation data")
-    args = parser.parse_args()
-    HEADS_DIR.mkdir(exist_ok=True)
+    parser.add_argument("--out", type=Path, default=HEADS_DIR, help="folder the heads are written to")
+    args = parser.parse_args(argv)
+    args.out.mkdir(exist_ok=True)
     manifest = {}
     for name, rows in (("triage", triage_rows), ("call_turn", call_turn_rows)):
         head, info = fit(*rows(args.data))
-        head.save(HEADS_DIR / f"{name}.npz")
+        head.save(args.out / f"{name}.npz")
         manifest[name] = {"classes": list(head.classes), **info}
         print(name, json.dumps(manifest[name]))
-    (HEADS_DIR / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
 
 
 if __name__ == "__main__":
