@@ -311,7 +311,7 @@ class AppStore:
         found = {r["key"]: r["thread_id"] for r in await self._rows(select(correlations).where(correlations.c.key.in_(keys)))}
         return next((found[k] for k in keys if k in found), None)
 
-    # --- added by voice2 ---
+    # --- claims: call lines and other shared resources, taken across processes ----------------
     # Claims on shared resources (call lines, a waiting list) kept as correlations whose key is
     # unique: an insert that takes a key is atomic across processes sharing the store.
     async def claim(self, key: str, thread_id: str) -> bool:
