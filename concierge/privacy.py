@@ -18,7 +18,8 @@ def mask_phone(number: str | None) -> str:
 
 _EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Seven or more digits, possibly spaced, dashed, dotted or bracketed: anything that could be dialled.
-_PHONE_IN_TEXT = re.compile(r"(?<![\w])\+?\d(?:[\s().-]{0,3}\d){6,}")
+# Not the digits of an identifier: a booking reference "CB-9493637A" stays whole.
+_PHONE_IN_TEXT = re.compile(r"(?<![\w-])[+(]?\d(?:[\s().-]{0,3}\d){6,}(?![A-Za-z])")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
