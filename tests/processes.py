@@ -42,7 +42,9 @@ def free_port() -> int:
 def offline_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     # Blank, not just unset: a developer's .env must not switch the server to Groq, Qdrant or a hub model.
-    env.update({name: "" for name in OFFLINE})
+    # The rest as the in-process tests have them: calls at any hour, so no test depends on the wall clock.
+    env.update({name: "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+                for name, value in OFFLINE.items()})
     env.update({
         "CONCIERGE_DATA_DIR": str(data_dir),
         "HF_HUB_OFFLINE": "1",
