@@ -83,6 +83,10 @@ def main() -> None:
             wait_ready(f"http://127.0.0.1:{port}/calls")
             elapsed, calls = asyncio.run(run(base, args.tickets, args.concurrency, f"http://127.0.0.1:{port}/v1"))
     ideal = calls * args.delay / args.concurrency
+    if not ideal:  # --delay 0: no LLM wait to compare with, only the work itself
+        print(f"{args.tickets} tickets, {calls} LLM calls answered at once: {elapsed:.1f} s, "
+              f"{args.tickets / elapsed:.1f} tickets/s")
+        return
     print(f"{args.tickets} tickets, {calls} LLM calls of {args.delay:.1f} s at concurrency {args.concurrency}: "
           f"{elapsed:.1f} s against an ideal of {ideal:.1f} s = {elapsed / ideal:.2f}× (target ≤ 1.3×)")
 
