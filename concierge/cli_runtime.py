@@ -132,7 +132,7 @@ def worker(concurrency: int | None = typer.Option(None, "--concurrency", help="J
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        async with open_runtime(settings, workers=concurrency or settings.worker_concurrency) as runtime:
+        async with open_runtime(settings, workers=concurrency or settings.worker_concurrency, load_models=True) as runtime:
             console.print(f"worker ready: {runtime.queue.workers} job(s) at once; waiting for events")
             await stop.wait()
             console.print("stopping: finishing the running jobs")

@@ -35,16 +35,18 @@ class AppRuntime:
 @asynccontextmanager
 async def open_runtime(
     settings: Settings, *, console: Console | None = None, on_progress: Progress | None = None,
-    ingest_kb: bool | Literal["background"] = True, workers: int | None = None, mode: Mode = "all", **overrides,
+    ingest_kb: bool | Literal["background"] = True, workers: int | None = None, mode: Mode = "all",
+    load_models: bool = False, **overrides,
 ) -> AsyncIterator[AppRuntime]:
     """Open services, checkpointer and queue. `mode` says which events this process works on
     (see `JobQueue`). On SQLite, working processes hold the data folder's processing lock; on
     PostgreSQL any number may work, `workers` jobs at a time each (`all`), or none (`own`, `none`:
     record and queue only, a `concierge worker` runs them). An empty knowledge base is filled
     before returning, or with `ingest_kb="background"` while the runtime already serves.
-    `workers` defaults to QUEUE_CONCURRENCY (SQLite) or WORKER_CONCURRENCY (PostgreSQL)."""
+    `workers` defaults to QUEUE_CONCURRENCY (SQLite) or WORKER_CONCURRENCY (PostgreSQL). With
+    `load_models`, the models jobs use are loaded before the queue starts."""
     if settings.database:
-        async with _open(settings, console, on_progress, ingest_kb, workers, mode, overrides) as runtime:
+        async with _open(settings, console, on_progress, ingest_kb, workers, mode, load_models, overrides) as runtime:
             yield runtime
         return
     lock = ProcessingLock(settings.data_dir / "processing.lock")
@@ -56,7 +58,7 @@ async def open_runtime(
                 raise
             mode = "none"  # a server works on this folder: record the event, it applies it
     try:
-        async with _open(settings, console, on_progress, ingest_kb, workers, mode, overrides) as runtime:
+        async with _open(settings, console, on_progress, ingest_kb, workers, mode, load_models, overrides) as runtime:
             yield runtime
     finally:
         lock.release()
@@ -75,7 +77,7 @@ def _queue(settings: Settings, runner: ThreadRunner, services: Services, workers
 
 
 @asynccontextmanager
-async def _open(settings, console, on_progress, ingest_kb, workers, mode, overrides) -> AsyncIterator[AppRuntime]:
+async def _open(settings, console, on_progress, ingest_kb, workers, mode, load_models, overrides) -> AsyncIterator[AppRuntime]:
     async with open_services(settings, console=console, **overrides) as services:
         warmup = None
         if ingest_kb == "background":
@@ -83,6 +85,10 @@ async def _open(settings, console, on_progress, ingest_kb, workers, mode, overri
             warmup = asyncio.create_task(ingest_in_background(services.kb, services.kb.hold()), name="kb-warmup")
         elif ingest_kb:
             await asyncio.to_thread(services.kb.ensure_ingested)
+        if load_models:
+            # Before the queue starts: a first job that loads torch and the models holds the
+            # interpreter for seconds, its worker misses heartbeats, and others take its jobs over.
+            await asyncio.to_thread(_load_models, settings, services)
         async with open_checkpointer(sqlite_path=settings.checkpoint_path, database_url=settings.database,
                                      pooler=settings.database_pooler, pool_size=settings.database_pool_size,
                                      setup=settings.migrate_at_start) as saver:
@@ -97,3 +103,14 @@ async def _open(settings, console, on_progress, ingest_kb, workers, mode, overri
                 if warmup is not None:
                     warmup.cancel()
                     await asyncio.gather(warmup, return_exceptions=True)
+
+
+def _load_models(settings: Settings, services: Services) -> None:
+    from concierge.tools.llm.language import detect_language
+
+    services.kb.embeddings  # noqa: B018 - the property loads the embedding model
+    detect_language("The language identifier loads on first use.")
+    if settings.llm_engine == "offline":
+        from concierge.tools.llm.offline.learned import embed
+
+        embed(["The offline engine's model loads on first use."])
