@@ -106,11 +106,10 @@ async def _open(settings, console, on_progress, ingest_kb, workers, mode, load_m
 
 
 def _load_models(settings: Settings, services: Services) -> None:
+    from concierge.tools import minilm
     from concierge.tools.llm.language import detect_language
 
-    services.kb.embeddings  # noqa: B018 - the property loads the embedding model
+    services.kb.embeddings  # noqa: B018 - the property loads the knowledge base's embedding model
     detect_language("The language identifier loads on first use.")
     if settings.llm_engine == "offline":
-        from concierge.tools.llm.offline.learned import embed
-
-        embed(["The offline engine's model loads on first use."])
+        minilm.model()  # the offline engine's (already loaded unless EMBEDDING_MODEL names another)

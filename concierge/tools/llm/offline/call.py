@@ -3,9 +3,9 @@ agreed, frustration, and the customer's own words for a human.
 
 A learned head (`call_turn`) reads each assistant sentence as a success notice, a failure notice or
 neither: the call is booked when the last notice is a success. A question or a request to confirm
-("Shall I book it?", "Please confirm: one room from the 14th") reports nothing, so it is never a notice. The provider's verdict, when there is
-one, is combined with that reading; a missing verdict is no verdict. A request for a person or clear
-frustration always goes to a human.
+("Shall I book it?", "Please confirm: one room from the 14th") reports nothing, so it is never a
+notice. The provider's verdict, when there is one, is combined with that reading; a missing verdict
+is no verdict. A request for a person or clear frustration always goes to a human.
 """
 
 from __future__ import annotations
