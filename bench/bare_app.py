@@ -13,7 +13,7 @@ import uvicorn
 from fastapi import FastAPI, HTTPException, Request
 
 from concierge.server.schemas import TicketAssigned
-from concierge.server.verify import HmacSignature, InboundRequest, WebhookAuthError
+from concierge.tools.signing import HmacSignature, InboundRequest, WebhookAuthError
 
 
 def build_app(secret: str) -> FastAPI:

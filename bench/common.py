@@ -81,6 +81,6 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "?")
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
     load = os.getloadavg()[0]
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, load avg {load:.1f}"

@@ -1,5 +1,5 @@
 """LLM cost per ticket: the demo tickets through the whole flow with Groq's client against the fake Groq
-server (tests/tools/fake_groq.py), which counts tokens as Groq's `usage` does (messages and tool schemas)
+server (tests/fakes/groq.py), which counts tokens as Groq's `usage` does (messages and tool schemas)
 and answers each call with what the offline engine would say, so outputs have a realistic size.
 
 Run: .venv/bin/python bench/llm_cost.py
@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rich.console import Console  # noqa: E402
 
-from concierge.demo import run_demo  # noqa: E402
+from concierge.cli.demo import run_demo  # noqa: E402
 from concierge.settings import Settings  # noqa: E402
-from concierge.tools.llm.offline import RULES  # noqa: E402
+from concierge.tools.llm.offline.engine import RULES
 from concierge.tools.llm.usage import LlmCall, on_llm_call  # noqa: E402
-from tests.tools.fake_groq import prompt_token_count, serve_fake_groq, tool_token_count  # noqa: E402
+from tests.fakes.groq import prompt_token_count, serve_fake_groq, tool_token_count  # noqa: E402
 
 _DATA = re.compile(r"<data>\s*(.*?)\s*</data>", re.S)
 

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from bench.common import BIN, free_port, machine, offline_env, server, wait_ready
 from bench.tickets import write_seed
-from concierge.server.verify import HmacSignature, SignedWebhooks
+from concierge.tools.signing import HmacSignature, SignedWebhooks
 
 SECRET = "bench-webhook-secret"
 

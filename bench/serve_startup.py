@@ -18,8 +18,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import BIN, free_port, machine, offline_env, rss_mb, server, wait_ready
-from concierge.server.verify import HmacSignature
-
+from concierge.tools.signing import HmacSignature
 
 SECRET = "bench-startup-secret"
 

@@ -19,7 +19,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from concierge.tools.llm.offline import _DATA, RULES
+from concierge.tools.llm.offline.engine import _DATA, RULES
 
 
 def build_app(delay_s: float) -> FastAPI:

@@ -23,8 +23,8 @@ from bench.tickets import write_seed
 
 
 async def run(base: Path, tickets: int, concurrency: int, llm_url: str) -> tuple[float, int]:
-    from concierge.schemas import thread_id_for
-    from concierge.server.runtime import open_runtime
+    from concierge.runtime.process import open_runtime
+    from concierge.schemas import ThreadId
     from concierge.settings import Settings
 
     seed = base / "tickets.json"
@@ -39,7 +39,7 @@ async def run(base: Path, tickets: int, concurrency: int, llm_url: str) -> tuple
         cpu = time.process_time()
         start = time.perf_counter()
         for ticket_id in ids[6:]:
-            thread_id = thread_id_for("local", ticket_id)
+            thread_id = str(ThreadId("local", ticket_id))
             await store.register_thread(thread_id, "local", ticket_id)
             await queue.enqueue("local", f"assigned:{thread_id}", "ticket_assigned", thread_id, {"ticket_id": ticket_id})
         await queue.join()
@@ -58,10 +58,10 @@ async def run(base: Path, tickets: int, concurrency: int, llm_url: str) -> tuple
 
 async def warm_up(runtime, ids: list[str]) -> None:
     """One ticket of each kind first, untimed: the LLM's answers, query embeddings and code paths warm."""
-    from concierge.schemas import thread_id_for
+    from concierge.schemas import ThreadId
 
     for ticket_id in ids:
-        thread_id = thread_id_for("local", ticket_id)
+        thread_id = str(ThreadId("local", ticket_id))
         await runtime.services.store.register_thread(thread_id, "local", ticket_id)
         await runtime.queue.enqueue("local", f"assigned:{thread_id}", "ticket_assigned", thread_id, {"ticket_id": ticket_id})
     await runtime.queue.join()

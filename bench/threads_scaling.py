@@ -23,11 +23,11 @@ from bench.tickets import write_seed
 
 async def populate(runtime, ids: list[str]) -> None:
     """Finished threads as a real run leaves them: registered, checkpointed, their event done."""
-    from concierge.schemas import thread_id_for
+    from concierge.schemas import ThreadId
 
     store = runtime.services.store
     for ticket_id in ids:
-        thread_id = thread_id_for("local", ticket_id)
+        thread_id = str(ThreadId("local", ticket_id))
         await store.register_thread(thread_id, "local", ticket_id)
         await store.record_event("local", f"assigned:{thread_id}", "ticket_assigned", thread_id, {"ticket_id": ticket_id})
         await runtime.graph.aupdate_state(
@@ -39,8 +39,8 @@ async def populate(runtime, ids: list[str]) -> None:
 
 
 async def run_size(base: Path, stored: int, tickets: int, llm_url: str) -> dict[str, float]:
-    from concierge.schemas import thread_id_for
-    from concierge.server.runtime import open_runtime
+    from concierge.runtime.process import open_runtime
+    from concierge.schemas import ThreadId
     from concierge.settings import Settings
 
     seed = base / f"tickets-{stored}.json"
@@ -60,7 +60,7 @@ async def run_size(base: Path, stored: int, tickets: int, llm_url: str) -> dict[
         acks: list[float] = []
         start = time.perf_counter()
         for ticket_id in ids[stored:]:
-            thread_id = thread_id_for("local", ticket_id)
+            thread_id = str(ThreadId("local", ticket_id))
             t = time.perf_counter()
             # the ack path of a new ticket: known thread? the helpdesk's word, register, record, queue
             assert not await store.has_thread(thread_id)
@@ -71,8 +71,8 @@ async def run_size(base: Path, stored: int, tickets: int, llm_url: str) -> dict[
         await queue.join()
         elapsed = time.perf_counter() - start
         # A reply with no reply address and no threading headers is matched by its sender's open ticket.
-        from concierge.server.inbound_email import match_thread
-        from concierge.server.schemas import InboundEmail
+        from concierge.actions.inbound_email import match_thread
+        from concierge.schemas import InboundEmail
 
         stray = InboundEmail.model_validate({"from": "someone@example.com", "to": ["stays@concierge.example.com"],
                                              "subject": "hello", "text": "hi", "message_id": "<stray@example.com>"})

@@ -24,7 +24,7 @@ import httpx
 
 from bench.common import BIN, free_port, machine, offline_env, percentile, server, wait_ready
 from bench.tickets import write_seed
-from concierge.server.verify import HmacSignature
+from concierge.tools.signing import HmacSignature
 
 SECRET = "bench-webhook-secret"
 PATH = "/api/v1/webhooks/ticket_assigned"

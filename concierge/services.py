@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from collections.abc import AsyncIterator, Mapping
 
 from langchain_core.language_models import BaseChatModel
 from rich.console import Console
 
+from concierge.db.store import AppStore
 from concierge.settings import Settings, SettingsError, get_settings
-from concierge.store import AppStore
 from concierge.tools.alerts import AlertSink, build_alerts
-from concierge.tools.crm import Helpdesk, build_helpdesk
 from concierge.tools.email import EmailSender, build_email_sender
+from concierge.tools.helpdesk import Helpdesk, build_helpdesk
 from concierge.tools.knowledge import KnowledgeBase
 from concierge.tools.llm import build_chat_model
 from concierge.tools.llm.breaker import CircuitBreaker
@@ -96,6 +96,6 @@ async def default_services() -> Services:
     global _default
     async with _default_lock:
         if _default is None:
-            _default = await _default_stack.enter_async_context(open_services(studio_settings()))
+            _default = await _default_stack.enter_async_context(open_services(await asyncio.to_thread(studio_settings)))
             await asyncio.to_thread(_default.kb.ensure_ingested)
         return _default

@@ -6,7 +6,7 @@ With nothing set, every part runs on its embedded default (no keys, no servers) 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -18,6 +18,7 @@ from concierge.keys import local_secret
 
 PACKAGE_DATA = Path(__file__).parent / "data"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdSMHD]?)\s*")
 
 
 class SettingsError(ValueError):
@@ -25,14 +26,27 @@ class SettingsError(ValueError):
     the setting and what it allows."""
 
 
-def parse_duration(text: str) -> float:
-    """Seconds in a duration such as `90`, `30s`, `90m`, `24h` or `2d`."""
-    text = text.strip().lower()
-    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "s")
+def parse_duration(text: str, *, bare: str | None = "s") -> timedelta:
+    """A duration such as `30s`, `90m`, `24h` or `2d`. A bare number counts in the unit `bare`
+    (seconds unless a setting says otherwise; None: the unit must be given)."""
+    match = _DURATION.fullmatch(text)
+    unit = match and (match[2].lower() or bare)
+    if not unit:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 90m, 24h, 2d)")
+    return timedelta(seconds=float(match[1]) * _UNITS[unit])
+
+
+def parse_clock_window(text: str) -> tuple[time, time]:
+    """`"09:00-20:00"` → (start, end) of a daily window; `24:00` ends it at the end of the day."""
     try:
-        return float(number) * _UNITS[unit]
-    except ValueError:
-        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 90m, 24h, 2d)") from None
+        start_text, end_text = (part.strip() for part in text.split("-"))
+        start = time.fromisoformat(start_text)
+        end = time.max if end_text == "24:00" else time.fromisoformat(end_text)
+    except ValueError as exc:
+        raise ValueError(f"CALL_WINDOW must look like 09:00-20:00, got {text!r}") from exc
+    if start >= end:
+        raise ValueError(f"CALL_WINDOW must start before it ends, got {text!r}")
+    return start, end
 
 
 class Settings(BaseSettings):
@@ -147,6 +161,8 @@ class Settings(BaseSettings):
     zoho_refresh_token: SecretStr | None = Field(None, alias="ZOHO_REFRESH_TOKEN")
     zoho_ai_agent_id: str | None = Field(None, alias="ZOHO_AI_AGENT_ID")
     zoho_human_team_id: str | None = Field(None, alias="ZOHO_HUMAN_TEAM_ID")
+    # The webhook's secret, carried in its URL as ?token= (Zoho Desk sends no header or signature);
+    # comma-separated "current,previous" while a new one is rolled out.
     zoho_webhook_token: SecretStr | None = Field(None, alias="ZOHO_WEBHOOK_TOKEN")
 
     # --- email ------------------------------------------------------------------------------------
@@ -170,6 +186,12 @@ class Settings(BaseSettings):
     # in the Parse URL, or a secret token passed as ?token=... in it.
     sendgrid_inbound_basic_auth: SecretStr | None = Field(None, alias="SENDGRID_INBOUND_BASIC_AUTH")
     sendgrid_inbound_token: SecretStr | None = Field(None, alias="SENDGRID_INBOUND_TOKEN")
+    # The largest Inbound Parse post read (SendGrid takes messages up to 30 MB; the post carries the
+    # text once more). Attachments are counted, not kept; a larger post is recorded and alerted.
+    sendgrid_inbound_max_bytes: int = Field(40 * 1024 * 1024, ge=1024, alias="SENDGRID_INBOUND_MAX_BYTES")
+    # The Signed Event Webhook's verification key (base64 DER, from Mail Settings); enables
+    # POST /webhooks/email/sendgrid/events, which learns the Message-ID each email was delivered with.
+    sendgrid_event_public_key: str | None = Field(None, alias="SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY")
     # An email that asks the customer something and gets no answer: one reminder after this long
     # ("48h", "90m", "2d"; a bare number is hours), then NO_REPLY_POLICY after the same wait again.
     reminder_after: timedelta = Field(timedelta(hours=48), alias="REMINDER_AFTER")
@@ -177,8 +199,7 @@ class Settings(BaseSettings):
 
     # --- voice ------------------------------------------------------------------------------------
     voice_provider: Literal["simulator", "vapi", "bland"] = Field("simulator", alias="VOICE_PROVIDER")
-    # Where providers post call events: PUBLIC_BASE_URL + /api/v1/webhooks/voice/<provider>.
-    public_base_url: str | None = Field(None, alias="PUBLIC_BASE_URL")
+    # Voice providers post call events to PUBLIC_BASE_URL + /api/v1/webhooks/voice/<provider> (see the API block).
     escalation_phone: str | None = Field(None, alias="ESCALATION_PHONE")  # E.164; a call transfers here
     call_window: str = Field("09:00-20:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$", alias="CALL_WINDOW")  # customer's local time; 00:00-24:00 = any time
     call_on_sundays: bool = Field(False, alias="CALL_ON_SUNDAYS")
@@ -230,11 +251,17 @@ class Settings(BaseSettings):
     review_before_send: Literal["offers", "all", "none"] = Field("none", alias="REVIEW_BEFORE_SEND")
     # Fernet key (urlsafe base64, 32 bytes) for the secrets saved in the console; empty = generated in the data folder.
     settings_encryption_key: SecretStr | None = Field(None, alias="SETTINGS_ENCRYPTION_KEY")
+    # Addresses from outside (a call's recording, a helpdesk link) are links only when https://;
+    # true lets http:// ones be links too (local fakes). Anything else is shown as text.
+    console_http_links: bool = Field(False, alias="CONSOLE_HTTP_LINKS")
 
     # --- API --------------------------------------------------------------------------------------
     admin_token: SecretStr | None = Field(None, alias="ADMIN_TOKEN")
     host: str = Field("127.0.0.1", alias="HOST")
     port: int = Field(8000, alias="PORT")
+    # Proxies in front of `concierge serve` whose X-Forwarded-For / X-Forwarded-Proto are believed:
+    # comma-separated addresses or networks (`*` = any). Empty = none: the client is the socket's peer.
+    forwarded_allow_ips: str = Field("", alias="FORWARDED_ALLOW_IPS")
     # Signs reply addresses and message ids; empty = a random key generated once in the data folder.
     secret_key: SecretStr | None = Field(None, alias="SECRET_KEY")
     # Generic webhook signature (X-Concierge-Signature); comma-separated, the first signs and all
@@ -242,9 +269,13 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(None, alias="WEBHOOK_SECRET")
     webhook_tolerance_s: int = Field(300, ge=30, le=3600, alias="WEBHOOK_TOLERANCE_S")
     max_body_bytes: int = Field(1_048_576, ge=1024, alias="MAX_BODY_BYTES")
-    # The address the outside world calls this server at (e.g. https://concierge.example.com); HubSpot
-    # signs the full URL it called, which a proxy in front of the app changes.
+    # The address the outside world calls this server at (e.g. https://concierge.example.com): voice
+    # providers post call events there, and HubSpot signs the full URL it called, which a proxy in
+    # front of the app changes.
     public_base_url: str | None = Field(None, alias="PUBLIC_BASE_URL")
+    # Lets provider URLs be http and reach loopback or private addresses (tests, local fakes); never
+    # set in production. Only the environment sets it: the console cannot save it.
+    allow_private_urls: bool = Field(False, alias="ALLOW_PRIVATE_URLS")
 
     # --- runtime ------------------------------------------------------------------------------------
     # First wait before an event that met a transient failure (provider or LLM unreachable) is tried
@@ -260,10 +291,17 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = Field("console", alias="LOG_FORMAT")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
 
+    @field_validator("data_dir", "checkpoint_db", "qdrant_path")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        # Resolved once, where the settings are read: a relative path resolved later (SQLAlchemy's
+        # os.path.abspath) would ask for the working folder on the event loop, a blocking call.
+        return None if value is None else value.expanduser().absolute()
+
     @field_validator("stuck_after_s", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
-        return parse_duration(value) if isinstance(value, str) else value
+        return parse_duration(value).total_seconds() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -275,21 +313,29 @@ class Settings(BaseSettings):
     def _reminder_duration(cls, value: object) -> object:
         """"48h", "90m", "2d", "30s" or a bare number of hours."""
         if isinstance(value, str):
-            match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms]?)\s*", value.lower())
-            if not match:
-                raise ValueError(f"REMINDER_AFTER must look like 48h, 90m or 2d, got {value!r}")
-            unit = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds", "": "hours"}[match[2]]
-            value = timedelta(**{unit: float(match[1])})
+            value = parse_duration(value, bare="h")
         if isinstance(value, timedelta) and value <= timedelta(0):
             raise ValueError("REMINDER_AFTER must be longer than zero")
         return value
 
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        import ipaddress
+
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        for entry in entries:
+            if entry != "*":
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"FORWARDED_ALLOW_IPS: {entry!r} is not an address or network (e.g. 10.0.0.5, 10.0.0.0/8, *)") from None
+        return ",".join(entries)
+
     @field_validator("call_window")
     @classmethod
     def _valid_window(cls, value: str) -> str:
-        from concierge.tools.voice.calling_hours import CallWindow
-
-        CallWindow.parse(value)  # a clear error at start, e.g. a window that ends before it starts
+        parse_clock_window(value)  # a clear error at start, e.g. a window that ends before it starts
         return value
 
     @field_validator("settings_encryption_key")

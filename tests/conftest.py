@@ -8,13 +8,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pytest
 
-from concierge.server.runtime import open_runtime
+from concierge.runtime.process import open_runtime
 from concierge.settings import Settings
 from concierge.tools.knowledge import KnowledgeBase, build_embeddings
 
 # Settings that ignore the developer's environment and .env: every test runs on embedded defaults.
 OFFLINE = {"DATABASE_URL": None, "GROQ_API_KEY": None, "LLM_BASE_URL": None, "ADMIN_TOKEN": None, "QDRANT_URL": None,
            "EMBEDDING_MODEL": None, "RERANKER_MODEL": None,
+           # The fake providers listen on http://127.0.0.1: the outbound-URL policy lets tests reach them.
+           "ALLOW_PRIVATE_URLS": True,
            # Calls may go out at any hour unless a test sets the window (tests run at any time of day).
            "CALL_WINDOW": "00:00-24:00", "CALL_ON_SUNDAYS": True}
 
@@ -84,12 +86,6 @@ def pg_url(pg_template):
 @pytest.fixture
 def pg_settings(tmp_path, pg_url) -> Settings:
     return make_settings(tmp_path / "data", DATABASE_URL=pg_url, AUTO_MIGRATE=False)
-
-
-@pytest.fixture
-async def pg_runtime(pg_settings, kb):
-    async with open_runtime(pg_settings, kb=kb, workers=2) as rt:
-        yield rt
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ def require_server() -> None:
 def create_template() -> str:
     """A database migrated to the newest schema (Concierge's tables, the job queue, checkpoints)."""
     from concierge.db.checkpoints import open_checkpointer
-    from concierge.store import AppStore
+    from concierge.db.store import AppStore
 
     name = f"concierge_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin(f'CREATE DATABASE "{name}"')

@@ -76,11 +76,11 @@ def stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def running_server(command: list[str], *, base: Path, port: int, ready_path: str, timeout_s: float = 120,
-                   env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
-    data_dir, log = base / "data", base / "server.log"
+                   env: dict[str, str] | None = None, cwd: Path = ROOT, data_dir: Path | None = None) -> Iterator[ServerProcess]:
+    data_dir, log = data_dir or base / "data", base / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env or offline_env(data_dir), stdout=out, stderr=subprocess.STDOUT,
+            command, cwd=cwd, env=env or offline_env(data_dir), stdout=out, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
     server = ServerProcess(url=f"http://127.0.0.1:{port}", data_dir=data_dir, log=log, process=process)

@@ -11,10 +11,10 @@ from langgraph.runtime import Runtime
 
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
+from concierge.graph.waits.wait_for_booking_retry import BOOKING_RETRY
 from concierge.tools.alerts import Alert
 from concierge.tools.booking import BookingNotAcknowledged, BookingRecord, BookingWebhook
 
-BOOKING_RETRY = "booking_retry"
 FIRST_RETRY_S, MAX_RETRY_S = 30, 3600
 ALERT_AFTER = 3  # failed deliveries before the team hears of it
 

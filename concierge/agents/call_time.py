@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from concierge.schemas import CallTimeRequest
 from concierge.services import Services
-from concierge.tools.llm import structured
 from concierge.tools.llm.offline.call_time import mentions_a_time
+from concierge.tools.llm.structured import structured
 from concierge.tools.voice.calling_hours import customer_time_zones
 
 PROMPT = """You read a customer's email to {company} for one thing: when they asked to be called.

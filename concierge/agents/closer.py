@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from concierge.graph.context import Context, services_of
 from concierge.agents.no_reply import unanswered_reason
 from concierge.agents.outcome import record_outcome
+from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
 from concierge.tools.voice.lines import free_line
+from concierge.tools.voice.reports import readable_transcript
 
 RESOLUTION_FOR_ACTION = {"approve": "resolved", "close": "closed", "handoff": "handed_off", "reply": "resolved"}
 
@@ -44,7 +45,7 @@ def closing(state: TicketState) -> tuple[str, str, str]:
     report = state.get("call_report") or {}
     booked = next((o for o in state.get("offers") or [] if o["room_id"] == analysis.get("booked_room_id")), None)
     what = f"{booked['hotel_name']} — {booked['room_name']}, {booked['price_per_night']:.0f} {booked['currency']}/night" if booked else "booking confirmed on the call"
-    body = f"Concierge closed this ticket after a call.\n\nBooked: {what}\nSummary: {analysis.get('summary', '')}\n\nTranscript:\n{report.get('transcript', '')}"
+    body = f"Concierge closed this ticket after a call.\n\nBooked: {what}\nSummary: {analysis.get('summary', '')}\n\nTranscript:\n{readable_transcript(report)}"
     return "resolved", f"Booked: {what}", body
 
 
@@ -61,7 +62,7 @@ def booking_closing(state: TicketState, booking: dict) -> tuple[str, str, str]:
         return "resolved", f"Booked by email: {what}", body
     analysis, report = state.get("call_analysis") or {}, state.get("call_report") or {}
     body = (f"Concierge closed this ticket after a call.\n\n{facts}\nSummary: {analysis.get('summary', '')}"
-            f"\n\nTranscript:\n{report.get('transcript', '')}")
+            f"\n\nTranscript:\n{readable_transcript(report)}")
     return "resolved", f"Booked: {what}", body
 
 

@@ -6,37 +6,36 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_EMAIL = r"e-?mail"
-_WHEN = r"(?:before|after|until|till|at|on|in|between|during|tomorrow|today|tonight|this|next|early|late|over the)"
-_DECLINES = [
-    rf"\b{_EMAIL} only\b", rf"\bonly (?:by|via|over|through) {_EMAIL}\b", rf"\b(?:by|via|over) {_EMAIL} instead\b",
-    rf"\b{_EMAIL} me (?:the details|the offer|everything|instead)\b", rf"\bprefer (?:to (?:keep|do|continue) (?:this|it|things|everything) )?(?:by|via|over|on)? ?{_EMAIL}\b",
-    rf"\b(?:don'?t|do not|please don'?t|no need to|never) (?:call|phone|ring) me\b(?!\s+{_WHEN}\b)",
-    r"\b(?:rather|prefer) not (?:to )?(?:share|give|provide|hand out)\b.{0,25}\b(?:number|phone)\b",
-    r"\b(?:don'?t|do not) (?:want to |wish to )?(?:share|give|provide) (?:out )?my (?:phone |mobile |cell )?number\b",
-    r"\bno (?:phone )?calls?(?: please)?\b(?!\s+{_WHEN}\b)".replace("{_WHEN}", _WHEN),
-    r"\b(?:won'?t|will not|can'?t|cannot|don'?t) (?:take|do|answer|like) (?:a |any |phone )?(?:phone )?calls?\b",
-    r"\b(?:not|never) (?:comfortable|happy) (?:on|with|taking|speaking on) the phone\b",
-]
-_DECLINES_RE = re.compile("|".join(f"(?:{p})" for p in _DECLINES), re.I)
+from concierge.agents.call_refusal import declines_call
+
+__all__ = ["chosen_offer", "confirms_booking", "declines_call"]
 
 _YES = re.compile(r"\b(?:yes|yep|yeah|sure|please (?:go ahead and )?book|book (?:it|that|the|us|this)|go ahead|i confirm|"
                   r"we confirm|confirmed|that'?s (?:perfect|great|fine)|sounds (?:good|great|perfect)|let'?s do it|"
-                  r"we'?ll take|i'?ll take|perfect)\b", re.I)
+                  r"we'?ll take|i'?ll take|perfect|"
+                  r"oui|d'accord|parfait|je confirme|nous confirmons|r[ée]servez|"  # French
+                  r"ja|gerne|einverstanden|passt|ich best[äa]tige|wir best[äa]tigen|bitte buchen|buchen Sie|"  # German
+                  r"s[ií]|vale|de acuerdo|perfecto|confirmo|confirmamos|res[ée]rv(?:ela|elo|enla|enlo)|reserven? (?:la|el)|"  # Spanish
+                  r"va bene|perfetto|confermo|confermiamo|prenot(?:i|ate)|"  # Italian
+                  r"sim|combinado|perfeito|pode reservar|"  # Portuguese
+                  r"akkoord|prima|ik bevestig|wij bevestigen|boek (?:maar|het))(?!\w)", re.I)
+# A question, a negation, a hedge or a change in any of those languages leaves the booking to a person.
 _HESITANT = re.compile(r"\?|\b(?:no|not|don'?t|do not|maybe|perhaps|unsure|wait|hold off|but|instead|cancel|change|"
-                       r"think about|later|cheaper|other|different)\b", re.I)
+                       r"think about|later|cheaper|other|different|"
+                       r"non|pas|ne|mais|peut-[êe]tre|attendez|annuler|changer|autre|"
+                       r"nicht|kein\w*|aber|vielleicht|warten|stornieren|ändern|andere\w*|"
+                       r"pero|quiz[áa]s?|tal vez|esperar?|cancelar|cambiar|otr[oa]|"
+                       r"ma|forse|aspett\w+|annullare|cambiare|altr[oa]|"
+                       r"n[ãa]o|mas|talvez|mudar|outr[oa]|"
+                       r"niet|geen|maar|misschien|wachten|annuleren|wijzigen|ander\w*)(?!\w)", re.I)
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "option 1": 0, "option 2": 1,
              "option 3": 2, "number 1": 0, "number 2": 1, "number 3": 2}
 
 
-def declines_call(text: str) -> bool:
-    """The customer asks to continue by email, or will not take a call or give a number."""
-    return bool(_DECLINES_RE.search(text or ""))
-
-
 def confirms_booking(text: str) -> bool:
     """A clear yes to the booking: an agreeing phrase and nothing that hedges, asks or changes it."""
-    return bool(_YES.search(text or "")) and not _HESITANT.search(text or "")
+    text = text or ""
+    return bool(_YES.search(text)) and not _HESITANT.search(_YES.sub(" ", text))  # "boek maar" is a yes, not a "but"
 
 
 def chosen_offer(text: str, offers: list[dict[str, Any]]) -> dict[str, Any] | None:

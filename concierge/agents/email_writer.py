@@ -6,16 +6,15 @@ figure is replaced by the offline template, which only prints figures it was giv
 
 from __future__ import annotations
 
-import re
-
 from langgraph.runtime import Runtime
 
-from concierge.agents.review_draft import needs_review
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
+from concierge.graph.waits.review_draft import needs_review
 from concierge.schemas import EmailDraft
-from concierge.tools.llm import structured
+from concierge.tools import money
 from concierge.tools.llm.offline import emails
+from concierge.tools.llm.structured import structured
 
 PROMPT = """You write emails for {company}, a hospitality and travel company: warm, concise, plain text, signed
 "{company} Concierge", in the customer's language (<data> language).
@@ -51,7 +50,7 @@ def prompt_for(company: str, kind: str) -> str:
 
 # What the writer needs of an offer and a profile; ids, scores and search details only cost tokens.
 OFFER_FIELDS = ("hotel_name", "room_name", "city", "area", "capacity", "price_per_night", "currency", "features",
-                "amenities", "quiet", "refundable", "breaks")
+                "amenities", "quiet", "refundable", "breaks", "rooms")
 PROFILE_FIELDS = ("party_size", "destination", "check_in", "check_out", "nights", "preferences", "past_friction")
 
 
@@ -62,21 +61,13 @@ def _offer(o: dict | None) -> dict | None:
     return short | {k: short[k][:3] for k in ("features", "amenities") if k in short}  # the highlights
 
 
-_NUM = r"(\d[\d,]*(?:\.\d+)?)"
-_CUR = r"(?:[€£$]|EUR\b|GBP\b|USD\b|euros?\b|pounds?\b|dollars?\b)"
-_AMOUNT = re.compile(rf"{_CUR}\s?{_NUM}|{_NUM}\s?{_CUR}", re.I)
+def percentages(text: str, language: str = "en") -> set[float]:
+    return set(money.percentages(text, language))
 
 
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?(?:%|per ?cent\b|percent\b)", re.I)
-
-
-def percentages(text: str) -> set[float]:
-    return {float(p) for p in _PERCENT.findall(text)}
-
-
-def amounts(text: str) -> set[float]:
-    """Every amount of money written in `text`: €149, 149 €, EUR 149, 149 euros..."""
-    return {float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(text)}
+def amounts(text: str, language: str = "en") -> set[float]:
+    """Every amount of money written in `text`: €149, 149 €, EUR149, 149 euros, a hundred and forty-nine euros..."""
+    return {a.value for a in money.amounts(text, language)}
 
 
 def allowed_amounts(state: TicketState) -> set[float]:
@@ -84,6 +75,8 @@ def allowed_amounts(state: TicketState) -> set[float]:
     allowed: set[float] = set()
     for o in state.get("offers") or []:
         allowed |= {float(o["price_per_night"]), float(o["price_per_night"] * nights)}
+        for room in o.get("rooms") or []:  # several rooms: each one's price beside the total
+            allowed |= {float(room["price_per_night"]), float(room["price_per_night"] * nights)}
     for p in state.get("policies") or []:
         allowed |= amounts(p["text"])
     return allowed
@@ -133,8 +126,9 @@ async def write_email(services, state: TicketState, kind: str) -> tuple[EmailDra
     draft = await structured(services.llm, EmailDraft, prompt_for(services.settings.company_name, kind),
                              f"Write the {kind} email.", data)
     note = f"{kind} drafted"
-    invented = amounts(draft.body) - allowed_amounts(state)
-    discounts = percentages(f"{draft.subject}\n{draft.body}") - allowed_percentages(state)
+    written = f"{draft.subject}\n{draft.body}"
+    invented = amounts(written, data["language"]) - allowed_amounts(state)
+    discounts = percentages(written, data["language"]) - allowed_percentages(state)
     if invented or discounts:
         draft = EmailDraft(**emails.draft_email(data))
         what = [f"amounts not in the knowledge base: {sorted(invented)}"] if invented else []

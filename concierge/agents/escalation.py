@@ -12,12 +12,12 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from concierge.graph.context import Context, services_of
-from concierge.agents.decisions import can_reply, review_actions
 from concierge.agents.email_writer import write_email
 from concierge.agents.outcome import record_outcome
+from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
-
+from concierge.graph.waits.decisions import can_reply, review_actions
+from concierge.tools.voice.reports import readable_transcript
 
 BOOKING_REF = re.compile(r"\b[A-Z]{2,4}-\d{4,}\b")
 ONE_CLICK = ("approve", "retry", "close", "handoff")  # decisions an alert can offer as buttons (a reply needs its text)
@@ -62,7 +62,7 @@ def escalation_note(state: TicketState, reasons: list[str], related: list[dict[s
     analysis = state.get("call_analysis")
     if analysis:
         lines += ["", f"Call: {analysis.get('summary', '')}"]
-        transcript = (state.get("call_report") or {}).get("transcript")
+        transcript = readable_transcript(state.get("call_report") or {})
         if transcript:
             lines += ["", "Transcript:", transcript]
     return "\n".join(lines)

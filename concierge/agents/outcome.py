@@ -8,7 +8,7 @@ from typing import Literal
 from concierge.graph.state import TicketState, effect_key
 from concierge.services import Services
 from concierge.tools.alerts import Alert
-from concierge.tools.crm.base import Resolution
+from concierge.tools.helpdesk.base import Resolution
 
 
 async def record_outcome(

@@ -8,9 +8,9 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from concierge.agents.decisions import retry_route
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
+from concierge.graph.waits.decisions import retry_route
 
 
 def decision_note(state: TicketState, decision: dict[str, Any]) -> str:

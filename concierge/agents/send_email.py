@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 from langgraph.runtime import Runtime
 
-from concierge.agents.wait_for_reply import REPLY_OVERDUE
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, effect_key, log
+from concierge.graph.waits.wait_for_reply import REPLY_OVERDUE
 from concierge.privacy import mask_email
 from concierge.tools.email import OutboundEmail, PermanentEmailFailure, new_message_id
 from concierge.tools.email.addresses import reply_address
@@ -69,6 +69,7 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
         )
         # Linked before the send, so a fast reply finds its thread even if this process stops right after.
         await services.store.link(f"email:{email.message_id}", thread_id)
+        # The Message-ID as delivered, where the provider reports one of its own making.
         message_id = await services.email.send(email)
         result = {"message_id": message_id, "sent_at": datetime.now(UTC).isoformat(timespec="seconds")}
         # API providers keep their own id for the message; kept to find it in their logs and events.
@@ -86,7 +87,9 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
                 "log": log("send_email", reason)}
     await services.store.link(f"email:{result['message_id']}", thread_id)
     if result.get("provider_id"):
-        await services.store.link(f"email:{result['provider_id']}", thread_id)
+        # Not a Message-ID (no reply quotes it): the provider's events about this email name it, and
+        # bring the Message-ID it was delivered with (actions/email_events.py).
+        await services.store.link(f"{getattr(services.email, 'provider', 'provider')}:{result['provider_id']}", thread_id)
     if draft["kind"] in ASKS_FOR_A_REPLY:  # a durable timer: a reminder, or NO_REPLY_POLICY, if nothing comes back
         sent_at = datetime.fromisoformat(result["sent_at"])
         await services.store.schedule(thread_id, REPLY_OVERDUE, {"message_id": result["message_id"]},

@@ -13,7 +13,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from concierge.console.auth import SESSION_MAX_AGE_S, ConsoleError, LoginRequired, secure_cookies, session_secret
 from concierge.console.deps import page
-from concierge.console.routes import analytics, inbox, login, settings as settings_page, thread
+from concierge.console.headers import SecurityHeaders
+from concierge.console.routes import analytics, emails, inbox, login, thread
+from concierge.console.routes import settings as settings_page
 from concierge.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -39,8 +41,9 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     # Secure when served over HTTPS; it expires after SESSION_MAX_AGE_S.
     app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie="concierge_console",
                        max_age=SESSION_MAX_AGE_S, same_site="lax", https_only=secure_cookies(settings))
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(ConsoleError, _error_page)
-    for module in (login, inbox, thread, settings_page, analytics):
+    for module in (login, inbox, thread, emails, settings_page, analytics):
         app.include_router(module.router, include_in_schema=False)

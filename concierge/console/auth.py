@@ -1,5 +1,6 @@
-"""Who may use the console: the admin token or an operator account, kept in a signed session
-cookie; and the CSRF token every form carries."""
+"""Who may use the console: the admin token or an operator account, whose session is a record in
+the console store named by a signed cookie (so logging out, a new password or a removed account
+ends it at once); and the CSRF token every form carries."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ import hmac
 import ipaddress
 import re
 import secrets
-import time
-from collections import defaultdict, deque
 from typing import Any
 
 from fastapi import HTTPException, Request, status
@@ -20,6 +19,7 @@ from concierge.settings import Settings
 ADMIN = "admin"  # the operator name of whoever logs in with ADMIN_TOKEN
 SESSION_MAX_AGE_S = 12 * 3600
 CSRF_FIELD = "csrf_token"
+SESSION_ID = "sid"  # the cookie's key for the id of the session's record in the store
 CSRF_HEADER = "X-CSRF-Token"
 
 
@@ -51,19 +51,47 @@ def authenticate(settings: Settings, store: ConsoleStore, name: str, password: s
     return name if store.check_password(name, password) else None
 
 
-def login(request: Request, operator: str) -> None:
-    request.session.clear()  # a fresh session (and CSRF token) at every login: no fixation
-    request.session.update({"operator": operator, CSRF_FIELD: secrets.token_urlsafe(32)})
+def credential_stamp(settings: Settings, operator: str) -> str:
+    """What ties a session to the credential it was opened with: the admin token's digest, so a new
+    ADMIN_TOKEN ends the admin's sessions (an operator's new password ends theirs in the store)."""
+    if operator == ADMIN and settings.admin_token:
+        return keyed_digest(settings.signing_key, "admin-token", settings.admin_token.get_secret_value())
+    return ""
 
 
-def current_operator(request: Request) -> str | None:
-    return request.session.get("operator")
+def login(request: Request, store: ConsoleStore, settings: Settings, operator: str) -> None:
+    request.session.clear()  # a fresh session id (and CSRF token) at every login: no fixation
+    session_id = store.open_session(operator, SESSION_MAX_AGE_S, credential_stamp(settings, operator))
+    request.session.update({SESSION_ID: session_id, CSRF_FIELD: secrets.token_urlsafe(32)})
+    request.state.console_operator = operator
 
 
-def require_operator(request: Request) -> str:
-    operator = current_operator(request)
-    if operator is None:
-        raise LoginRequired()
+def logout(request: Request, store: ConsoleStore) -> None:
+    """End the session in the store, so a copy of its cookie opens nothing either."""
+    if isinstance(session_id := request.session.get(SESSION_ID), str):
+        store.end_session(session_id)
+    request.session.clear()
+    request.state.console_operator = None
+
+
+def session_operator(request: Request, store: ConsoleStore, settings: Settings) -> str | None:
+    """The operator whose open session the request's cookie names, looked up in the store on every
+    request (once per request); None when it was ended, has expired, or its credential changed."""
+    if hasattr(request.state, "console_operator"):
+        return request.state.console_operator
+    operator = None
+    if isinstance(session_id := request.session.get(SESSION_ID), str):
+        found = store.session(session_id)
+        if found is not None:
+            name, stamp = found
+            admin_gone = name == ADMIN and (settings.admin_token is None or stamp != credential_stamp(settings, ADMIN))
+            if admin_gone:
+                store.end_session(session_id)
+            else:
+                operator = name
+        if operator is None:
+            request.session.clear()  # a dead session's cookie is dropped
+    request.state.console_operator = operator
     return operator
 
 
@@ -90,31 +118,3 @@ def on_loopback(settings: Settings) -> bool:
         return ipaddress.ip_address(settings.host).is_loopback
     except ValueError:
         return settings.host == "localhost"
-
-
-class LoginThrottle:
-    """At most `limit` failed logins per client address within `window_s`: password guessing is
-    slowed to a crawl (the Argon2 hash already makes each guess cost tens of milliseconds)."""
-
-    def __init__(self, limit: int = 5, window_s: float = 300) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def _recent(self, client: str) -> deque[float]:
-        failures, cutoff = self._failures[client], time.monotonic() - self.window_s
-        while failures and failures[0] < cutoff:
-            failures.popleft()
-        return failures
-
-    def retry_after(self, client: str) -> int | None:
-        """Seconds until `client` may try again, or None when it may now."""
-        failures = self._recent(client)
-        if len(failures) < self.limit:
-            return None
-        return int(failures[0] + self.window_s - time.monotonic()) + 1
-
-    def failed(self, client: str) -> None:
-        self._recent(client).append(time.monotonic())
-
-    def succeeded(self, client: str) -> None:
-        self._failures.pop(client, None)

@@ -17,7 +17,7 @@ def bar_chart(items: list[tuple[str, float]], *, unit: str = "", width: int = 56
     gap, plot = 8, width - label_width - 80
     height = len(items) * (bar_height + gap) + gap
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-             f'style="max-width:100%;height:auto" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">']
+             f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">']
     for i, (label, value) in enumerate(items):
         y = gap + i * (bar_height + gap)
         length = max(1.0, plot * value / top) if value else 0

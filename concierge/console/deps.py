@@ -9,11 +9,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
-from concierge.console.auth import ADMIN, LoginRequired, check_csrf, csrf_token, current_operator, require_operator
+from concierge.console.auth import LoginRequired, check_csrf, csrf_token, session_operator
+from concierge.console.links import safe_link
 from concierge.console.store import ConsoleStore
 from concierge.server.deps import RuntimeDep, get_runtime
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["safe_link"] = safe_link  # every address from outside data goes through it
 
 
 def get_console_store(request: Request) -> ConsoleStore:
@@ -24,13 +26,15 @@ def get_console_store(request: Request) -> ConsoleStore:
     return state.console_store
 
 
-def live_operator(request: Request, operator: Annotated[str, Depends(require_operator)],
-                  store: Annotated[ConsoleStore, Depends(get_console_store)]) -> str:
-    """The logged-in operator, as long as their account (or the admin token) still exists."""
-    settings = get_runtime(request).settings
-    alive = settings.admin_token is not None if operator == ADMIN else operator in store.operators()
-    if not alive:
-        request.session.clear()
+def current_operator(request: Request) -> str | None:
+    """Who is logged in: the operator of the open session the cookie names (None when logged out)."""
+    return session_operator(request, get_console_store(request), get_runtime(request).settings)
+
+
+def live_operator(request: Request) -> str:
+    """The logged-in operator; a request without an open session goes to the login page."""
+    operator = current_operator(request)
+    if operator is None:
         raise LoginRequired()
     return operator
 

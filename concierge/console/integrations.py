@@ -16,9 +16,11 @@ from typing import Any
 from dotenv import dotenv_values
 from pydantic import SecretStr, ValidationError
 
+from concierge.actions.doctor import GROUPS, Check
+from concierge.console.destinations import Withheld, bound_key, withheld
 from concierge.console.store import ConsoleStore
-from concierge.doctor import Check, check_alerts, check_helpdesk
 from concierge.settings import Settings
+from concierge.tools.outbound import DESTINATIONS, SECRETS, SELF_HOSTED, UnsafeURL, check_destination, destination_of, named_by
 
 INTEGRATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "helpdesk": ("Helpdesk", (
@@ -52,6 +54,7 @@ class SettingView:
     shown: str  # the value as shown: a secret only as its last characters
     saved_by: str = ""
     in_use: bool = True  # False for another provider's settings (shown folded away)
+    note: str = ""  # a secret withheld because its URL changed since it was entered
 
 
 # Settings of one provider among several: in use only when that provider is chosen.
@@ -100,9 +103,9 @@ def _current(settings: Settings, alias: str) -> str:
 def views(group: str, settings: Settings, store: ConsoleStore) -> list[SettingView]:
     env, saved, updates = from_environment(), store.saved_settings(), store.setting_updates()
     try:
-        effective = with_saved(settings, store)  # the providers chosen as of the next start
+        effective, kept_back = with_withheld(settings, store)  # the providers chosen as of the next start
     except InvalidSetting:
-        effective = settings
+        effective, kept_back = settings, {}
     out = []
     for alias in INTEGRATIONS[group][1]:
         secret = is_secret(alias)
@@ -113,8 +116,9 @@ def views(group: str, settings: Settings, store: ConsoleStore) -> list[SettingVi
         else:
             source, value = "default", _current(settings, alias)
         shown = masked(value) if secret and value else value
+        note = kept_back[alias].explain() if alias in kept_back else ""
         out.append(SettingView(alias, secret, choices(alias), source, shown, updates.get(alias, ("", ""))[0] if source == "saved" else "",
-                               in_use(alias, effective)))
+                               in_use(alias, effective), note))
     return out
 
 
@@ -122,23 +126,57 @@ class InvalidSetting(ValueError):
     pass
 
 
+def with_withheld(settings: Settings, store: ConsoleStore, extra: dict[str, str] | None = None,
+                  entered: set[str] = frozenset()) -> tuple[Settings, dict[str, Withheld]]:
+    """`settings` with the console's saved values (and `extra`) applied where the environment sets
+    nothing, and without the secrets whose destination changed since they were entered (those are
+    returned beside it)."""
+    env, saved = from_environment(), store.saved_settings()
+    overrides = {a: v for a, v in {**saved, **(extra or {})}.items() if a in _FIELDS and a not in env}
+    candidate = settings
+    if overrides:
+        try:
+            candidate = Settings(**{**settings.model_dump(by_alias=True), **overrides})
+        except ValidationError as exc:
+            raise InvalidSetting("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from exc
+    kept_back = withheld(settings, candidate, saved, overrides, set(entered), {a: _FIELDS[a][0] for a in SECRETS})
+    if kept_back:
+        candidate = candidate.model_copy(update={_FIELDS[a][0]: None for a in kept_back})
+    return candidate, kept_back
+
+
 def with_saved(settings: Settings, store: ConsoleStore, extra: dict[str, str] | None = None) -> Settings:
-    """`settings` with the console's saved values (and `extra`) applied where the environment sets nothing."""
-    env = from_environment()
-    overrides = {a: v for a, v in {**store.saved_settings(), **(extra or {})}.items() if a in _FIELDS and a not in env}
-    if not overrides:
-        return settings
-    base = settings.model_dump(by_alias=True)
-    try:
-        return Settings(**{**base, **overrides})
-    except ValidationError as exc:
-        raise InvalidSetting("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from exc
+    """`settings` as they apply: the console's saved values where the environment sets nothing, and
+    no secret sent anywhere but where it was entered for."""
+    return with_withheld(settings, store, extra)[0]
 
 
-def save(group: str, form: dict[str, Any], settings: Settings, store: ConsoleStore, by: str) -> list[str]:
+async def _check_destinations(changed: set[str], candidate: Settings) -> None:
+    """Every destination a changed setting names, checked in full (resolved) as the outbound policy says."""
+    for destination in DESTINATIONS:
+        names = [n for n in named_by(destination) if n in changed]
+        if not names:
+            continue
+        try:
+            await check_destination(destination, candidate)
+        except UnsafeURL as exc:
+            rule = ("it may be on loopback or a private network, never on a link-local or metadata address"
+                    if destination in SELF_HOSTED else "provider URLs must be https and reach a public address")
+            raise InvalidSetting(f"{' / '.join(names)} refused: {exc} ({rule}; ALLOW_PRIVATE_URLS=true in the environment "
+                                 "allows local addresses, for tests and local fakes only)") from None
+
+
+async def save(group: str, form: dict[str, Any], settings: Settings, store: ConsoleStore, by: str) -> tuple[list[str], list[Withheld]]:
     """Save the group's submitted values (an empty secret field keeps the saved secret; `clear:NAME`
-    removes a saved value). Validated together first: nothing is saved when any is invalid."""
+    removes a saved value). Validated together first, every URL they change resolved and checked:
+    nothing is saved when any is refused. A secret typed in belongs to where the saved settings send
+    it; the saved secrets a changed URL no longer fits are returned (they are withheld until entered
+    again)."""
     env, saved, changes, clears = from_environment(), store.saved_settings(), {}, []
+    try:
+        before = with_withheld(settings, store)[1]
+    except InvalidSetting:
+        before = {}
     for alias in INTEGRATIONS[group][1]:
         if alias in env:
             continue  # read-only: the environment wins
@@ -147,29 +185,29 @@ def save(group: str, form: dict[str, Any], settings: Settings, store: ConsoleSto
             continue
         value = str(form.get(alias, "")).strip()
         current = saved.get(alias, _current(settings, alias))
-        # An empty field keeps what is saved (secret inputs are never filled in); an unchanged one saves nothing.
-        if value and value != current:
+        # An empty field keeps what is saved (secret inputs are never filled in); an unchanged one saves
+        # nothing, but a secret typed in is entered again even when it is the same: for where it goes now.
+        if value and (value != current or alias in SECRETS):
             changes[alias] = value
-    with_saved(settings, store, changes)  # raises InvalidSetting, nothing saved
+    entered = {a for a in changes if a in SECRETS}
+    candidate, kept_back = with_withheld(settings, store, changes, entered)  # raises InvalidSetting, nothing saved
+    await _check_destinations(set(changes), candidate)
     for alias in clears:
         store.clear_setting(alias)
+        store.clear_setting(bound_key(alias))
     for alias, value in changes.items():
         store.save_setting(alias, value, by)
-    return sorted(changes) + [f"{a} (cleared)" for a in clears]
+    for alias in entered:
+        store.save_setting(bound_key(alias), destination_of(alias, candidate), by)
+    return sorted(changes) + [f"{a} (cleared)" for a in clears], [w for a, w in kept_back.items() if a not in before]
 
 
 async def test_connection(group: str, settings: Settings, store: ConsoleStore) -> list[Check]:
     """The same checks as `concierge doctor`, on the settings as they will be at the next start."""
     try:
-        candidate = with_saved(settings, store)
+        candidate, kept_back = with_withheld(settings, store)
     except InvalidSetting as exc:
         return [Check(group, False, str(exc), "correct the value and save again")]
-    if group == "helpdesk":
-        return [await check_helpdesk(candidate)]
-    if group == "alerts":
-        return await check_alerts(candidate)
-    engine = {"llm": lambda s: f"LLM engine: {s.llm_engine}", "email": lambda s: f"email backend: {s.email_backend}",
-              "voice": lambda s: f"voice provider: {s.voice_provider}",
-              "knowledge": lambda s: f"knowledge base: {s.qdrant_url or 'embedded (qdrant-edge)'}"}[group]
-    return [Check(INTEGRATIONS[group][0], True, f"settings valid; {engine(candidate)}",
-                  "no live connection check exists for this part yet")]
+    title = INTEGRATIONS[group][0]
+    held = [Check(title, False, w.explain(), w.fix()) for a, w in kept_back.items() if a in INTEGRATIONS[group][1]]
+    return held + await GROUPS[group](candidate)

@@ -1,15 +1,18 @@
 """The console's own records, in their own SQLite file beside Concierge's (`console.sqlite` in the
-data folder): operator accounts and the settings saved on the Settings page.
+data folder): operator accounts, their open sessions, and the settings saved on the Settings page.
 
-Passwords are Argon2id hashes (argon2-cffi); every saved setting value is Fernet-encrypted, so the
-file holds no secret in the clear.
+Passwords are Argon2id hashes (argon2-cffi); a session is kept as the SHA-256 of its id, so the file
+holds no usable session; every saved setting value is Fernet-encrypted, so the file holds no secret
+in the clear.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import secrets
 import sqlite3
+import time
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +31,11 @@ CREATE TABLE IF NOT EXISTS operators (
 CREATE TABLE IF NOT EXISTS saved_settings (
     name TEXT PRIMARY KEY, value BLOB NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY, operator TEXT NOT NULL, stamp TEXT NOT NULL, created_at TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_operator ON sessions (operator);
 """
 OPERATOR_NAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
 _hasher = PasswordHasher()
@@ -43,6 +51,10 @@ def encryption_key(settings: Settings) -> bytes:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 class ConsoleStore:
@@ -62,14 +74,17 @@ class ConsoleStore:
 
     # --- operators -------------------------------------------------------------------------------
     def add_operator(self, name: str, password: str) -> None:
-        """Create or replace the operator's password."""
+        """Create or replace the operator's password; a new password ends every session of theirs."""
         with closing(self._connect()) as db, db:
             db.execute("INSERT INTO operators (name, password_hash, created_at) VALUES (?, ?, ?) "
                        "ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash",
                        (name, _hasher.hash(password), _now()))
+            db.execute("DELETE FROM sessions WHERE operator = ?", (name,))
 
     def remove_operator(self, name: str) -> bool:
+        """Remove the operator and end their sessions (in one transaction: no session outlives them)."""
         with closing(self._connect()) as db, db:
+            db.execute("DELETE FROM sessions WHERE operator = ?", (name,))
             return db.execute("DELETE FROM operators WHERE name = ?", (name,)).rowcount > 0
 
     def operators(self) -> list[str]:
@@ -86,6 +101,34 @@ class ConsoleStore:
             return _hasher.verify(row[0], password)
         except (VerificationError, InvalidHashError):
             return False
+
+    # --- sessions ----------------------------------------------------------------------------------
+    def open_session(self, operator: str, max_age_s: float, stamp: str = "") -> str:
+        """A new session of `operator` (a random id for the cookie), valid for `max_age_s`. `stamp`
+        ties it to the credential it was opened with (the admin token's digest)."""
+        session_id = secrets.token_urlsafe(32)
+        now = time.time()
+        with closing(self._connect()) as db, db:
+            db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
+            db.execute("INSERT INTO sessions (id_hash, operator, stamp, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                       (_session_hash(session_id), operator, stamp, _now(), now + max_age_s))
+        return session_id
+
+    def session(self, session_id: str) -> tuple[str, str] | None:
+        """(operator, stamp) of an open session; None when it was ended, has expired or never was."""
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT operator, stamp FROM sessions WHERE id_hash = ? AND expires_at > ?",
+                             (_session_hash(session_id), time.time())).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def end_session(self, session_id: str) -> None:
+        with closing(self._connect()) as db, db:
+            db.execute("DELETE FROM sessions WHERE id_hash = ?", (_session_hash(session_id),))
+
+    def end_sessions(self, operator: str) -> int:
+        """End every session of `operator`; how many there were."""
+        with closing(self._connect()) as db, db:
+            return db.execute("DELETE FROM sessions WHERE operator = ?", (operator,)).rowcount
 
     # --- saved settings ----------------------------------------------------------------------------
     def save_setting(self, name: str, value: str, by: str) -> None:

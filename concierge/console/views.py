@@ -14,8 +14,9 @@ from typing import Any
 from langgraph.types import StateSnapshot
 from pydantic import BaseModel, Field
 
-from concierge.server.runner import current_wait
-from concierge.server.runtime import AppRuntime
+from concierge.runtime.process import AppRuntime
+from concierge.runtime.runner import current_wait
+from concierge.schemas import ThreadId
 
 # Inbox groups, in the order they are listed.
 NEEDS_PERSON, NEEDS_CUSTOMER, RUNNING, DONE = "needs a person", "waits for the customer", "in progress", "done"
@@ -73,7 +74,7 @@ def row(thread_id: str, snapshot: StateSnapshot | None) -> Row:
     log = values.get("log") or []
     group, rank = _group(values, waiting)
     reasons = (values.get("escalation") or {}).get("reasons") or []
-    helpdesk, _, ticket_id = thread_id.partition(":")
+    helpdesk, ticket_id = ThreadId.parse(thread_id)
     return Row(
         thread_id=thread_id, helpdesk=helpdesk, ticket_id=ticket_id, customer=customer.get("name", ""),
         customer_email=customer.get("email", ""), subject=ticket.get("subject", ""), stage=values.get("stage", ""),

@@ -1,5 +1,4 @@
-"""`concierge eval …`: measure Concierge's judgment on labelled data, one module per judgment.
-
-Every command reads JSONL files in the shape of the public evaluation data (`split` = dev or
-holdout on each row) and prints its metrics per split as JSON. Holdout rows are only measured.
-"""
+"""The shared public data (`../shared/eval/data`): reading it (`common.py`), the triage path of its
+source intents (`intent_paths.py`), the measures on it (`judgment.py`, `phone.py`, `retrieval.py`;
+the `concierge eval` commands print them) and the training of the offline engine's heads from its
+dev rows (`train.py`). Every row carries `split` = dev or holdout; holdout rows are only measured."""

@@ -1,4 +1,4 @@
-"""`concierge eval escalation|intent|outcome FILE…`: the triage and call judgments on labelled rows.
+"""The triage and call judgments on labelled rows (`concierge eval escalation|intent|outcome FILE…`).
 
 Each row goes through the same call the graph makes (`agents.triage.read_ticket`, `agents.call_analyst.analyse`)
 with the configured chat model: the offline engine by default, the LLM when one is configured.
@@ -7,20 +7,15 @@ with the configured chat model: the offline engine by default, the LLM when one 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import typer
-
-from concierge.eval.cli import eval_app
 from concierge.eval.common import binary_metrics, by_split, ratio, read_rows
 from concierge.eval.intent_paths import PATHS, row_path
 
 T = TypeVar("T")
-FILES = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="JSONL files in the shape of the shared data.")
 CONCURRENCY = 4  # parallel LLM requests; the offline engine runs them one after the other anyway
 
 
@@ -45,8 +40,8 @@ def _judge_all(rows: list[dict[str, Any]], judge: Callable[[dict[str, Any]], Awa
     return asyncio.run(run())
 
 
-def _print(engine: str, files: list[Path], splits: dict[str, Any]) -> None:
-    typer.echo(json.dumps({"engine": engine, "files": [str(f) for f in files], "splits": splits}, indent=1))
+def _report(engine: str, files: list[Path], splits: dict[str, Any]) -> dict[str, Any]:
+    return {"engine": engine, "files": [str(f) for f in files], "splits": splits}
 
 
 def _paths(files: list[Path]) -> tuple[str, dict[str, list[tuple[dict[str, Any], str]]]]:
@@ -60,16 +55,14 @@ def _paths(files: list[Path]) -> tuple[str, dict[str, list[tuple[dict[str, Any],
     return engine, {split: [(r, r["_path"]) for r in group] for split, group in by_split(paired).items()}
 
 
-@eval_app.command()
-def escalation(files: list[Path] = FILES) -> None:
+def escalation(files: list[Path]) -> dict[str, Any]:
     """Precision, recall and F1 of escalating (triage path = escalate) against `labels.needs_escalation`."""
     engine, splits = _paths(files)
-    _print(engine, files, {s: binary_metrics((path == "escalate", bool(r["labels"]["needs_escalation"])) for r, path in rows)
-                           for s, rows in splits.items()})
+    return _report(engine, files, {s: binary_metrics((path == "escalate", bool(r["labels"]["needs_escalation"])) for r, path in rows)
+                                   for s, rows in splits.items()})
 
 
-@eval_app.command()
-def intent(files: list[Path] = FILES) -> None:
+def intent(files: list[Path]) -> dict[str, Any]:
     """Accuracy of the triage path against the source intent's path (table in `concierge/eval/intent_paths.py`)
     and the confusion matrix, rows = expected path, columns = predicted path."""
     engine, splits = _paths(files)
@@ -81,22 +74,22 @@ def intent(files: list[Path] = FILES) -> None:
             "accuracy": ratio(sum(n for (want, got), n in pairs.items() if want == got), len(rows)),
             "confusion": {want: {got: pairs[(want, got)] for got in PATHS} for want in PATHS},
         }
-    _print(engine, files, out)
+    return _report(engine, files, out)
 
 
-def transcript_of(row: dict[str, Any]) -> str:
-    return "\n".join(f"{'User' if t['speaker'] == 'customer' else 'AI'}: {t['text']}" for t in row["turns"])
+def turns_of(row: dict[str, Any]) -> list[dict[str, str]]:
+    """The row's turns as a provider's structured messages give them (customer or assistant)."""
+    return [{"speaker": "customer" if t["speaker"] == "customer" else "assistant", "text": t["text"]} for t in row["turns"]]
 
 
-@eval_app.command()
-def outcome(files: list[Path] = FILES) -> None:
+def outcome(files: list[Path]) -> dict[str, Any]:
     """Accuracy, precision and recall of `booked` read from the transcript alone (no provider verdict), and of
     needs-a-person where the rows label it (`labels.needs_person`)."""
     from concierge.agents.call_analyst import analyse
 
     llm, company, engine = _model_and_company()
     rows = list(read_rows(*files))
-    results = _judge_all(rows, lambda r: analyse(llm, company, {"transcript": transcript_of(r)}, []))
+    results = _judge_all(rows, lambda r: analyse(llm, company, {"turns": turns_of(r)}, []))
     judged = [{**r, "_a": a} for r, a in zip(rows, results, strict=True)]
     out = {}
     for split, group in by_split(judged).items():
@@ -105,4 +98,4 @@ def outcome(files: list[Path] = FILES) -> None:
         if person:
             out[split]["needs_person"] = binary_metrics(
                 (r["_a"].frustrated or not r["_a"].booked, bool(r["labels"]["needs_person"])) for r in person)
-    _print(engine, files, out)
+    return _report(engine, files, out)

@@ -1,4 +1,4 @@
-"""`concierge eval phone FILE…`: exact-E.164 accuracy and false positives of the phone extractor per split.
+"""Exact-E.164 accuracy and false positives of the phone extractor per split (`concierge eval phone FILE…`).
 
 A row gives `text`, `expected.e164` (or null: no number there) and `default_region_needed` (the
 region a national number is read in — the customer's region in the product). Rows without it are
@@ -7,13 +7,8 @@ read in `--default-region`. A false positive is a number where none is expected,
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated
 
-import typer
-
-from concierge.eval.cli import eval_app
 from concierge.eval.common import by_split, ratio, read_rows
 from concierge.tools.phone import extract_phone
 
@@ -38,11 +33,6 @@ def score(rows: list[dict], default_region: str) -> dict:
     return {"n": n, "exact_e164_accuracy": ratio(correct, n), "false_positives": false_positives, "errors": errors[:20]}
 
 
-@eval_app.command("phone")
-def phone(
-    files: Annotated[list[Path], typer.Argument(help="JSONL files in the shape of the shared phone files.")],
-    default_region: Annotated[str, typer.Option(help="Region for rows without default_region_needed.")] = "US",
-) -> None:
-    """Exact-E.164 accuracy and false positives of phone extraction, per split, as JSON."""
-    splits = by_split(read_rows(*files))
-    typer.echo(json.dumps({split: score(rows, default_region) for split, rows in splits.items()}, indent=2))
+def measure(files: list[Path], default_region: str) -> dict:
+    """`score` per split of the rows in `files`."""
+    return {split: score(rows, default_region) for split, rows in by_split(read_rows(*files)).items()}

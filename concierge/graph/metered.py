@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
-from concierge.tools.llm import BudgetExceeded, prices_of
+from concierge.tools.llm.structured import BudgetExceeded, prices_of
 from concierge.tools.llm.usage import Meter, metering
 
 Step = Callable[[TicketState, Runtime[Context]], Awaitable[dict[str, Any]]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, Literal
 
+from langgraph.config import get_config
 from typing_extensions import TypedDict
 
 from concierge.tools.llm.usage import add_usage
@@ -99,6 +100,7 @@ class TicketState(TypedDict, total=False):
 
     llm_usage: Annotated[dict[str, Any], add_usage]  # LLM calls, tokens and dollars so far (each step adds its own)
     llm_degraded: dict[str, Any] | None  # {"reasons", "steps"}: steps the offline engine judged because the LLM could not
+    guard_notes: Annotated[list[dict[str, Any]], operator.add]  # {"step", "reasons"}: model answers a guard overruled
     llm_budget_exceeded: bool  # the ticket reached LLM_BUDGET_PER_TICKET and went to a person
 
     log: Annotated[list[dict[str, Any]], operator.add]  # timeline of what happened, for operators
@@ -112,6 +114,18 @@ def log(node: str, text: str) -> list[dict[str, Any]]:
     return [{"at": datetime.now(UTC).isoformat(timespec="seconds"), "node": node, "text": text}]
 
 
+def effects_scope(state: TicketState) -> str:
+    """Whose effects these are: the ticket's thread, the run's own thread id in the app. A run on
+    another thread of the same ticket (each LangGraph Studio thread has an id of its own) keys its
+    effects by that thread too, so it never finds a first thread's email or alert done and skips its own."""
+    ticket_thread = state["thread_id"]
+    try:
+        run_thread = (get_config().get("configurable") or {}).get("thread_id")
+    except RuntimeError:  # called outside a run
+        return ticket_thread
+    return ticket_thread if not run_thread or str(run_thread) == ticket_thread else f"{ticket_thread}@{run_thread}"
+
+
 def effect_key(state: TicketState, *parts: object) -> str:
     """Idempotency key of a side effect: the thread plus the step (and its attempt number)."""
-    return ":".join([state["thread_id"], *map(str, parts)])
+    return ":".join([effects_scope(state), *map(str, parts)])

@@ -12,22 +12,18 @@ import functools
 import inspect
 import operator
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from langgraph.graph import END
 from langgraph.types import Command
 
-from concierge.agents.decisions import retry_route
-from concierge.graph.state import TicketState
+from concierge.graph.state import TicketState, log
+from concierge.graph.waits.decisions import retry_route
+from concierge.graph.waits.updates import email_fields, resumed_by
 
-Next = Literal[
-    "intake", "triage", "retriever", "email_writer", "review_draft", "send_email", "wait_for_reply", "parse_reply",
-    "voice_dispatcher", "wait_for_call", "call_analyst", "booking_confirmation", "booking_record", "wait_for_booking_retry",
-    "closer", "escalation", "human_review", "record_decision", "keep_email", "reopen", "no_reply", "__end__",
-]
-
-# Where each node can lead, as the README's diagram draws it (a person's decision adds its own arrows;
-# a wait that refuses a decision asks again: the arrow back to itself).
+# Every node, named once, and where it can lead, as the README's diagram draws it (a person's decision
+# adds its own arrows; a wait that refuses a decision asks again: the arrow back to itself). The
+# builder adds a node for each name, from the function of that name.
 DESTINATIONS: dict[str, tuple[str, ...]] = {
     "intake": ("triage",),
     "triage": ("retriever", "escalation"),
@@ -55,6 +51,32 @@ DESTINATIONS: dict[str, tuple[str, ...]] = {
     "no_reply": ("closer", "escalation"),
     "closer": (END,),
 }
+
+
+# Steps whose failure cannot be handed to a person through the graph (they are how it is handed over).
+HANDOVER_STEPS = frozenset({"escalation", "closer", "human_review"})
+
+
+ENTRIES = ("intake", "reopen")
+
+
+def entry(state: TicketState) -> str:
+    """Where a run starts (one of ENTRIES): a new ticket at intake; a done ticket the customer writes
+    to again at reopen."""
+    return "reopen" if state.get("stage") == "reopened" else "intake"
+
+
+def reopened(email: dict[str, Any]) -> Command:
+    """Take a done thread up again on the customer's new email (kept on the thread, read by reopen)."""
+    return Command(goto="reopen", update={"stage": "reopened", "kept_emails": [{**email_fields(email), "while": "done"}],
+                                          **resumed_by(email)})
+
+
+def handed_over(step: str, error: str) -> Command:
+    """Send a thread whose `step` failed for good to a person, with the error as the reason."""
+    reason = f"Concierge could not finish the step “{step}”: {error}"
+    return Command(goto="escalation", update={"stage": "escalating", "escalation": {"reasons": [reason], "source": "error"},
+                                              "log": log(step, f"failed: {error}")})
 
 
 def _decided(state: TicketState) -> str:
@@ -138,7 +160,7 @@ def next_node(state: TicketState) -> str:
     raise ValueError(f"unknown stage {stage!r}")
 
 
-def supervisor(state: TicketState) -> Command[Next]:
+def supervisor(state: TicketState) -> Command:
     """The routing decision for a state, as a command (what every node returns after its update)."""
     return Command(goto=next_node(state))
 

@@ -1,1 +1,1 @@
-"""Operations: structured logs and Prometheus metrics."""
+"""Operations: structured logs, Prometheus metrics and the garbage collector's pauses."""

@@ -1,5 +1,6 @@
 """Structured logs with structlog: JSON lines (`LOG_FORMAT=json`) or readable console lines, every
-record carrying the thread and event it belongs to, with email addresses and phone numbers masked.
+record carrying the thread and event it belongs to, with email addresses and phone numbers masked
+and secrets carried in a URL's query (Zoho Desk's webhook `?token=`) replaced by `[redacted]`.
 
 Standard-library loggers (uvicorn, httpx, Concierge's own `logging.getLogger`) are routed through
 the same processors, so every line looks the same and is masked the same. The queue binds
@@ -10,6 +11,7 @@ context, so what a job logs (and what it starts) carries them.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any, TextIO
 
@@ -24,10 +26,26 @@ _QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "aiosqlite": lo
           "alembic": logging.WARNING}  # a migration check at every start is not news
 
 
+# A secret in a query string (uvicorn's access line prints the full path with its query).
+_URL_SECRET = re.compile(r"([?&](?:token|secret|key)=)[^&\s\"']+", re.IGNORECASE)
+
+
+def redact_url_secrets(value: Any) -> Any:
+    """`value` (JSON-like) with every `?token=`/`secret=`/`key=` query value replaced by `[redacted]`."""
+    if isinstance(value, str):
+        return _URL_SECRET.sub(r"\1[redacted]", value)
+    if isinstance(value, list | tuple):
+        return [redact_url_secrets(v) for v in value]
+    if isinstance(value, dict):
+        return {k: redact_url_secrets(v) for k, v in value.items()}
+    return value
+
+
 def mask(logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
-    """structlog processor: personal data in every value (the message, fields, the traceback) masked."""
+    """structlog processor: personal data in every value (the message, fields, the traceback) masked,
+    secrets in URLs redacted."""
     event.pop("color_message", None)  # uvicorn's coloured copy of the message
-    return mask_personal(event, keep=_KEEP)
+    return redact_url_secrets(mask_personal(event, keep=_KEEP))
 
 
 def _processors() -> list:

@@ -1,1 +1,2 @@
-"""HTTP API, job queue and the runtime that ties graph, checkpointer and services together."""
+"""HTTP only: the FastAPI app, the dependencies its routes share, request and response bodies, the
+webhook verifiers and how a thread looks to operators; one route module per resource (`routes/`)."""

@@ -7,15 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from concierge.memory import collect_less_often, keep_for_good
-from concierge.observability.metrics import watch_gc
+from concierge.actions.errors import ActionError
+from concierge.observability.gc import collect_less_often, keep_for_good, watch_gc
+from concierge.runtime.process import AppRuntime, open_runtime
+from concierge.runtime.stuck import watch_stuck
+from concierge.server.deps import status_of
 from concierge.server.routes import health, threads, webhooks
-from concierge.server.runtime import AppRuntime, open_runtime
-from concierge.server.stuck import watch_stuck
+from concierge.server.verify import build_verifiers
 from concierge.settings import Settings, get_settings
 
 
@@ -34,13 +36,18 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse(status_code=422, content={"detail": "; ".join(reasons), "errors": jsonable_encoder(errors)})
 
 
+async def _action_error(request: Request, exc: ActionError) -> JSONResponse:
+    """What a use case refused (an unknown ticket, a decision the thread does not wait for), with its reason."""
+    return JSONResponse(status_code=status_of(exc), content={"detail": str(exc)})
+
+
 @asynccontextmanager
 async def serving(runtime: AppRuntime) -> AsyncIterator[None]:
     """What a server runs beside the requests: helpdesk polling, the stuck-thread watch."""
     background = []
     interval = runtime.settings.helpdesk_poll_interval_s
     if interval and runtime.services.helpdesk.name != "local":
-        from concierge.server.assignments import poll_forever
+        from concierge.actions.assignments import poll_forever
 
         background.append(asyncio.create_task(poll_forever(runtime, interval), name="helpdesk-poll"))
     if runtime.settings.stuck_after_s and runtime.queue.mode == "all":
@@ -58,29 +65,32 @@ def create_app(runtime: AppRuntime | None = None, settings: Settings | None = No
     running `workers` jobs at once (default: QUEUE_CONCURRENCY on SQLite; none on PostgreSQL, where
     `concierge worker` processes run them)."""
 
+    config = runtime.settings if runtime is not None else settings or get_settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if runtime is not None:
             app.state.runtime = runtime
             yield
             return
-        config = settings or get_settings()
         jobs = workers if workers is not None else 0 if config.database else None
         mode = "none" if jobs == 0 and not config.database else "all"
         async with open_runtime(config, ingest_kb="background", workers=jobs, mode=mode) as opened, serving(opened):
             app.state.runtime = opened
-            keep_for_good()  # what start-up loaded lives as long as the process (see concierge.memory)
+            keep_for_good()  # what start-up loaded lives as long as the process (see concierge.observability.gc)
             collect_less_often()
             watch_gc()
             yield
 
     app = FastAPI(title="Concierge", version="0.1.0", lifespan=lifespan)
+    app.state.verifiers = build_verifiers(config)  # what every webhook route authenticates with
     if runtime is not None:
         app.state.runtime = runtime  # usable without running the lifespan (in-process clients)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ActionError, _action_error)
     for module in (health, webhooks, threads):
         app.include_router(module.router)
     from concierge.console import install_console
 
-    install_console(app, runtime.settings if runtime is not None else settings or get_settings())
+    install_console(app, config)
     return app

@@ -1,5 +1,5 @@
-"""Dependencies shared by the routes: the runtime, the admin token, and authenticated, size-capped
-webhook bodies parsed into their typed models."""
+"""Dependencies shared by the routes: the runtime, the admin token, authenticated, size-capped
+webhook bodies parsed into their typed models, and the HTTP status of what a use case refused."""
 
 from __future__ import annotations
 
@@ -11,11 +11,22 @@ from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from concierge.server.runtime import AppRuntime
-from concierge.server.verify import InboundRequest, WebhookAuthError
-from concierge.startup import is_loopback
+from concierge.actions.errors import ActionError, Conflict, NotFound, ProviderFailed
+from concierge.runtime.process import AppRuntime
+from concierge.server.exposure import is_loopback
+from concierge.tools.signing import InboundRequest, WebhookAuthError, WebhookVerifier
 
 M = TypeVar("M", bound=BaseModel)
+
+
+# What a use case refused, as HTTP says it: the app answers these with {"detail": reason}.
+ACTION_STATUS: dict[type[ActionError], int] = {
+    NotFound: status.HTTP_404_NOT_FOUND, Conflict: status.HTTP_409_CONFLICT, ProviderFailed: status.HTTP_502_BAD_GATEWAY,
+}
+
+
+def status_of(exc: ActionError) -> int:
+    return next((code for kind, code in ACTION_STATUS.items() if isinstance(exc, kind)), status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
 def get_runtime(request: Request) -> AppRuntime:
@@ -23,6 +34,14 @@ def get_runtime(request: Request) -> AppRuntime:
 
 
 RuntimeDep = Annotated[AppRuntime, Depends(get_runtime)]
+
+
+def get_verifiers(request: Request) -> dict[str, WebhookVerifier]:
+    """The webhook verifiers this configuration has (`verify.build_verifiers`), by the name routes use."""
+    return request.app.state.verifiers
+
+
+VerifiersDep = Annotated[dict[str, WebhookVerifier], Depends(get_verifiers)]
 
 
 def listens_publicly(request: Request, runtime: AppRuntime) -> bool:
@@ -74,10 +93,19 @@ async def authenticate(request: Request, runtime: AppRuntime, verifier: str, *, 
     """The body of a request the named verifier accepts; 401 (before anything is read or recorded) otherwise."""
     body = await read_body(request, limit or runtime.settings.max_body_bytes)
     try:
-        runtime.verifiers[verifier].verify(InboundRequest(request.method, str(request.url), request.headers, body))
+        get_verifiers(request)[verifier].verify(InboundRequest(request.method, str(request.url), request.headers, body))
     except WebhookAuthError as exc:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"webhook authentication failed: {exc}") from exc
     return body
+
+
+def authenticate_before_body(request: Request, verifier: str) -> None:
+    """401 unless the named verifier accepts the request from its URL and headers alone (a sender
+    that does not sign its body, whose body is then streamed rather than read whole)."""
+    try:
+        get_verifiers(request)[verifier].verify(InboundRequest(request.method, str(request.url), request.headers, b""))
+    except WebhookAuthError as exc:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"webhook authentication failed: {exc}") from exc
 
 
 def signed_body(verifier: str) -> Any:

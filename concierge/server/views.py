@@ -5,7 +5,7 @@ from __future__ import annotations
 from langgraph.types import StateSnapshot
 
 from concierge.privacy import mask_email, mask_personal, mask_phone
-from concierge.server.runner import current_wait, waiting_for
+from concierge.runtime.runner import current_wait, waiting_for
 from concierge.server.schemas import ThreadDetail, ThreadSummary
 from concierge.tools.llm.usage import add_usage
 

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from concierge.keys import keyed_digest
-from concierge.server.verify import HmacSignature, SignedWebhooks
-from concierge.tools.voice.price_guardrail import agent_lines, spoken_amounts
+from concierge.tools.signing import HmacSignature, SignedWebhooks
+from concierge.tools.voice.price_guardrail import assistant_lines, spoken_amounts
 
 CANCELLATION_QUERY = "cancellation policy refundable and non-refundable rates"
 
@@ -42,6 +42,9 @@ class BookingRecord(BaseModel):
     discount_pct: float = 0.0
     currency: str
     total_price: float | None = None
+    # Several rooms booked together: each room with its list and agreed price a night (the agreed
+    # total's discount spread evenly); the fields above then describe the whole booking. Empty for one room.
+    rooms: list[dict[str, Any]] = []
     refundable: bool
     cancellation_terms: str
     channel: Literal["call", "email"]  # where the customer said yes
@@ -62,7 +65,7 @@ def agreed_price(offer: dict[str, Any], analysis: dict[str, Any], report: dict[s
     discount and the list price; the list price otherwise."""
     list_price, currency = float(offer["price_per_night"]), offer["currency"]
     floor = list_price * (1 - max_discount_pct / 100)
-    said = [a for line in reversed(agent_lines(report.get("transcript") or "")) for a in reversed(spoken_amounts(line))]
+    said = [a for line in reversed(assistant_lines(report)) for a in reversed(spoken_amounts(line))]
     said += spoken_amounts(analysis.get("agreed_price") or "")
     candidates = [(report.get("outcome") or {}).get("agreed_price_per_night"), *(v for v, c in said if c == currency)]
     for value in candidates:
@@ -109,6 +112,9 @@ def build_booking(state: dict[str, Any], *, cancellation: str, signing_key: str,
         price_per_night=price, list_price_per_night=float(offer["price_per_night"]),
         discount_pct=round(100 * (1 - price / offer["price_per_night"]), 1) if offer["price_per_night"] else 0.0,
         currency=offer["currency"], total_price=round(price * nights, 2) if nights else None,
+        rooms=[{**r, "list_price_per_night": float(r["price_per_night"]),
+                "price_per_night": round(float(r["price_per_night"]) * price / float(offer["price_per_night"]), 2)}
+               for r in offer.get("rooms") or []],
         refundable=bool(offer.get("refundable", True)), cancellation_terms=cancellation,
         channel="email" if by_email else "call",
         call=None if by_email else {"call_id": report.get("call_id"), "provider": report.get("provider"),
@@ -126,7 +132,7 @@ def confirmation_email(booking: BookingRecord, company: str) -> dict[str, str]:
     """The customer's written confirmation of what was agreed on the call."""
     b = booking
     when = f"{b.check_in} to {b.check_out}" if b.check_in and b.check_out else "the dates we agreed"
-    price = f"{_money(b.price_per_night, b.currency)} per night"
+    price = f"{_money(b.price_per_night, b.currency)} per night" + (" for all the rooms" if b.rooms else "")
     if b.discount_pct:
         price += f" ({b.discount_pct:g}% off the {_money(b.list_price_per_night, b.currency)} rate)"
     lines = [
@@ -135,7 +141,9 @@ def confirmation_email(booking: BookingRecord, company: str) -> dict[str, str]:
          else "Thank you for confirming. Your stay is booked:"), "",
         f"Booking reference: {b.reference}",
         f"Hotel: {b.hotel_name}, {b.city}",
-        f"Room: {b.room_name}",
+        *([f"Room: {b.room_name}"] if not b.rooms else
+          [f"Rooms ({len(b.rooms)}):", *(f"- {r['room_name']} (sleeps {r['capacity']}): {_money(r['price_per_night'], b.currency)} per night"
+                                          for r in b.rooms)]),
         f"Dates: {when}" + (f" ({b.nights} nights)" if b.nights else ""),
         *([f"Guests: {b.guests}"] if b.guests else []),
         f"Price: {price}",

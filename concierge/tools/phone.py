@@ -23,9 +23,11 @@ _LABEL = (r"(?:order|booking|reservation|confirmation|reference|ref|invoice|tick
 # A label, optional "number/id/#/:" and then the digits it names (with the separators they may carry).
 _LABELLED = re.compile(rf"\b{_LABEL}\b\s*(?:(?:number|nr|no\.?|id|#)\s*)?[:#=]?\s*[A-Z]{{0,4}}[-\s]?\d[\d\s\-/.]*", re.I)
 _NOT_PHONES = [
+    re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![.\d])(?::\d{1,5})?"),  # IPv4 addresses ("telnet 127.0.0.1 52698")
     re.compile(r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b"),  # ISO dates
-    re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b"),  # 24/11/2026, 11-24-26
-    re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:am|pm|h)?\b", re.I),  # times
+    # 24/11/2026, 11-24-26; not a run of more groups ("06.12.34.56.78" is a French number)
+    re.compile(r"(?<![\d./-])\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?![\d]|[/.-]\d)"),
+    re.compile(r"(?<![\d.])\d{1,2}[:.]\d{2}(?![.:]?\d)\s*(?:am|pm|h)?\b", re.I),  # times
     re.compile(r"(?:[€£$¥₹]|\b(?:EUR|GBP|USD|CHF|AUD|CAD|R\$)\s?)\s?\d[\d,.\s]*\d|\b\d[\d,.]*\s?(?:[€£$]|EUR|GBP|USD|euros?|pounds?|dollars?)\b", re.I),
     re.compile(r"\b(?:\d{4}[ -]){3}\d{1,7}\b"),  # card numbers written in groups of four
     re.compile(r"\b\d{13,19}\b"),  # long runs: card or account numbers

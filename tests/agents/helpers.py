@@ -21,6 +21,18 @@ POLICIES = {p["id"]: p for p in INVENTORY["policies"]}
 CITIES = sorted({h["city"] for h in INVENTORY["hotels"]})
 
 _DATA = re.compile(r"<data>\s*(.*?)\s*</data>", re.S)
+_SPEAKERS = {"ai": "assistant", "bot": "assistant", "assistant": "assistant", "agent": "assistant", "user": "customer",
+             "customer": "customer"}
+
+
+def labelled_turns(transcript: str) -> list[dict[str, str]]:
+    """Test shorthand: "AI: …" / "User: …" lines written as the structured turns a provider sends
+    (production never reads speakers from labels in text)."""
+    turns = []
+    for line in transcript.splitlines():
+        who, _, text = line.partition(":")
+        turns.append({"speaker": _SPEAKERS[who.strip().lower()], "text": text.strip()})
+    return turns
 
 
 def runtime_for(services: Any) -> SimpleNamespace:

@@ -118,3 +118,47 @@ async def test_invented_prices_in_other_common_formats_are_also_replaced(rt, ser
     update = await email_writer(await booking_state(services), rt)
     assert "149" not in update["draft"]["body"]
     assert "replaced by the template" in update["log"][-1]["text"]
+
+
+# Regression: amounts and percentages in words, with a currency code stuck to the figure, or in the
+# subject passed the check, so "ninety percent off" or "EUR10/night" reached the customer.
+@pytest.mark.parametrize("quoted", [
+    "EUR10/night", "EUR 10 a night", "10 EUR a night", "€10 a night", "10€ a night", "ten euros a night",
+    "one hundred and forty-nine euros a night", "USD 149 a night", "GBP149 a night", "£149 a night",
+    "149 pounds a night", "149,50 € a night",
+])
+async def test_invented_prices_in_words_and_codes_are_replaced(rt, services, llm, quoted):
+    llm.answers["EmailDraft"] = {"subject": "Deal", "body": f"Dear Maria, the Estrela Garden triple is only {quoted}."}
+    update = await email_writer(await booking_state(services), rt)
+    assert quoted not in update["draft"]["body"]
+    assert "replaced by the template" in update["log"][-1]["text"]
+
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Deal", "The Estrela Garden triple at €160 a night, 90% off for you."),
+    ("Deal", "The Estrela Garden triple at €160 a night, ninety percent off for you."),
+    ("Deal", "The Estrela Garden triple at €160 a night, 90 per cent off for you."),
+    ("Deal", "The Estrela Garden triple at €160 a night, at half price for you."),
+    ("Ninety percent off Lisbon!", "The Estrela Garden triple at €160 a night."),
+    ("Only EUR10 a night", "The Estrela Garden triple at €160 a night."),
+])
+async def test_invented_discounts_in_words_or_in_the_subject_are_replaced(rt, services, llm, subject, body):
+    llm.answers["EmailDraft"] = {"subject": subject, "body": f"Dear Maria,\n\n{body}"}
+    update = await email_writer(await booking_state(services), rt)
+    assert update["draft"]["subject"] != subject or update["draft"]["body"] != f"Dear Maria,\n\n{body}"
+    assert "replaced by the template" in update["log"][-1]["text"]
+
+
+async def test_the_offer_written_in_words_passes(rt, services, llm):
+    body = "Dear Maria, the Estrela Garden triple is one hundred and sixty euros a night, six hundred and forty for four nights."
+    llm.answers["EmailDraft"] = {"subject": "Your room in Lisbon", "body": body}
+    update = await email_writer(await booking_state(services), rt)
+    assert update["draft"]["body"] == body and "replaced" not in update["log"][-1]["text"]
+
+
+async def test_a_draft_in_the_customers_language_is_read_in_that_language(rt, services, llm):
+    llm.answers["EmailDraft"] = {"subject": "Oferta", "body": "Cara Maria, o quarto triplo custa apenas dez euros por noite."}
+    state = await booking_state(services)
+    state["profile"] = {**PROFILE, "language": "pt"}
+    update = await email_writer(state, rt)
+    assert "dez euros" not in update["draft"]["body"] and "replaced by the template" in update["log"][-1]["text"]

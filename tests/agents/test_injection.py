@@ -22,9 +22,9 @@ from concierge.agents.triage import triage
 from concierge.agents.voice_dispatcher import call_system_prompt
 from concierge.graph.metered import metered
 from concierge.tools.email.inbound.reply_text import plain_text
-from concierge.tools.llm.offline import OfflineChatModel
+from concierge.tools.llm.offline.engine import OfflineChatModel
 from concierge.tools.voice.live_tools import answer_tool_call
-from tests.agents.helpers import offer, outbox, runtime_for, ticket_state
+from tests.agents.helpers import labelled_turns, offer, outbox, runtime_for, ticket_state
 from tests.fakes import ScriptedChatModel
 
 ATTACKS = [
@@ -185,7 +185,7 @@ TRANSCRIPT = ("AI: The Triple Room at Estrela Garden Residence is 160 euros a ni
               "User: Fine, book it.\n"
               "AI: Done: the Triple Room at Estrela Garden Residence is booked. You'll get a confirmation email.")
 REPORT = {"provider": "simulator", "call_id": "sim-1", "ended_reason": "assistant-ended-call", "transcript": TRANSCRIPT,
-          "summary": "Booked.", "success_evaluation": None}
+          "turns": labelled_turns(TRANSCRIPT), "summary": "Booked.", "success_evaluation": None}
 
 
 async def test_an_obeying_call_analysis_cannot_book_a_discount_or_an_unoffered_room(services):

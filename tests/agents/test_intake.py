@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from concierge.agents.intake import intake
-from concierge.tools.crm import TicketNotFound
+from concierge.tools.helpdesk import TicketNotFound
 
 
 async def test_intake_loads_the_ticket_and_the_customers_history(rt, services):

@@ -59,11 +59,21 @@ async def test_no_room_in_the_destination_escalates_with_a_reason(rt, services):
     assert "Tokyo" in reason and "2" in reason
 
 
-async def test_no_room_big_enough_escalates(rt, services):
-    profile = {"name": "Henrik", "party_size": 14, "destination": "Rome", "preferences": [], "summary": "."}
+async def test_a_party_no_hotel_seats_in_eight_rooms_escalates(rt, services):
+    profile = {"name": "Henrik", "party_size": 50, "destination": "Rome", "preferences": [], "summary": "."}
     update = await retriever(await ticket_state(services, "1005", path="booking", profile=profile), rt)
     assert update["stage"] == "escalating"
-    assert "14" in update["escalation"]["reasons"][0]
+    assert "50" in update["escalation"]["reasons"][0]
+
+
+async def test_a_party_of_seven_gets_several_rooms_of_one_hotel(rt, services):
+    profile = {"name": "Henrik", "party_size": 7, "destination": "Rome", "preferences": [], "summary": "."}
+    update = await retriever(await ticket_state(services, "1005", path="booking", profile=profile), rt)
+    assert update["stage"] == "retrieved"
+    for o in update["offers"]:
+        assert o["city"] == "Rome" and o["capacity"] >= 7 and len(o["rooms"]) == 2
+        assert o["price_per_night"] == sum(r["price_per_night"] for r in o["rooms"])
+        assert all(ROOMS[r["room_id"]]["room"]["price_per_night"] == r["price_per_night"] for r in o["rooms"])
 
 
 async def test_support_question_retrieves_the_policy(rt, services):

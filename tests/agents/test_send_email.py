@@ -81,12 +81,13 @@ async def test_sending_the_same_state_twice_sends_once(rt, services, settings):
 
 
 async def test_a_refused_address_escalates_with_the_provider_reason_and_records_no_send(services, settings):
-    from tests.agents.helpers import runtime_for
-    from tests.fakes.sendgrid import FakeSendGrid, serve_fake_sendgrid
     from concierge.tools.email.sendgrid import SendGridSender
+    from tests.agents.helpers import runtime_for
+    from tests.fakes.loopback import LOCAL
+    from tests.fakes.sendgrid import FakeSendGrid, serve_fake_sendgrid
 
     with serve_fake_sendgrid(FakeSendGrid(bounce_addresses={"maria.costa@example.com"})) as fake:
-        services.email = SendGridSender(fake.api_key, sender=settings.email_from, base_url=fake.url)
+        services.email = SendGridSender(fake.api_key, sender=settings.email_from, base_url=fake.url, policy=LOCAL)
         state = await ticket_state(services, "1001", path="booking", stage="drafted", draft=DRAFT)
         update = await send_email(state, runtime_for(services))
     assert update["stage"] == "escalating" and "emails" not in update

@@ -3,7 +3,7 @@ from __future__ import annotations
 import dataclasses
 
 from concierge.agents.triage import triage
-from concierge.tools.llm.offline import OfflineChatModel
+from concierge.tools.llm.offline.engine import OfflineChatModel
 from tests.agents.helpers import CITIES, runtime_for, sent_data, ticket_state
 
 BOOKING = {"path": "booking", "intent": "book_hotel", "sentiment": "positive", "escalation_reasons": [],

@@ -7,8 +7,8 @@ import re
 import httpx
 
 from concierge.console.store import ConsoleStore
+from concierge.runtime.process import AppRuntime
 from concierge.server.app import create_app
-from concierge.server.runtime import AppRuntime
 
 OPERATOR, PASSWORD = "sofia", "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

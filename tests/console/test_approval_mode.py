@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from concierge.server.runtime import open_runtime
+from concierge.runtime.process import open_runtime
 from tests.conftest import make_settings
 from tests.console import OPERATOR, add_operator, console_client, log_in, post_form
+from tests.flows.test_flows import reply
 from tests.server import THREADS, asgi_client, assign, outbox_files, outbox_messages, thread
-from tests.test_flows import reply
 
 
 @pytest.fixture

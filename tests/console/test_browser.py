@@ -12,15 +12,20 @@ import email
 import email.policy
 import io
 import os
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 from rich.console import Console
 
+from concierge.cli.demo import run_demo
 from concierge.console.store import ConsoleStore
-from concierge.demo import run_demo
-from concierge.tools.crm.local import LocalHelpdesk
+from concierge.server.verify import concierge_signature
+from concierge.tools.email.addresses import reply_address
+from concierge.tools.helpdesk.local import LocalHelpdesk
+from concierge.tools.signing import SignedWebhooks
+from concierge.tools.voice.simulator import CallSimulator
 from tests.conftest import make_settings
 from tests.console import OPERATOR, PASSWORD
 from tests.fakes.loopback import serve
@@ -77,10 +82,14 @@ def shots(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def page(served, browser):
+    """A logged-in page; the test fails if anything on it broke the Content-Security-Policy or threw."""
     server, _ = served
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(60_000)
+    blocked = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda error: blocked.append(str(error)))
     page.goto("/")
     assert "/login" in page.url
     page.fill("#name", OPERATOR)
@@ -89,6 +98,7 @@ def page(served, browser):
     page.wait_for_url(f"{server.url}/")
     yield page
     context.close()
+    assert blocked == []
 
 
 def ticket(settings, ticket_id: str):
@@ -185,3 +195,50 @@ def test_analytics_loads_with_its_charts(page, shots):
     # Seven demo tickets; with approval mode on, offers waited for an operator (one was sent above).
     assert funnel[1] == "7"
     page.screenshot(path=shots / "console-analytics.png", full_page=True)
+
+
+def wait_for(api: httpx.Client, thread_id: str, condition, timeout_s: float = 60) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        detail = api.get(f"/api/v1/threads/{thread_id}").json()
+        if condition(detail):
+            return detail
+        time.sleep(0.2)
+    raise AssertionError(f"{thread_id} never got there: {detail.get('stage')}, waiting for {detail.get('waiting_for')}")
+
+
+def test_a_javascript_recording_url_from_a_signed_call_report_runs_no_script(page, served):
+    """A provider's report (signed, so accepted) names `javascript:` as its recording: the operator
+    who clicks it runs nothing."""
+    server, settings = served
+    thread_id = "local:1005"
+    with httpx.Client(base_url=server.url, auth=SignedWebhooks(concierge_signature(settings)), timeout=60) as api:
+        assert api.post(f"/api/v1/threads/{thread_id}/resume", json={"action": "approve", "by": OPERATOR}).is_success
+        offer = wait_for(api, thread_id, lambda t: t["waiting_for"] == "email_reply")["emails"][-1]
+        r = api.post("/api/v1/webhooks/inbound_email", json={
+            "from": ticket(settings, "1005")[0].customer.email,
+            "to": [reply_address(thread_id, settings.reply_domain, settings.signing_key)],
+            "subject": f"Re: {offer['subject']}", "text": "Yes, call me on +44 7700 900123 please.",
+            "message_id": "<reply-1005-xss@customer.example.com>", "in_reply_to": offer["message_id"],
+        })
+        assert r.is_success, r.text
+        call_id = wait_for(api, thread_id, lambda t: t["waiting_for"] == "call_report")["calls"][-1]["call_id"]
+        report = CallSimulator(settings.calls_dir, key=settings.signing_key).play(call_id, "books")
+        report["message"]["artifact"]["recordingUrl"] = "javascript:window.xss=1;alert(document.cookie)//recording.mp3"
+        assert api.post("/api/v1/webhooks/call_completed", json=report).status_code == 202
+        wait_for(api, thread_id, lambda t: t["call_analysis"] is not None)
+
+    dialogs = []  # an alert in this page or in any tab the click opens
+    page.context.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"/threads/{thread_id}")
+    assert page.locator("[href^='javascript' i]").count() == 0
+    recording = page.locator("p", has_text="recording").get_by_text("recording", exact=False).last
+    assert "javascript:" in recording.inner_text()  # shown, as text, so the operator sees what came
+    recording.click()
+    page.wait_for_timeout(1000)
+    assert dialogs == [] and all(tab.evaluate("window.xss") is None for tab in page.context.pages)
+    assert len(page.context.pages) == 1 and page.url.endswith(f"/threads/{thread_id}")  # nothing opened
+    # The sent emails still show in their frames, styles and all, under the stricter page policy.
+    body = page.frame_locator("iframe.email").first.locator("body")
+    assert "James" in body.inner_text() and "Georgia" in body.evaluate("b => getComputedStyle(b).fontFamily")
+

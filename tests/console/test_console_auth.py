@@ -36,7 +36,7 @@ async def test_an_operator_logs_in_and_a_wrong_password_does_not(runtime):
 
 
 async def test_the_admin_token_logs_in_as_admin(settings, kb, tmp_path):
-    from concierge.server.runtime import open_runtime
+    from concierge.runtime.process import open_runtime
 
     async with open_runtime(settings.model_copy(update={"admin_token": __import__("pydantic").SecretStr("s3cret-token")}),
                             kb=kb, workers=1) as runtime:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from tests.console import OPERATOR, add_operator, console_client, log_in, post_form
-from tests.server import assign, thread
-from tests.test_flows import reply
+from tests.flows.test_flows import reply
+from tests.server import assign, outbox_messages, thread
 
 
 def listed(html: str) -> list[str]:
@@ -77,6 +77,21 @@ async def test_handing_off_from_the_thread_page_changes_the_helpdesk_and_records
     ticket = await runtime.services.helpdesk.get_ticket("1003")
     assert ticket.assignee == "Human Queue"
     assert any("I will call him myself" in n for n in await runtime.services.helpdesk.notes("1003"))
+
+
+async def test_a_reply_form_sent_twice_sends_one_email(runtime, client):
+    add_operator(runtime)
+    await assign(client, runtime, "1003")
+    async with console_client(runtime) as browser:
+        await log_in(browser)
+        page = (await browser.get("/threads/local:1003")).text
+        form = {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1) for name in ("answers", "idempotency_key", "csrf_token")}
+        form |= {"action": "reply", "email_subject": "Your charge", "email_body": "Dear Mr Novak,\n\nThe second charge is refunded."}
+        first = await browser.post("/threads/local:1003/decide", data=form)
+        again = await browser.post("/threads/local:1003/decide", data=form)  # a double click, or the browser resubmitting
+        assert first.status_code == again.status_code == 303
+    assert [e["kind"] for e in (await thread(client, "local:1003"))["emails"]] == ["human_reply"]
+    assert len(outbox_messages(runtime)) == 1
 
 
 async def test_a_decision_the_wait_does_not_offer_is_refused(runtime, client):

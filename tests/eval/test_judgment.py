@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from concierge.cli import app
+from concierge.cli.main import app
 from concierge.eval.intent_paths import path_of
 from tests.conftest import OFFLINE
 

@@ -1,6 +1,7 @@
 """A booking system (PMS) fake: `POST /bookings` checks the X-Concierge-Signature of the exact body
 (401 when unsigned, forged or stale), deduplicates on Idempotency-Key, and answers 500 for as long
-as it is told to be down."""
+as it is told to be down. A signed ping (`X-Concierge-Event: ping`, body exactly `{"type": "ping"}`,
+anything else 422) is answered 200 and books nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from concierge.server.verify import HmacSignature, InboundRequest, WebhookAuthError
+from concierge.tools.signing import HmacSignature, InboundRequest, WebhookAuthError
 
 
 class FakeBookingSystem:
@@ -17,6 +18,7 @@ class FakeBookingSystem:
         self.signature = HmacSignature([secret])
         self.bookings: dict[str, dict] = {}  # idempotency key -> record
         self.requests = 0
+        self.pings = 0
         self.refused: list[str] = []  # why each unauthenticated request was refused
         self.down = 0  # answer 500 to this many more requests
         self.app = self._app()
@@ -36,6 +38,11 @@ class FakeBookingSystem:
             if self.down:
                 self.down -= 1
                 return JSONResponse({"error": "maintenance"}, 500)
+            if request.headers.get("X-Concierge-Event") == "ping":
+                if json.loads(body) != {"type": "ping"}:
+                    return JSONResponse({"error": 'a ping is {"type": "ping"} and nothing else'}, 422)
+                self.pings += 1
+                return JSONResponse({"ok": True})
             key = request.headers.get("Idempotency-Key")
             record = json.loads(body)
             if not key or key != record.get("idempotency_key"):

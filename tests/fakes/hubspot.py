@@ -1,12 +1,19 @@
 """A HubSpot CRM fake: Bearer Private App token, ticket search with `paging.next.after`, v4
 associations (paged), batch read, notes associated by type 228, the tickets pipeline, 429 with
-Retry-After and HubSpot's error bodies."""
+Retry-After and HubSpot's error bodies. Every request body is read into hubspot-api-client's own
+model for that call (the SDK's deserializer, so its required fields and enums hold) and a key the
+model does not know is refused with 400 VALIDATION_ERROR, as HubSpot's JSON binding does."""
 
 from __future__ import annotations
 
 import itertools
+import json
+import re
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
+import hubspot.crm.objects.notes as sdk_notes
+import hubspot.crm.tickets as sdk_tickets
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -21,6 +28,43 @@ STAGES = [{"id": "1", "label": "New"}, {"id": "2", "label": "Waiting on contact"
 
 def _error(status: int, category: str, message: str) -> JSONResponse:
     return JSONResponse({"status": "error", "message": message, "correlationId": "c0ffee", "category": category}, status)
+
+
+class BodyRefused(ValueError):
+    pass
+
+
+def _unknown_keys(data: Any, kind: str, models: ModuleType, path: str = "") -> list[str]:
+    """Keys in `data` that the SDK model `kind` (an openapi type string) and its nested models lack."""
+    if kind.startswith("list[") and isinstance(data, list):
+        return [k for i, v in enumerate(data) for k in _unknown_keys(v, kind[5:-1], models, f"{path}[{i}].")]
+    if kind.startswith("dict[") and isinstance(data, dict):
+        inner = re.match(r"dict\[([^,]*), (.*)\]", kind).group(2)
+        return [k for key, v in data.items() for k in _unknown_keys(v, inner, models, f"{path}{key}.")]
+    klass = getattr(models, kind, None)
+    if klass is None or not isinstance(data, dict):
+        return []  # a primitive: the SDK's deserializer converts it
+    known = {json_key: klass.openapi_types[attr] for attr, json_key in klass.attribute_map.items()}
+    unknown = [f"{path}{key}" for key in data if key not in known]
+    return unknown + [k for key, v in data.items() if key in known for k in _unknown_keys(v, known[key], models, f"{path}{key}.")]
+
+
+def sdk_body(raw: bytes, kind: str, package: ModuleType) -> Any:
+    """`raw` read into the SDK model `kind` of `package` (e.g. hubspot.crm.tickets): BodyRefused for a
+    key the model does not know, a required field missing or a value outside an enum."""
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise BodyRefused(f"Invalid input JSON: {exc}") from exc
+    if unknown := _unknown_keys(data, kind, package.models):
+        raise BodyRefused(f"Invalid input JSON: Unrecognized field(s) {', '.join(repr(k) for k in unknown)} (class {kind}), "
+                          "not marked as ignorable")
+    config = package.Configuration()
+    config.client_side_validation = True  # the SDK ships with it off; on, its models check required fields and enums
+    try:
+        return package.ApiClient(configuration=config).deserialize(SimpleNamespace(data=json.dumps(data)), kind)
+    except ValueError as exc:
+        raise BodyRefused(f"Invalid input JSON: cannot build {kind}: {exc}") from exc
 
 
 class FakeHubSpot:
@@ -82,9 +126,18 @@ class FakeHubSpot:
         async def pipelines():
             return {"results": [{"id": "0", "label": "Support Pipeline", "stages": STAGES}]}
 
+        async def read(request: Request, kind: str, package: ModuleType = sdk_tickets) -> dict:
+            raw = await request.body()
+            sdk_body(raw, kind, package)  # refused as HubSpot would; the fake then reads the plain JSON
+            return json.loads(raw)
+
+        @app.exception_handler(BodyRefused)
+        async def refused(request: Request, exc: BodyRefused):
+            return _error(400, "VALIDATION_ERROR", str(exc))
+
         @app.post("/crm/v3/objects/tickets/search")
         async def search(request: Request):
-            body = await request.json()
+            body = await read(request, "PublicObjectSearchRequest")
             [group] = body["filterGroups"]
             matches = [t for t in sorted(self.tickets.values(), key=lambda t: t["createdAt"])
                        if all(t["properties"].get(f["propertyName"]) == f["value"] for f in group["filters"])]
@@ -119,7 +172,10 @@ class FakeHubSpot:
 
         @app.post("/crm/v3/objects/{object_type}/batch/read")
         async def batch_read(object_type: str, request: Request):
-            body = await request.json()
+            package = {"tickets": sdk_tickets, "notes": sdk_notes}.get(object_type)
+            if package is None:
+                return _error(400, "VALIDATION_ERROR", f"unsupported object type {object_type}")
+            body = await read(request, "BatchReadInputSimplePublicObjectId", package)
             if len(body["inputs"]) > 100:
                 return _error(400, "VALIDATION_ERROR", "at most 100 inputs")
             store = {"tickets": self.tickets, "notes": self.notes}[object_type]
@@ -128,7 +184,7 @@ class FakeHubSpot:
 
         @app.post("/crm/v3/objects/notes")
         async def create_note(request: Request):
-            body = await request.json()
+            body = await read(request, "SimplePublicObjectInputForCreate", sdk_notes)
             props = body["properties"]
             if "hs_timestamp" not in props:
                 return _error(400, "VALIDATION_ERROR", "Property hs_timestamp is required")
@@ -144,7 +200,7 @@ class FakeHubSpot:
         async def patch(tid: str, request: Request):
             if tid not in self.tickets:
                 return _error(404, "OBJECT_NOT_FOUND", "Object not found.")
-            props = (await request.json())["properties"]
+            props = (await read(request, "SimplePublicObjectInput"))["properties"]
             if props.get("hs_pipeline_stage", "1") not in {s["id"] for s in STAGES}:
                 return _error(400, "VALIDATION_ERROR", f"{props['hs_pipeline_stage']} is not a valid pipeline stage")
             self.patches.append((tid, props))

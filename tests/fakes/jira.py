@@ -1,7 +1,8 @@
 """A Jira Service Management Cloud fake: basic email + API token, JQL search on `/rest/api/3/search/jql`
 with nextPageToken paging (the small JQL subset the connector writes), service-desk comments
 (paged envelope, internal with `public: false`), workflow transitions by id, 429 with Retry-After
-and Jira's error bodies."""
+and Jira's error bodies. Request bodies are checked against the documented request schemas below:
+an unknown or misspelt field is refused with 400, as Jira's JSON binding does."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tests.fakes.loopback import Faults, demo_seed
 
@@ -21,6 +23,59 @@ PAGE = 1
 STATUSES = {"Waiting for support": "new", "In Progress": "indeterminate", "Escalated": "indeterminate",
             "Resolved": "done", "Closed": "done"}
 TRANSITIONS = [("11", "Start progress", "In Progress"), ("21", "Escalate", "Escalated"), ("31", "Resolve", "Resolved")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchJql(_Strict):
+    """https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-post"""
+
+    jql: str
+    nextPageToken: str | None = None
+    maxResults: int = Field(50, ge=0, le=5000)
+    fields: list[str] | None = None
+    expand: str | None = None
+    properties: list[str] | None = None
+    fieldsByKeys: bool | None = None
+    failFast: bool | None = None
+    reconcileIssues: list[int] | None = None
+
+
+class RequestComment(_Strict):
+    """https://developer.atlassian.com/cloud/jira/service-desk/rest/api-group-request/#api-rest-servicedeskapi-request-issueidorkey-comment-post"""
+
+    body: str
+    public: bool = True
+
+
+class TransitionRef(_Strict):
+    id: str
+    looped: bool | None = None
+
+
+class DoTransition(_Strict):
+    """https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-transitions-post"""
+
+    transition: TransitionRef
+    fields: dict[str, Any] | None = None
+    update: dict[str, Any] | None = None
+    historyMetadata: dict[str, Any] | None = None
+    properties: list[dict[str, Any]] | None = None
+
+
+class Assignee(_Strict):
+    """https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-assignee-put
+    (a user by `accountId`; null unassigns)"""
+
+    accountId: str | None
+
+
+def _refused(exc: ValidationError) -> JSONResponse:
+    """Jira's answer to a body its schema does not bind (Unrecognized field, missing or wrong type)."""
+    return JSONResponse({"errorMessages": [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()],
+                         "errors": {}}, 400)
 
 
 def _adf(text: str) -> dict:
@@ -49,6 +104,7 @@ class FakeJira:
             self.comments[key] = [{"id": str(next(self.ids)), "body": t["resolution"], "public": True}] if t.get("resolution") else []
         self.faults = Faults()
         self.transitioned: list[tuple[str, str]] = []
+        self.calls: list[tuple[str, str]] = []  # (method, path) of every authenticated request
         self.app = self._app()
 
     @staticmethod
@@ -79,6 +135,7 @@ class FakeJira:
             expected = "Basic " + base64.b64encode(f"{EMAIL}:{TOKEN}".encode()).decode()
             if request.headers.get("authorization") != expected:
                 return JSONResponse({"errorMessages": ["Client must be authenticated to access this resource."]}, 401)
+            self.calls.append((request.method, request.url.path))
             return await call_next(request)
 
         def missing(key: str) -> JSONResponse:
@@ -87,10 +144,13 @@ class FakeJira:
 
         @app.post("/rest/api/3/search/jql")
         async def search(request: Request):
-            body = await request.json()
-            found = sorted((i for i in self.issues.values() if self._matches(body["jql"], i)), key=lambda i: i["fields"]["created"])
-            start = int(body.get("nextPageToken") or 0)
-            size = min(body.get("maxResults", 50), PAGE)
+            try:
+                body = SearchJql.model_validate(await request.json())
+            except ValidationError as exc:
+                return _refused(exc)
+            found = sorted((i for i in self.issues.values() if self._matches(body.jql, i)), key=lambda i: i["fields"]["created"])
+            start = int(body.nextPageToken or 0)
+            size = min(body.maxResults, PAGE)
             last = start + size >= len(found)
             return {"issues": found[start:start + size], "isLast": last, **({} if last else {"nextPageToken": str(start + size)})}
 
@@ -110,8 +170,11 @@ class FakeJira:
         async def add_comment(key: str, request: Request):
             if key not in self.issues:
                 return JSONResponse({"errorMessage": "The request could not be found."}, 404)
-            body = await request.json()
-            comment = {"id": str(next(self.ids)), "body": body["body"], "public": body.get("public", True)}
+            try:
+                body = RequestComment.model_validate(await request.json())
+            except ValidationError as exc:
+                return _refused(exc)
+            comment = {"id": str(next(self.ids)), "body": body.body, "public": body.public}
             self.comments[key].append(comment)
             return JSONResponse(comment, 201)
 
@@ -126,7 +189,10 @@ class FakeJira:
         async def do_transition(key: str, request: Request):
             if key not in self.issues:
                 return missing(key)
-            tid = (await request.json())["transition"]["id"]
+            try:
+                tid = DoTransition.model_validate(await request.json()).transition.id
+            except ValidationError as exc:
+                return _refused(exc)
             target = next((to for i, _, to in TRANSITIONS if i == tid), None)
             if target is None:
                 return JSONResponse({"errorMessages": [f"Transition id '{tid}' is not valid for this issue."], "errors": {}}, 400)
@@ -138,7 +204,10 @@ class FakeJira:
         async def assign(key: str, request: Request):
             if key not in self.issues:
                 return missing(key)
-            account = (await request.json()).get("accountId")
+            try:
+                account = Assignee.model_validate(await request.json()).accountId
+            except ValidationError as exc:
+                return _refused(exc)
             self.issues[key]["fields"]["assignee"] = {"accountId": account} if account else None
             return Response(status_code=204)
 

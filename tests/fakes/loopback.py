@@ -8,8 +8,14 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+from fastapi import FastAPI, Request, Response
+
 from concierge.settings import PACKAGE_DATA
+from concierge.tools.outbound import Policy
 from tests.fakes.serving import serve_app
+
+# The fakes listen on loopback: a part built by hand for one allows it, as ALLOW_PRIVATE_URLS does.
+LOCAL = Policy(allow_private=True)
 
 
 @contextmanager
@@ -35,6 +41,21 @@ async def opened(helpdesk) -> AsyncIterator:
         yield helpdesk
     finally:
         await helpdesk.close()
+
+
+class Listener:
+    """Any host Concierge must not reach (an internal service, a metadata endpoint): it answers every
+    request with `status` and `body` and keeps what arrived, so a test can tell that nothing did."""
+
+    def __init__(self, status: int = 200, body: str = "", headers: dict[str, str] | None = None) -> None:
+        self.requests: list[tuple[str, str, dict[str, str]]] = []  # (method, path, headers)
+        self.url = ""
+        self.app = FastAPI()
+
+        @self.app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+        async def anything(path: str, request: Request):
+            self.requests.append((request.method, "/" + path, dict(request.headers)))
+            return Response(body, status, headers=headers, media_type="application/json" if body.startswith("{") else "text/plain")
 
 
 class Faults:

@@ -1,34 +1,58 @@
 """A Slack fake: an incoming webhook (200 "ok", plain-text errors, 429 with Retry-After), the Web
-API's `chat.postMessage` and `chat.update` for bot tokens (`{"ok": false, "error": ...}`), checking
-Block Kit limits, and interactions' `response_url`s (`/actions/...`, 200 "ok")."""
+API's `auth.test` (the token's scopes in `x-oauth-scopes`), `chat.postMessage` and `chat.update` for
+bot tokens (`{"ok": false, "error": ...}`), and interactions' `response_url`s (`/actions/...`, 200 "ok").
+
+Every Block Kit block is parsed with slack_sdk's own models (`Block.parse`, whose `to_dict` checks
+Slack's limits); a block type the SDK does not know, a limit broken, or a field the model does not
+have (a misspelt `txet`) is refused with `invalid_blocks`, as Slack refuses it."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
 
 from tests.fakes.loopback import Faults
 
 WEBHOOK_PATH = "/services/T000/B000/XXXX"
 BOT_TOKEN, CHANNEL = "xoxb-fake", "C0ALERTS"
+SCOPES = "chat:write,channels:read"  # what the fake's bot token was granted
 
 
-def block_problem(blocks: list[dict]) -> str | None:
-    if len(blocks) > 50:
+def unknown_fields(sent: Any, kept: Any, path: str = "") -> list[str]:
+    """Fields of `sent` the SDK model dropped when it parsed them (`kept` is its `to_dict()`)."""
+    if isinstance(sent, dict) and isinstance(kept, dict):
+        return [f for key, value in sent.items()
+                for f in ([f"{path}{key}"] if key not in kept else unknown_fields(value, kept[key], f"{path}{key}."))]
+    if isinstance(sent, list) and isinstance(kept, list):
+        return [f for i, (a, b) in enumerate(zip(sent, kept, strict=False)) for f in unknown_fields(a, b, f"{path}{i}.")]
+    return []
+
+
+def block_problem(blocks: Any) -> str | None:
+    """None when Slack would take these blocks; else the reason it refuses them (`invalid_blocks`)."""
+    if not isinstance(blocks, list) or len(blocks) > 50:
         return "invalid_blocks"
     for block in blocks:
-        if block["type"] == "header" and len(block["text"]["text"]) > 150:
+        try:
+            parsed = Block.parse(block) if isinstance(block, dict) else None
+            kept = parsed.to_dict() if parsed is not None else None  # to_dict validates the limits
+        except (SlackObjectFormationError, KeyError, TypeError, ValueError):
             return "invalid_blocks"
-        if block["type"] == "section" and (len(block.get("text", {}).get("text", "")) > 3000 or len(block.get("fields", [])) > 10):
+        if kept is None or unknown_fields(block, kept):
             return "invalid_blocks"
     return None
 
 
 class FakeSlack:
-    def __init__(self) -> None:
+    def __init__(self, scopes: str = SCOPES) -> None:
+        self.scopes = scopes
+        self.auth_tests = 0  # auth.test calls, whatever token they carried
         self.messages: list[dict] = []
         self.updates = 0
         self.responses: list[dict] = []  # what was posted to interactions' response_url
@@ -59,6 +83,15 @@ class FakeSlack:
             if self.faults.take():
                 return PlainTextResponse("rate_limited", 429, headers={"Retry-After": self.faults.retry_after})
             return await self._incoming(request, self.messages)
+
+        @app.post("/api/auth.test")
+        async def auth_test(request: Request):
+            self.auth_tests += 1
+            if request.headers.get("authorization") != f"Bearer {BOT_TOKEN}":
+                return JSONResponse({"ok": False, "error": "invalid_auth"})
+            return JSONResponse({"ok": True, "url": "https://wayfarer.slack.com/", "team": "Wayfarer", "user": "concierge",
+                                 "team_id": "T000", "user_id": "U000", "bot_id": "B000", "is_enterprise_install": False},
+                                headers={"x-oauth-scopes": self.scopes})
 
         @app.post("/api/chat.postMessage")
         async def post_message(request: Request):

@@ -1,21 +1,93 @@
-"""A Zendesk Support fake: basic `email/token` auth, offset search with `next_page`, cursor paging
-on requested tickets and comments, ticket updates with private comments, 429 with Retry-After,
-and Zendesk's error bodies."""
+"""A Zendesk Support fake: basic `email/token` auth, search (offset, capped at 1,000 results with 422
+past them as the real API does) and export search (cursor, uncapped), both refusing keywords the
+search reference does not list, cursor paging on requested tickets and comments, ticket updates
+checked against the documented ticket fields (unknown ones refused) with private comments, 429
+with Retry-After, and Zendesk's error bodies."""
 
 from __future__ import annotations
 
 import base64
 import itertools
-from typing import Any
+import re
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tests.fakes.loopback import Faults, demo_seed
 
 AI_GROUP, HUMAN_GROUP = 360001, 360002
 EMAIL, TOKEN = "agent@wayfarer.example", "zd-token-123"
-PAGE = 1  # one item per page, so every list is paged
+PAGE = 1  # one item per page, so every list is paged (search honours per_page / page[size])
+SEARCH_LIMIT = 1000  # /search.json answers 422 past this many results
+
+# Search keywords for tickets: https://support.zendesk.com/hc/en-us/articles/4408886879258 (Zendesk
+# Support search reference). `group_id:` or `assignee_id:` are not among them.
+KEYWORDS = {"type", "status", "priority", "ticket_type", "group", "assignee", "requester", "submitter", "organization",
+            "tags", "via", "subject", "description", "comment", "commenter", "cc", "created", "updated", "solved",
+            "due_date", "brand", "form", "fieldvalue", "has_attachment", "recipient", "custom_status_id", "order_by", "sort"}
+_TERM = re.compile(r"(-?)(\w+)(:|<=|>=|<|>)(\S+)")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CommentInput(_Strict):
+    """https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/ (written through a ticket update)"""
+
+    body: str | None = None
+    html_body: str | None = None
+    public: bool = True
+    author_id: int | None = None
+    uploads: list[str] | None = None
+
+
+class TicketUpdate(_Strict):
+    """https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket (the writable ticket fields)"""
+
+    subject: str | None = None
+    comment: CommentInput | None = None
+    status: Literal["new", "open", "pending", "hold", "solved", "closed"] | None = None
+    priority: Literal["urgent", "high", "normal", "low"] | None = None
+    type: Literal["problem", "incident", "question", "task"] | None = None
+    group_id: int | None = None
+    assignee_id: int | None = None
+    assignee_email: str | None = None
+    requester_id: int | None = None
+    submitter_id: int | None = None
+    organization_id: int | None = None
+    brand_id: int | None = None
+    ticket_form_id: int | None = None
+    custom_status_id: int | None = None
+    problem_id: int | None = None
+    external_id: str | None = None
+    due_at: str | None = None
+    tags: list[str] | None = None
+    additional_tags: list[str] | None = None
+    remove_tags: list[str] | None = None
+    custom_fields: list[dict[str, Any]] | None = None
+    collaborator_ids: list[int] | None = None
+    email_ccs: list[dict[str, Any]] | None = None
+    followers: list[dict[str, Any]] | None = None
+    attribute_value_ids: list[int] | None = None
+    sharing_agreement_ids: list[int] | None = None
+    via_followup_source_id: int | None = None
+    safe_update: bool | None = None
+    updated_stamp: str | None = None
+
+
+class TicketUpdateRequest(_Strict):
+    ticket: TicketUpdate
+
+
+def _invalid(exc: ValidationError) -> JSONResponse:
+    details: dict[str, list[dict[str, str]]] = {}
+    for e in exc.errors():
+        field = str(e["loc"][-1]) if e["loc"] else "ticket"
+        details.setdefault(field, []).append({"description": f"{field}: {e['msg']}", "error": e["type"]})
+    return JSONResponse({"error": "RecordInvalid", "description": "Record validation errors", "details": details}, 422)
 
 
 class FakeZendesk:
@@ -70,19 +142,52 @@ class FakeZendesk:
             return {key: chunk, "meta": {"has_more": more, "after_cursor": str(start + PAGE) if more else None},
                     "links": {"next": url if more else None}}
 
+        def searched(query: str) -> list[dict] | JSONResponse:
+            terms = _TERM.findall(query)
+            unknown = sorted({key for _, key, _, _ in terms if key not in KEYWORDS})
+            if unknown:
+                return JSONResponse({"error": "InvalidSearch", "description": f"unknown search keyword(s): {', '.join(unknown)}"}, 400)
+            found = sorted(self.tickets.values(), key=lambda t: t["created_at"])
+            for negate, key, op, value in terms:
+                if key == "status" and op == "<" and value == "solved":
+                    found = [t for t in found if t["status"] in ("new", "open", "pending", "hold")]
+                elif key in ("group", "assignee"):  # by id (a name also works for real, not faked)
+                    found = [t for t in found if (str(t[f"{key}_id"]) == value) != bool(negate)]
+                elif key != "type":
+                    return JSONResponse({"error": "InvalidSearch", "description": f"{key}{op} is documented but not faked"}, 400)
+            return [{**t, "result_type": "ticket"} for t in found]
+
         @app.get(f"{base}/search.json")
-        async def search(request: Request, query: str, page: int = 1):
-            terms = dict(t.split(":", 1) for t in query.split() if ":" in t and "<" not in t)
-            if terms.get("type") != "ticket":
+        async def search(request: Request, query: str, page: int = 1, per_page: int = 100):
+            if per_page > 100:
+                return JSONResponse({"error": "InvalidPaginationParameter", "description": "per_page is at most 100"}, 400)
+            if page * per_page > SEARCH_LIMIT:
+                return JSONResponse({"error": "InsufficientResourceError",
+                                     "description": f"Search returns at most {SEARCH_LIMIT} results per query"}, 422)
+            if "type:ticket" not in query.split():
                 return JSONResponse({"error": "InvalidSearch", "description": "only type:ticket is faked"}, 400)
-            found = [t for t in sorted(self.tickets.values(), key=lambda t: t["created_at"])
-                     if t["status"] in ("new", "open", "pending", "hold")
-                     and ("group_id" not in terms or str(t["group_id"]) == terms["group_id"])
-                     and ("assignee_id" not in terms or str(t["assignee_id"]) == terms["assignee_id"])]
-            chunk = found[(page - 1) * PAGE: page * PAGE]
-            more = page * PAGE < len(found)
-            return {"results": [{**t, "result_type": "ticket"} for t in chunk], "count": len(found),
+            found = searched(query)
+            if isinstance(found, JSONResponse):
+                return found
+            more = page * per_page < len(found)
+            return {"results": found[(page - 1) * per_page: page * per_page], "count": len(found),
                     "next_page": str(request.url.include_query_params(page=page + 1)) if more else None, "previous_page": None}
+
+        @app.get(f"{base}/search/export")
+        async def export(request: Request, query: str):
+            if request.query_params.get("filter[type]") != "ticket":
+                return JSONResponse({"error": "InvalidParameter", "description": "filter[type] is required (only ticket is faked)"}, 400)
+            size = int(request.query_params.get("page[size]", 100))
+            if not 1 <= size <= 1000:
+                return JSONResponse({"error": "InvalidPaginationParameter", "description": "page[size] is 1 to 1000"}, 400)
+            found = searched(query)
+            if isinstance(found, JSONResponse):
+                return found
+            start = int(request.query_params.get("page[after]", 0))
+            more = start + size < len(found)
+            url = str(request.url.remove_query_params("page[after]").include_query_params(**{"page[after]": start + size}))
+            return {"results": found[start:start + size], "meta": {"has_more": more, "after_cursor": str(start + size) if more else None},
+                    "links": {"next": url if more else None}}
 
         @app.get(f"{base}/tickets/{{tid}}.json")
         async def get_ticket(tid: int):
@@ -107,10 +212,11 @@ class FakeZendesk:
         async def update(tid: int, request: Request):
             if tid not in self.tickets:
                 return missing(tid)
-            change = (await request.json())["ticket"]
-            if "status" in change and change["status"] not in ("new", "open", "pending", "hold", "solved", "closed"):
-                return JSONResponse({"error": "RecordInvalid", "description": "Record validation errors",
-                                     "details": {"status": [{"description": f"Status: {change['status']} is not valid"}]}}, 422)
+            try:
+                TicketUpdateRequest.model_validate(body := await request.json())
+            except ValidationError as exc:
+                return _invalid(exc)
+            change = body["ticket"]
             self.updates.append((tid, change))
             events = []
             if comment := change.pop("comment", None):

@@ -7,8 +7,8 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
+from concierge.graph.builder import build_graph
 from concierge.graph.context import Context
-from concierge.graph.graph import build_graph
 from concierge.services import open_services
 from concierge.tools.voice.reports import parse_call_report
 from tests.agents.helpers import alert_records, call_files, outbox

@@ -6,8 +6,8 @@ import pytest
 from langgraph.graph import END
 from langgraph.types import Command
 
-from concierge.graph.graph import STEPS, build_graph
-from concierge.graph.supervisor import next_node, supervisor
+from concierge.graph.builder import build_graph
+from concierge.graph.supervisor import DESTINATIONS, next_node, supervisor
 
 ROUTES = [
     pytest.param({}, "intake", id="no-stage-means-new"),
@@ -69,7 +69,7 @@ def test_every_route_is_a_node_of_the_graph():
     nodes = set(build_graph().nodes)
     for param in ROUTES:
         state, expected = param.values
-        assert expected == END or (expected in STEPS and expected in nodes), expected
+        assert expected == END or (expected in DESTINATIONS and expected in nodes), expected
 
 
 @pytest.mark.parametrize("stage", ["shipped", "", "DONE"])
@@ -94,7 +94,7 @@ def test_the_drawn_graph_shows_the_flow_not_a_star():
                  ("human_review", "closer"), ("human_review", "send_email"), ("closer", "__end__")]:
         assert edge in edges, edge
     assert "supervisor" not in {n for e in edges for n in e}
-    steps = len(STEPS)
+    steps = len(DESTINATIONS)
     assert len(edges) < steps * 4  # a handful of arrows per node, not every node to every node
     assert ("intake", "closer") not in edges and ("triage", "send_email") not in edges
 

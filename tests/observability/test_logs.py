@@ -10,9 +10,9 @@ import logging
 import pytest
 import structlog
 
+from concierge.db.store import AppStore
 from concierge.observability.logs import configure_logging, get_logger
-from concierge.server.queue import JobQueue
-from concierge.store import AppStore
+from concierge.runtime.queue import JobQueue
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from concierge.server.runtime import open_runtime
+from concierge.runtime.process import open_runtime
 from tests.conftest import make_settings
 from tests.server import THREADS, asgi_client, assign
 
@@ -109,3 +109,16 @@ async def test_a_request_arriving_on_a_public_interface_needs_the_token_too(runt
         assert (await public.get(THREADS)).status_code == 401
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://127.0.0.1:8000") as local:
         assert (await local.get(THREADS)).status_code == 200
+
+
+def test_provider_errors_are_counted_under_the_part_whose_module_raised_them():
+    """The `part` label of concierge_provider_errors follows where each kind of part lives in the package."""
+    from concierge.observability.metrics import part_of
+    from concierge.tools.alerts.base import AlertDeliveryError
+    from concierge.tools.email.errors import TransientEmailFailure
+    from concierge.tools.helpdesk.http import HelpdeskError
+    from concierge.tools.llm.structured import BudgetExceeded
+
+    errors = [HelpdeskError("refused"), TransientEmailFailure("later"), AlertDeliveryError("down"), BudgetExceeded(1.0, 1.0)]
+    assert [part_of(e) for e in errors] == ["helpdesk", "email", "alerts", "llm"]
+    assert part_of(ValueError("ours")) == "other"

@@ -13,9 +13,10 @@ from typing import Any
 
 import httpx
 
+from concierge.runtime.process import AppRuntime
 from concierge.server.app import create_app
-from concierge.server.runtime import AppRuntime
-from concierge.server.verify import SignedWebhooks, concierge_signature
+from concierge.server.verify import concierge_signature
+from concierge.tools.signing import SignedWebhooks
 
 WEBHOOKS = "/api/v1/webhooks"
 THREADS = "/api/v1/threads"

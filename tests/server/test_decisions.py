@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from concierge.demo import send_customer_reply
+from concierge.cli.demo import send_customer_reply
 from tests.server import THREADS, alerts, assign, outbox_messages, thread, world
 from tests.server.test_threads import escalated_after_call, resume
 
@@ -76,6 +76,21 @@ async def test_a_persons_reply_goes_out_in_the_customers_email_thread_and_waits_
     assert after["waiting_for"] == "human" and after["escalations"] == 2
     assert "The customer answered the reply sofia sent" in after["escalation"]["reasons"][0]
     assert len(after["calls"]) == 1  # no call placed on the strength of a number given to a person
+
+
+async def test_a_reply_sent_twice_without_a_key_sends_one_email(client, runtime):
+    await assign(client, runtime, "1003")  # waits for a person
+    body = {"action": "reply", "body": "Dear Mr Novak,\n\nI have refunded the second charge.", "by": "sofia"}
+    first, again = await resume(client, "local:1003", **body), await resume(client, "local:1003", **body)
+    assert first.status_code == again.status_code == 200, again.text
+    assert [e["kind"] for e in again.json()["emails"]] == ["human_reply"]  # the second landed on nothing
+    assert len(outbox_messages(runtime)) == 1 and len(await runtime.services.helpdesk.notes("1003")) == 2
+
+    # Once the customer has answered, the same words are a new reply.
+    (await send_customer_reply(client, runtime, "local:1003", "Thank you, but I was charged a third time.")).raise_for_status()
+    await runtime.queue.join()
+    assert (await resume(client, "local:1003", **body)).status_code == 200
+    assert len(outbox_messages(runtime)) == 2
 
 
 async def test_a_reply_that_closes_resolves_the_ticket_with_one_note_each(client, runtime):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from email.message import EmailMessage
 
-from concierge.server.runtime import open_runtime
+from concierge.runtime.process import open_runtime
 from concierge.tools.email.inbox import SetAsideEmails
 from tests.conftest import make_settings
 from tests.server import WEBHOOKS, alerts, asgi_client, assign, thread, world

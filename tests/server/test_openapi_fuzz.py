@@ -10,7 +10,7 @@ import schemathesis
 from schemathesis.checks import not_a_server_error
 
 from concierge.server.app import create_app
-from concierge.server.verify import HmacSignature
+from concierge.tools.signing import HmacSignature
 from tests import postgres
 from tests.processes import VENV_BIN, free_port, offline_env, running_server
 

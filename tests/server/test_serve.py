@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from concierge.server.verify import HmacSignature, SignedWebhooks
+from concierge.tools.signing import HmacSignature, SignedWebhooks
 from tests.processes import VENV_BIN, free_port, offline_env, running_server, stop
 
 pytestmark = pytest.mark.slow

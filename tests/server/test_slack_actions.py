@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from concierge.server.runtime import open_runtime
+from concierge.runtime.process import open_runtime
 from tests.conftest import make_settings
 from tests.fakes.loopback import running
 from tests.fakes.slack import BOT_TOKEN, CHANNEL, FakeSlack
@@ -163,3 +163,24 @@ async def test_forged_or_stale_requests_are_401_and_change_nothing(slack_runtime
 async def test_without_a_signing_secret_the_route_is_not_there(client, runtime):
     r = await client.post(ACTIONS, content=b"payload=%7B%7D", headers={"content-type": "application/x-www-form-urlencoded"})
     assert r.status_code == 404 and "SLACK_SIGNING_SECRET" in r.json()["detail"]
+
+
+async def test_a_click_on_the_open_ticket_link_is_acknowledged_and_changes_nothing(tmp_path, kb, slack):
+    settings = make_settings(tmp_path / "data", **{
+        "ALERTS": "slack", "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_CHANNEL": CHANNEL, "SLACK_API_URL": f"{slack.url}/api/",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET, "HELPDESK_TICKET_URL": "https://wayfarer.example/tickets/{ticket_id}",
+    })
+    async with open_runtime(settings, kb=kb) as runtime, asgi_client(runtime) as client:
+        await assign(client, runtime, "1003")
+        [message] = slack.messages
+        [link] = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if "url" in e]
+        before = await world(client, runtime, "local:1003", "1003")
+        # A URL button still posts block_actions: Slack names the element itself and sends no `value`.
+        payload = interaction(slack, 0, "handoff")
+        payload["actions"] = [{"type": "button", "block_id": "k3Xz", "action_id": "Qo9sV", "text": link["text"],
+                               "url": link["url"], "action_ts": f"{time.time():.6f}"}]
+        r = await click(client, payload)
+        assert r.status_code == 200, r.text
+        await settled(runtime)
+        assert await world(client, runtime, "local:1003", "1003") == before
+        assert not slack.responses and slack.updates == 0

@@ -7,9 +7,9 @@ import asyncio
 import httpx
 import pytest
 
-from concierge.demo import report_call, send_customer_reply
+from concierge.cli.demo import report_call, send_customer_reply
+from concierge.runtime.process import open_runtime
 from concierge.tools.voice.reports import parse_call_report
-from concierge.server.runtime import open_runtime
 from tests.conftest import make_settings
 from tests.server import THREADS, alerts, asgi_client, assign, call_files, nodes, thread, world
 
@@ -255,11 +255,14 @@ async def test_two_identical_retries_at_once_place_one_call(client, runtime):
 async def test_a_retry_sent_twice_in_a_row_applies_once(client, runtime):
     await escalated_after_call(client, runtime)
     assert (await resume(client, "local:1005", action="retry", note="call back")).status_code == 200
-    # The thread now waits for the new call, a wait that takes close or handoff: the repeated
-    # retry is refused rather than dialling again.
+    # The same request again, with nothing in between: it is the first one, answered the same way,
+    # and dials nothing more.
     again = await resume(client, "local:1005", action="retry", note="call back")
-    assert again.status_code == 409 and "close, handoff" in again.json()["detail"]
+    assert again.status_code == 200 and again.json()["waiting_for"] == "call_report"
     assert len((await thread(client, "local:1005"))["calls"]) == 2 and len(call_files(runtime)) == 2
+    # Another decision is checked against the wait the retry made, which takes close or handoff.
+    other = await resume(client, "local:1005", action="retry", note="call back again")
+    assert other.status_code == 409 and "close, handoff" in other.json()["detail"]
 
 
 async def test_approve_twice_with_one_idempotency_key_applies_once_and_answers_the_same(client, runtime):

@@ -10,8 +10,8 @@ import time
 import httpx
 import pytest
 
-from concierge.server.verify import HmacSignature, SignedWebhooks
 from concierge.tools.email.addresses import reply_address
+from concierge.tools.signing import HmacSignature, SignedWebhooks
 from tests.server import WEBHOOKS, assign, world
 
 T1001 = "local:1001"
@@ -66,7 +66,7 @@ async def test_unsigned_forged_stale_or_altered_requests_are_refused_and_change_
 
 
 async def test_a_rotated_secret_is_accepted_beside_the_new_one(tmp_path, kb):
-    from concierge.server.runtime import open_runtime
+    from concierge.runtime.process import open_runtime
     from tests.conftest import make_settings
     from tests.server import asgi_client
 

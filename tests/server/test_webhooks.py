@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from concierge.cli.demo import report_call, send_customer_reply
 from concierge.tools.email.addresses import reply_address
 from concierge.tools.email.inbox import SetAsideEmails
-from concierge.demo import report_call, send_customer_reply
 from tests.server import WEBHOOKS, alerts, assign, nodes, outbox_files, outbox_messages, thread, world
 
 # Each test that uses a runtime runs on the embedded one and on PostgreSQL with the procrastinate queue.
@@ -490,7 +490,7 @@ async def test_assignment_is_kept_when_the_helpdesk_cannot_be_reached(client, ru
 async def test_an_email_after_a_hand_over_stays_with_the_person_and_alerts_them(client, runtime):
     detail = await assign(client, runtime, "1003")  # asks for a person: escalated at once
     assert detail["waiting_for"] == "human"
-    r = await client.post(f"/api/v1/threads/local:1003/resume", json={"action": "handoff", "note": "I'll take it", "by": "Ana"})
+    r = await client.post("/api/v1/threads/local:1003/resume", json={"action": "handoff", "note": "I'll take it", "by": "Ana"})
     assert r.status_code == 200 and r.json()["outcome"]["status"] == "handed_off"
     customer = (await runtime.runner.snapshot("local:1003")).values["ticket"]["customer"]["email"]
     body = {"from": customer, "to": [reply_address("local:1003", runtime.settings.reply_domain, runtime.settings.signing_key)],

@@ -17,18 +17,25 @@ from concierge.tools import minilm
 from concierge.tools.llm.offline import learned
 from tests.processes import ROOT, offline_env
 
-# Run in a fresh process: every SentenceTransformer built is counted, by the model it loads.
+# Run in a fresh process: every model built (on ONNX Runtime or sentence-transformers) is counted.
 ONE_PROCESS = """
 import sentence_transformers
 
+from concierge.tools import minilm_onnx
+
 loads = []
-build = sentence_transformers.SentenceTransformer.__init__
 
-def counted(self, *args, **kwargs):
-    loads.append(str(args[0] if args else kwargs.get("model_name_or_path")))
-    build(self, *args, **kwargs)
+def counting(cls):
+    build = cls.__init__
 
-sentence_transformers.SentenceTransformer.__init__ = counted
+    def counted(self, *args, **kwargs):
+        loads.append(cls.__name__)
+        build(self, *args, **kwargs)
+
+    cls.__init__ = counted
+
+counting(sentence_transformers.SentenceTransformer)
+counting(minilm_onnx.OnnxMiniLM)
 
 from concierge.settings import Settings
 from concierge.tools.knowledge import KnowledgeBase
@@ -63,8 +70,10 @@ class TokenizerUse:
 @pytest.fixture
 def tokenizer_use(monkeypatch) -> TokenizerUse:
     """Each call of the shared tokenizer lasts 5 ms longer, so two threads inside it at once cannot go unseen."""
-    shared, use = minilm.model().tokenizer, TokenizerUse()
-    call = type(shared).__call__
+    model, use = minilm.model(), TokenizerUse()
+    # The ONNX model tokenizes in its `tokenize`; sentence-transformers calls its tokenizer.
+    shared, name = (model.tokenizer, "__call__") if minilm.uses_torch(model) else (model, "tokenize")
+    call = getattr(type(shared), name)
 
     def watched(self, *args, **kwargs):
         if self is not shared:
@@ -80,7 +89,7 @@ def tokenizer_use(monkeypatch) -> TokenizerUse:
             with use.counting:
                 use.inside -= 1
 
-    monkeypatch.setattr(type(shared), "__call__", watched)
+    monkeypatch.setattr(type(shared), name, watched)
     return use
 
 

@@ -98,7 +98,7 @@ def test_region_from_customer_then_helpdesk_locale_then_default(candidates, expe
 def test_eval_phone_prints_accuracy_and_false_positives_per_split(tmp_path):
     from typer.testing import CliRunner
 
-    from concierge.cli import app
+    from concierge.cli.main import app
 
     rows = [
         {"text": "Call 020 7946 0958", "expected": {"e164": "+442079460958"}, "default_region_needed": "GB", "split": "dev"},

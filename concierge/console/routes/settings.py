@@ -32,12 +32,13 @@ async def settings_page(request: Request, runtime: RuntimeDep, store: StoreDep, 
 async def save_settings(request: Request, group: Group, runtime: RuntimeDep, store: StoreDep, operator: OperatorDep, form: FormDep):
     _known(group)
     try:
-        changed = save(group, form, runtime.settings, store, operator)
+        changed, held = await save(group, form, runtime.settings, store, operator)
     except InvalidSetting as exc:
         raise ConsoleError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"nothing saved: {exc}") from exc
     title = INTEGRATIONS[group][0]
-    request.session["flash"] = (f"{title}: saved {', '.join(changed)}. Saved settings take effect when Concierge next starts."
-                                if changed else f"{title}: nothing changed.")
+    flash = (f"{title}: saved {', '.join(changed)}. Saved settings take effect when Concierge next starts."
+             if changed else f"{title}: nothing changed.")
+    request.session["flash"] = " ".join([flash, *(f"{w.explain()}: {w.fix()}." for w in held)])
     return RedirectResponse(f"/settings#{group}", status_code=status.HTTP_303_SEE_OTHER)
 
 

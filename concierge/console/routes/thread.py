@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
+from concierge.actions.decisions import apply_decision
+from concierge.actions.errors import ActionError
 from concierge.console.auth import ConsoleError
 from concierge.console.deps import FormDep, OperatorDep, RuntimeDep, page
 from concierge.console.views import decisions, helpdesk_view, rendered_emails, ticket_link
-from concierge.schemas import THREAD_ID_PATTERN
-from concierge.server.decisions import await_decision, record_decision, refused_as_conflict
-from concierge.server.runner import NotWaiting, current_wait
+from concierge.runtime.runner import current_wait
+from concierge.schemas import THREAD_ID_PATTERN, ThreadId
+from concierge.server.deps import status_of
 from concierge.server.schemas import ResumeRequest
 
 router = APIRouter()
-ThreadId = Annotated[str, Path(pattern=THREAD_ID_PATTERN, max_length=200)]
+ThreadIdPath = Annotated[str, Path(pattern=THREAD_ID_PATTERN, max_length=200)]
 APPLY_WAIT_S = 60
 EMAIL_ACTIONS = {"edit", "reply"}  # the decisions that send the email the operator wrote
 
@@ -30,7 +33,7 @@ async def _snapshot(runtime, thread_id: str):
 
 
 @router.get("/threads/{thread_id}")
-async def thread_page(request: Request, thread_id: ThreadId, runtime: RuntimeDep, operator: OperatorDep):
+async def thread_page(request: Request, thread_id: ThreadIdPath, runtime: RuntimeDep, operator: OperatorDep):
     snapshot = await _snapshot(runtime, thread_id)
     values, wait = snapshot.values, current_wait(snapshot)
     ticket = values.get("ticket") or {}
@@ -38,9 +41,10 @@ async def thread_page(request: Request, thread_id: ThreadId, runtime: RuntimeDep
     return page(
         request, "thread.html", thread_id=thread_id, v=values, ticket=ticket, wait=wait, wait_value=wait_value,
         decisions=decisions(wait_value), emails=rendered_emails(values.get("emails") or [], runtime.settings.outbox_dir),
-        helpdesk=await helpdesk_view(runtime, ticket.get("id") or thread_id.partition(":")[2]),
+        helpdesk=await helpdesk_view(runtime, ticket.get("id") or ThreadId.parse(thread_id).ticket_id),
         ticket_url=ticket_link(runtime, ticket.get("id", "")), events=await runtime.services.store.events(thread_id),
         flash=request.session.pop("flash", None),
+        idempotency_key=secrets.token_urlsafe(16),  # the form sent twice (a double click, a resubmit) decides once
     )
 
 
@@ -66,20 +70,18 @@ def decision_from_form(form: dict, draft: dict, operator: str) -> dict:
 
 
 @router.post("/threads/{thread_id}/decide")
-async def decide(request: Request, thread_id: ThreadId, runtime: RuntimeDep, operator: OperatorDep, form: FormDep):
+async def decide(request: Request, thread_id: ThreadIdPath, runtime: RuntimeDep, operator: OperatorDep, form: FormDep):
     """Apply the operator's decision to the wait they saw, as that operator."""
-    wait = current_wait(await _snapshot(runtime, thread_id))
+    snapshot = await _snapshot(runtime, thread_id)
+    wait = current_wait(snapshot)
     checked = decision_from_form(form, ((wait.value or {}).get("draft") or {}) if wait else {}, operator)
     try:
-        event_id = await record_decision(runtime, thread_id, checked, answers=str(form.get("answers", "")) or None)
-    except NotWaiting as exc:
-        raise ConsoleError(status.HTTP_409_CONFLICT, str(exc)) from exc
-    event = await await_decision(runtime, event_id, APPLY_WAIT_S)
-    if event is None:
-        request.session["flash"] = f"{checked['action']}: recorded; it is being applied — reload in a moment."
-    elif event["status"] == "failed":
-        code = status.HTTP_409_CONFLICT if refused_as_conflict(event) else status.HTTP_502_BAD_GATEWAY
-        raise ConsoleError(code, f"the decision was not applied: {event['error']}")
-    else:
+        applied = await apply_decision(runtime, thread_id, checked, snapshot=snapshot, answers=str(form.get("answers", "")) or None,
+                                       idempotency_key=str(form.get("idempotency_key", ""))[:64] or None, wait_s=APPLY_WAIT_S)
+    except ActionError as exc:
+        raise ConsoleError(status_of(exc), str(exc)) from exc
+    if applied:
         request.session["flash"] = f"{checked['action']} by {operator}: applied."
+    else:
+        request.session["flash"] = f"{checked['action']}: recorded; it is being applied — reload in a moment."
     return RedirectResponse(f"/threads/{thread_id}", status_code=status.HTTP_303_SEE_OTHER)

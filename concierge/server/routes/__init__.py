@@ -1,0 +1,1 @@
+"""The HTTP routes, one module per resource: health, threads, and webhooks/ (one module per kind of sender)."""

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from concierge.observability.metrics import render, thread_gauge
+from concierge.runtime.process import AppRuntime
 from concierge.server.deps import AdminDep, RuntimeDep
-from concierge.server.runtime import AppRuntime
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_S = 3.0
@@ -56,7 +56,7 @@ async def _check(runtime: AppRuntime, check) -> str:
 @router.get("/readyz", responses={503: {"description": "a part is not reachable; `failed` names it"}})
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
     results = await asyncio.gather(*(_check(runtime, check) for check in CHECKS.values()))
-    checks = dict(zip(CHECKS, results))
+    checks = dict(zip(CHECKS, results, strict=True))
     failed = [name for name, result in checks.items() if result != "ok"]
     return JSONResponse({"status": "not ready" if failed else "ready", "failed": failed, "checks": checks},
                         status_code=503 if failed else 200)

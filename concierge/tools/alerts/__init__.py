@@ -10,6 +10,7 @@ from rich.console import Console
 from concierge.settings import Settings
 from concierge.tools.alerts.base import Alert, AlertDeliveryError, AlertSink
 from concierge.tools.alerts.console import LocalAlerts
+from concierge.tools.outbound import Policy
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ class FanOutAlerts:
     async def send(self, alert: Alert) -> None:
         await self.record.send(alert)
         results = await asyncio.gather(*(sink.send(alert) for sink in self.remote.values()), return_exceptions=True)
-        for name, result in zip(self.remote, results):
+        for name, result in zip(self.remote, results, strict=True):
             if isinstance(result, BaseException):
                 logger.warning("alert %s not delivered to %s: %s", alert.idempotency_key, name, result)
                 self.failures.append((name, alert.idempotency_key, str(result)))
@@ -48,14 +49,15 @@ def build_alerts(settings: Settings, console: Console | None = None) -> FanOutAl
             webhook_url=settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None,
             bot_token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
             channel=settings.slack_channel, ticket_url=settings.helpdesk_ticket_url, api_url=settings.slack_api_url,
-            message_index=settings.data_dir / "slack_messages.json",
+            message_index=settings.data_dir / "slack_messages.json", policy=Policy.provider(settings),
         )
     if "discord" in wanted:
         from concierge.tools.alerts.discord import DiscordAlerts
 
         if not settings.discord_webhook_url:
             raise ValueError("ALERTS names discord but DISCORD_WEBHOOK_URL is not set")
-        remote["discord"] = DiscordAlerts(settings.discord_webhook_url.get_secret_value(), ticket_url=settings.helpdesk_ticket_url)
+        remote["discord"] = DiscordAlerts(settings.discord_webhook_url.get_secret_value(), ticket_url=settings.helpdesk_ticket_url,
+                                          policy=Policy.provider(settings))
     return FanOutAlerts(record, remote)
 
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+
 from rich.console import Console
 
 from concierge.tools.alerts.base import Alert

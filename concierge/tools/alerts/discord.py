@@ -9,6 +9,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
 
 from concierge.tools.alerts.base import Alert, AlertDeliveryError, ticket_link, ticket_of
+from concierge.tools.outbound import Policy, UnsafeURL, guarded_client
 
 COLOR = {"success": 0x2EB67D, "escalation": 0xE01E5A, "info": 0x36C5F0}
 
@@ -33,6 +34,24 @@ def embed_for(alert: Alert, link: str | None) -> dict:
     return embed
 
 
+def retry_after_of(response: httpx.Response) -> float:
+    """How long a 429 asks to wait: the JSON body's `retry_after` (decimal seconds) when there is one,
+    else `X-RateLimit-Reset-After` or `Retry-After`; a proxy in front of Discord answers 429 with an
+    HTML page, so the body is optional."""
+    try:
+        body = response.json()
+        candidates = [body.get("retry_after") if isinstance(body, dict) else None]
+    except ValueError:
+        candidates = []
+    candidates += [response.headers.get("x-ratelimit-reset-after"), response.headers.get("retry-after")]
+    for value in candidates:
+        try:
+            return max(0.0, float(value))
+        except (TypeError, ValueError):
+            continue  # absent, or an HTTP date: try the next
+    return 1.0
+
+
 class _RateLimited(Exception):
     def __init__(self, retry_after: float) -> None:
         self.retry_after = retry_after
@@ -41,8 +60,10 @@ class _RateLimited(Exception):
 class DiscordAlerts:
     retry_safe = False  # Discord does not deduplicate webhook messages
 
-    def __init__(self, webhook_url: str, *, ticket_url: str | None = None, max_attempts: int = 4, max_wait_s: float = 30) -> None:
+    def __init__(self, webhook_url: str, *, ticket_url: str | None = None, max_attempts: int = 4, max_wait_s: float = 30,
+                 policy: Policy = Policy()) -> None:
         self.webhook_url = webhook_url
+        self.policy = policy  # where the webhook may point (see tools/outbound.py)
         self.ticket_url = ticket_url
         self.max_attempts = max_attempts
         self.max_wait_s = max_wait_s
@@ -54,14 +75,16 @@ class DiscordAlerts:
             stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_wait_s),
             wait=lambda state: min(state.outcome.exception().retry_after, self.max_wait_s),
         )
-        async with httpx.AsyncClient(timeout=15) as client:
+        async with guarded_client(self.policy, timeout=15) as client:
             try:
                 async for attempt in retrying:
                     with attempt:
                         response = await client.post(self.webhook_url, params={"wait": "true"}, json=body)
                         if response.status_code == 429:
-                            raise _RateLimited(float(response.json().get("retry_after", 1)))
+                            raise _RateLimited(retry_after_of(response))
             except _RateLimited as exc:
                 raise AlertDeliveryError(f"Discord kept rate limiting the webhook (retry_after {exc.retry_after}s)") from None
+            except UnsafeURL as exc:
+                raise AlertDeliveryError(f"DISCORD_WEBHOOK_URL refused: {exc}") from None
         if response.status_code not in (200, 204):
             raise AlertDeliveryError(f"Discord webhook answered {response.status_code}: {response.text[:300]}")

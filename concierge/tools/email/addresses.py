@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 
 from concierge.keys import keyed_digest
+from concierge.schemas import ThreadId
 
 PREFIX = "reply+"
 
@@ -18,7 +19,7 @@ def _token(thread_id: str, key: str) -> str:
 
 
 def reply_address(thread_id: str, domain: str, key: str) -> str:
-    helpdesk, _, ticket = thread_id.partition(":")
+    helpdesk, ticket = ThreadId.parse(thread_id)
     return f"{PREFIX}{helpdesk}.{ticket}.{_token(thread_id, key)}@{domain}"
 
 
@@ -31,5 +32,5 @@ def thread_from_reply_address(address: str, key: str) -> str | None:
     helpdesk, _, ticket = body.partition(".")
     if not (helpdesk and ticket and token):
         return None
-    thread_id = f"{helpdesk}:{ticket}"
+    thread_id = str(ThreadId(helpdesk, ticket))
     return thread_id if hmac.compare_digest(token.lower(), _token(thread_id, key)) else None

@@ -10,6 +10,7 @@ import aiosmtplib
 from concierge.tools.email.base import OutboundEmail
 from concierge.tools.email.errors import PermanentEmailFailure, TransientEmailFailure, with_retries
 from concierge.tools.email.render import mime_message
+from concierge.tools.outbound import Policy, UnsafeURL, check_host
 
 Security = Literal["starttls", "tls", "none"]
 
@@ -20,19 +21,24 @@ class SmtpSender:
 
     def __init__(self, host: str, port: int, *, sender: str, security: Security = "starttls",
                  username: str | None = None, password: str | None = None, timeout_s: float = 30,
-                 attempts: int = 4, max_wait_s: float = 30, tls_context: ssl.SSLContext | None = None) -> None:
+                 attempts: int = 4, max_wait_s: float = 30, tls_context: ssl.SSLContext | None = None,
+                 policy: Policy = Policy(self_hosted=True)) -> None:
         self.host, self.port, self.sender, self.security = host, port, sender, security
         self.username, self.password, self.timeout_s = username, password, timeout_s
         self.attempts, self.max_wait_s = attempts, max_wait_s
         self.tls_context = tls_context
+        self.policy = policy  # a relay may be local, never on a metadata or link-local address
 
     async def _send_once(self, message) -> None:
         try:
+            await check_host(self.host, self.port, self.policy)
             errors, _ = await aiosmtplib.send(
                 message, hostname=self.host, port=self.port, timeout=self.timeout_s,
                 use_tls=self.security == "tls", start_tls=self.security == "starttls",
                 username=self.username, password=self.password, tls_context=self.tls_context,
             )
+        except UnsafeURL as exc:
+            raise PermanentEmailFailure(f"SMTP_HOST refused: {exc}") from None
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise PermanentEmailFailure(f"recipient refused: {exc.recipients}") from exc
         except aiosmtplib.SMTPAuthenticationError as exc:

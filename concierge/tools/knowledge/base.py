@@ -13,9 +13,10 @@ from typing import Any
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from concierge.observability.gc import keep_for_good
 from concierge.schemas import Offer, PolicyPassage
-from concierge.memory import keep_for_good
 from concierge.settings import Settings
+from concierge.tools.knowledge.combinations import cheapest_combination, combination_payload
 from concierge.tools.knowledge.constraints import Condition, Filter, StayRequest
 from concierge.tools.knowledge.documents import content_hash, load_documents, point_id
 from concierge.tools.knowledge.embeddings import build_embeddings
@@ -44,9 +45,25 @@ def build_store(settings: Settings) -> Store:
     if settings.qdrant_url:
         from qdrant_client import QdrantClient
 
+        from concierge.tools.outbound import Policy, check_url_now
+
+        try:
+            check_url_now(settings.qdrant_url, Policy.own(settings))  # the API key goes nowhere the policy refuses
+        except OSError:
+            pass  # the name does not resolve (yet): the client fails to connect as it would have
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         return ServerStore(QdrantClient(url=settings.qdrant_url, api_key=key), settings.qdrant_collection)
     return EdgeStore(settings.qdrant_local_path / settings.qdrant_collection)
+
+
+def lacks_inventory(store: Store, settings: Settings) -> bool:
+    """The collection is empty, or holds part of the configured inventory file (a fill stopped
+    half-way). A collection filled from other files is left as it is."""
+    if store.count() == 0:
+        return True
+    path = Path(settings.inventory_file)
+    written = len(store.scroll(Filter(must=(Condition("source", path.name),)), with_payload=False))
+    return 0 < written < len(load_documents(path))
 
 
 class KnowledgeBase:
@@ -143,8 +160,9 @@ class KnowledgeBase:
         return self.store.count()
 
     def ensure_ingested(self) -> int:
-        """Ingest the configured inventory file when the collection is empty."""
-        return self.ingest(self.settings.inventory_file) if self.count() == 0 else 0
+        """Ingest the configured inventory file when the collection is empty or holds part of it (a
+        fill that was stopped half-way: what was written already is not embedded again)."""
+        return self.ingest(self.settings.inventory_file) if lacks_inventory(self.store, self.settings) else 0
 
     def destinations(self) -> list[str]:
         if self._destinations is None:
@@ -158,12 +176,16 @@ class KnowledgeBase:
         return self.reranker.rerank(query, docs)
 
     def find_rooms(self, query: str, request: StayRequest, k: int = 3) -> RoomSearch:
-        """Rooms that keep every hard constraint, best first, one per hotel; if none, the nearest
-        alternatives in the same city that sleep the party, labelled with what they break."""
+        """Rooms that keep every hard constraint, best first, one per hotel; when fewer than `k` hotels
+        have a room that seats the party, hotels that seat it in several rooms follow (see `Offer`).
+        If none, the nearest alternatives in the same city that sleep the party, labelled with what
+        they break."""
         hard = request.filter()
         ranked = self._candidates(query, Filter(must=(ROOMS, *hard.must), must_not=hard.must_not), max(k * 8, 40))
         fitting = [(d, s) for d, s in ranked if not request.violations(d.metadata)]  # belt and braces
         offers = self._offers(request, fitting, k)
+        if len(offers) < k and request.min_capacity:
+            offers += self._combinations(query, request, k - len(offers), {o.hotel_id for o in offers})
         if offers:
             return RoomSearch(offers=offers)
         near = StayRequest(city=request.city, min_capacity=request.min_capacity).filter()
@@ -193,12 +215,44 @@ class KnowledgeBase:
                 break
         return offers
 
+    def _combinations(self, query: str, request: StayRequest, k: int, taken: set[str]) -> list[Offer]:
+        """Up to `k` hotels (not in `taken`) that seat the party only in several rooms: each hotel's
+        fewest rooms at the lowest total, checked against every hard constraint as one booking (its
+        seats and its total a night); fewest rooms first, then the best match."""
+        per_room = StayRequest(**{**request.__dict__, "min_capacity": None, "max_price": None}).filter()
+        ranked = self._candidates(query, Filter(must=(ROOMS, *per_room.must), must_not=per_room.must_not), max(k * 8, 40))
+        hotels: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        for doc, s in ranked:
+            if doc.metadata["hotel_id"] not in taken:
+                best, rooms = hotels.setdefault(doc.metadata["hotel_id"], (s, []))
+                hotels[doc.metadata["hotel_id"]] = (max(best, s), [*rooms, doc.metadata])
+        found = []
+        for score, rooms in hotels.values():
+            chosen = cheapest_combination(rooms, request.min_capacity or 1)
+            if chosen is None:
+                continue
+            meta = combination_payload(chosen)
+            if not request.violations(meta):
+                found.append(self._offer(request, meta, score + 0.05 * len(request.preference_hits(meta))))
+        found.sort(key=lambda o: (len(o.rooms), -round(o.score, 6), o.price_per_night, o.room_id))
+        return found[:k]
+
     @staticmethod
     def _offer(request: StayRequest, meta: dict[str, Any], score: float) -> Offer:
         matches = [label for label, c, must in request.hard_conditions() if c.holds(meta) == must]
         matches += [f"preferred {p}" for p in request.preference_hits(meta)]
         return Offer(**{k: v for k, v in meta.items() if k in Offer.model_fields}, score=round(score, 4),
-                     source_ids=[meta["doc_id"]], matches=matches, breaks=request.violations(meta))
+                     source_ids=meta.get("doc_ids") or [meta["doc_id"]], matches=matches, breaks=request.violations(meta))
+
+    def combination(self, room_id: str) -> Offer | None:
+        """The several-room offer a joined id names ("a+a+b"), priced from the knowledge base; None when a
+        room is unknown or the rooms are not of one hotel."""
+        ids = [part.strip() for part in room_id.split("+") if part.strip()]
+        found = self.store.payloads([point_id(i) for i in dict.fromkeys(ids)])
+        by_id = {p.get("room_id"): p for p in found.values() if p.get("kind") == "room"}
+        if len(ids) < 2 or any(i not in by_id for i in ids) or len({by_id[i]["hotel_id"] for i in ids}) != 1:
+            return None
+        return self._offer(StayRequest(), combination_payload([by_id[i] for i in ids]), 0.0)
 
     def search_rooms(self, query: str, *, city: str | None = None, min_capacity: int | None = None,
                      max_price: float | None = None, currency: str | None = None, preferences: list[str] = (),

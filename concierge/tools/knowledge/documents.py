@@ -58,6 +58,8 @@ def room_documents(h: dict[str, Any], source: str) -> list[Document]:
             # quiet is the hotel's own claim; a soundproofed room in a lively street is not a quiet hotel
             "facilities": sorted(set(facilities) | (set(facilities_in(" ".join(features))) - {"quiet"})),
             "quiet": bool(h.get("quiet", False)), "refundable": r.get("refundable", True), "embed_text": shared,
+            # how many rooms of this type the hotel has, when the inventory says: several-room offers take no more
+            **({"count": int(r["count"])} if r.get("count") not in (None, "") else {}),
         }
         text = (f"{shared} Room: {r['name']}, sleeps {r['capacity']} ({r.get('beds', '')}), "
                 f"{r['price_per_night']} {r['currency']} per night. {', '.join(features)}.")
@@ -79,11 +81,12 @@ def from_json(path: Path) -> list[Document]:
 
 def from_csv(path: Path) -> list[Document]:
     """One room per row: hotel_id, hotel_name, city, area, type, stars, price_range, amenities and
-    features (';'-separated), quiet, room_id, room_name, capacity, beds, price_per_night, currency."""
+    features (';'-separated), quiet, room_id, room_name, capacity, beds, price_per_night, currency, and
+    optionally count (rooms of that type)."""
     hotels: dict[str, dict[str, Any]] = {}
     with path.open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
-            split = lambda key: [v.strip() for v in (row.get(key) or "").split(";") if v.strip()]  # noqa: E731
+            split = lambda key, row=row: [v.strip() for v in (row.get(key) or "").split(";") if v.strip()]  # noqa: E731
             hotel = hotels.setdefault(row["hotel_id"], {
                 "id": row["hotel_id"], "name": row["hotel_name"], "city": row["city"], "area": row.get("area", ""),
                 "type": row.get("type") or "hotel", "stars": row.get("stars") or 0, "price_range": row.get("price_range", ""),
@@ -92,7 +95,7 @@ def from_csv(path: Path) -> list[Document]:
             })
             hotel["rooms"].append({"id": row["room_id"], "name": row["room_name"], "capacity": row["capacity"],
                                    "beds": row.get("beds", ""), "price_per_night": row["price_per_night"],
-                                   "currency": row["currency"], "features": split("features")})
+                                   "currency": row["currency"], "features": split("features"), "count": row.get("count")})
     return [d for h in hotels.values() for d in room_documents(h, path.name)]
 
 

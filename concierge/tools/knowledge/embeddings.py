@@ -12,20 +12,25 @@ from langchain_core.embeddings import Embeddings
 
 
 def build_embeddings(settings: Any) -> Embeddings:
-    import torch
-
-    # Few threads per call: a single query gains nothing from more, and parallel requests (or other
-    # processes on the machine) would otherwise fight over the cores and stall each other.
-    torch.set_num_threads(settings.embedding_threads)
-
+    """Few threads per call (EMBEDDING_THREADS): a single query gains nothing from more, and parallel
+    requests (or other processes on the machine) would otherwise fight over the cores and stall each
+    other. torch is imported only for a configured model or when the packaged one has no ONNX export."""
     if settings.embedding_model:
+        import torch
         from langchain_huggingface import HuggingFaceEmbeddings
+
+        torch.set_num_threads(settings.embedding_threads)
 
         own = HuggingFaceEmbeddings(model_name=settings.embedding_model)
         return QueryFastEmbeddings(own, own._client)
     from concierge.tools import minilm
 
-    shared = SharedModelEmbeddings(minilm.model(), minilm.LOCK)
+    model = minilm.model()
+    if minilm.uses_torch(model):
+        import torch
+
+        torch.set_num_threads(settings.embedding_threads)
+    shared = SharedModelEmbeddings(model, minilm.LOCK)
     return QueryFastEmbeddings(shared, shared.model, shared.lock)
 
 
@@ -70,7 +75,10 @@ class QueryFastEmbeddings(Embeddings):
 
     @staticmethod
     def _direct_parts(model: Any) -> tuple[Any, Any, int] | None:
-        """(tokenizer, transformer, max length) when the pipeline is exactly transformer → mean pooling → normalize."""
+        """(tokenizer, transformer, max length) when the pipeline is exactly transformer → mean pooling → normalize
+        in sentence-transformers (an ONNX model's own encode is already direct)."""
+        if not type(model).__module__.startswith("sentence_transformers"):
+            return None
         try:
             from sentence_transformers.models import Normalize, Pooling, Transformer
 

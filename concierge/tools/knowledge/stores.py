@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,15 +36,27 @@ class EdgeStore:
 
         self.q, self.path, self.shard = q, Path(path), None
         if (self.path / "edge_config.json").exists():
+            self.shard = self._load()
+
+    def _load(self, attempts: int = 20):
+        """Open the folder; one held by an orphaned warm-up child is taken over (the lock goes with it)."""
+        from concierge.tools.knowledge.holder import take_over
+
+        taken_over = False
+        for _ in range(attempts):
             try:
-                self.shard = q.EdgeShard.load(str(self.path))
+                return self.q.EdgeShard.load(str(self.path))
             except Exception as exc:
-                if "WouldBlock" in str(exc):  # the engine locks its folder for one process
-                    raise RuntimeError(
-                        f"the knowledge-base folder {self.path} is open in another process; give each process on this "
-                        "machine its own QDRANT_PATH, or use a Qdrant server (QDRANT_URL)"
-                    ) from None
-                raise
+                if "WouldBlock" not in str(exc):  # the engine locks its folder for one process
+                    raise
+            taken_over = taken_over or take_over(self.path)
+            if not taken_over:
+                break
+            time.sleep(0.25)  # the stopped child's lock is released as it exits
+        raise RuntimeError(
+            f"the knowledge-base folder {self.path} is open in another process; give each process on this "
+            "machine its own QDRANT_PATH, or use a Qdrant server (QDRANT_URL)"
+        )
 
     def ensure(self, size: int) -> None:
         if self.shard is not None:

@@ -2,7 +2,7 @@
 written by a child process (torch, transformers and the embedding model load there, and their
 memory goes when it exits), while the server already answers. Searches wait until it is done.
 
-    python -m concierge.tools.knowledge.warmup   # ingest INVENTORY_FILE if the collection is empty
+    python -m concierge.tools.knowledge.warmup   # ingest INVENTORY_FILE if the collection lacks it
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import sys
 import threading
 
 from concierge.settings import Settings, get_settings
-from concierge.tools.knowledge.base import KnowledgeBase, build_store
+from concierge.tools.knowledge.base import KnowledgeBase, build_store, lacks_inventory
+from concierge.tools.knowledge.holder import die_with_parent, forget_holder, record_holder
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,11 @@ _KB_SETTINGS = ("data_dir", "qdrant_url", "qdrant_api_key", "qdrant_path", "qdra
                 "embedding_model", "embedding_threads")
 
 
+PARENT_ENV = "CONCIERGE_WARMUP_PARENT"  # the server's pid: the child dies with it
+
+
 def _child_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
+    env = dict(os.environ) | {PARENT_ENV: str(os.getpid())}
     for name in _KB_SETTINGS:
         field = Settings.model_fields[name]
         value = getattr(settings, name)
@@ -34,10 +38,10 @@ def _child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _is_empty(settings: Settings) -> bool:
+def _needs_filling(settings: Settings) -> bool:
     store = build_store(settings)
     try:
-        return store.count() == 0
+        return lacks_inventory(store, settings)
     finally:
         store.close()
 
@@ -46,7 +50,7 @@ async def ingest_in_background(kb: KnowledgeBase, gate: threading.Event) -> None
     """Fill the knowledge base if it is empty, in a child process; `gate` (from `kb.hold()`, taken by
     the caller before anything can search: the embedded store's folder admits one opener) is set then."""
     try:
-        if not await asyncio.to_thread(_is_empty, kb.settings):
+        if not await asyncio.to_thread(_needs_filling, kb.settings):
             return
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "concierge.tools.knowledge.warmup", env=_child_env(kb.settings),
@@ -70,11 +74,20 @@ async def ingest_in_background(kb: KnowledgeBase, gate: threading.Event) -> None
 
 
 def main() -> None:
-    kb = KnowledgeBase(get_settings())
+    settings = get_settings()
+    folder = None if settings.qdrant_url else settings.qdrant_local_path / settings.qdrant_collection
+    if parent := os.environ.get(PARENT_ENV):
+        die_with_parent(int(parent))
+        if folder is not None:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            record_holder(folder, int(parent))
+    kb = KnowledgeBase(settings)
     try:
         kb.ensure_ingested()
     finally:
         kb.close()
+        if folder is not None:
+            forget_holder(folder)
 
 
 if __name__ == "__main__":

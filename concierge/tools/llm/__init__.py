@@ -1,47 +1,30 @@
-"""The chat model every LLM step uses, chosen by settings, and the one way steps call it.
-
-`structured` is where every LLM call goes through: it counts tokens and dollars on the running step's
-meter (`usage.py`), stops at the ticket's budget, and sends calls to the offline engine while the
-circuit breaker is open (`breaker.py`).
-"""
+"""The LLM: the chat model every step uses, chosen by settings (`build_chat_model`), the one way steps
+call it (`structured.py`), what it costs (`usage.py`), the circuit breaker (`breaker.py`), customer
+text kept as data (`injection.py`), language detection (`language.py`) and the offline engine that
+answers with no key (`offline/`)."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
-from concierge.observability.metrics import LLM_CALLBACK
-from concierge.settings import Settings
-from concierge.tools.llm.injection import clean_data
-from concierge.tools.llm.offline import OfflineChatModel
-from concierge.tools.llm.schema import tool_for
-from concierge.tools.llm.usage import LlmCall, Meter, Prices, current_meter, record_call
-
-T = TypeVar("T", bound=BaseModel)
-
-DATA_OPEN, DATA_CLOSE = "<data>", "</data>"
-_OFFLINE = OfflineChatModel()
-
-
-class BudgetExceeded(Exception):
-    """The ticket spent its LLM budget: a person takes it from here."""
-
-    def __init__(self, spent: float, budget: float) -> None:
-        super().__init__(f"the ticket's LLM spend ${spent:.5f} reached its budget ${budget:.5f} (LLM_BUDGET_PER_TICKET)")
-        self.spent, self.budget = spent, budget
+    from concierge.settings import Settings
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:
     """Groq when GROQ_API_KEY is set, an OpenAI-compatible server when LLM_BASE_URL is set, else offline."""
+    from concierge.tools.outbound import Policy, guarded_sdk_clients
+
     engine = settings.llm_engine
     if engine == "groq":
+        import groq
         from langchain_groq import ChatGroq
 
+        # The SDK's default clients, with every request's destination checked before the key leaves.
         return ChatGroq(
+            **guarded_sdk_clients(groq.DefaultHttpxClient, groq.DefaultAsyncHttpxClient, Policy.provider(settings)),
             model=settings.groq_model,
             api_key=settings.groq_api_key,
             base_url=settings.groq_base_url,
@@ -50,9 +33,12 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
             max_retries=settings.llm_max_retries,
         )
     if engine == "openai-compatible":
+        import openai
         from langchain_openai import ChatOpenAI
 
+        # A server of one's own (vLLM, Ollama): private networks allowed.
         return ChatOpenAI(
+            **guarded_sdk_clients(openai.DefaultHttpxClient, openai.DefaultAsyncHttpxClient, Policy.own(settings)),
             model=settings.llm_model,
             base_url=settings.llm_base_url,
             api_key=settings.llm_api_key or "not-needed",
@@ -60,75 +46,6 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
             timeout=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
         )
-    return _OFFLINE
+    from concierge.tools.llm.offline.engine import OFFLINE
 
-
-def prices_of(settings: Settings) -> Prices:
-    return Prices(settings.llm_price_input_per_mtok, settings.llm_price_output_per_mtok)
-
-
-def data_message(task: str, data: dict[str, Any]) -> HumanMessage:
-    """Customer text travels inside a <data> block: it is material to read, never instructions."""
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).replace("<", "\\u003c").replace(">", "\\u003e")
-    return HumanMessage(content=f"{task}\n\n{DATA_OPEN}\n{payload}\n{DATA_CLOSE}")
-
-
-def _model_name(model: BaseChatModel) -> str:
-    return str(getattr(model, "model_name", None) or getattr(model, "model", None) or model._llm_type)
-
-
-def _parse(schema: type[T], message: BaseMessage) -> T:
-    calls = getattr(message, "tool_calls", None) or []
-    if not calls:
-        raise ValueError(f"the model answered without calling {schema.__name__}")
-    return schema.model_validate(calls[0]["args"])
-
-
-async def _ask(model: BaseChatModel, schema: type[T], messages: list[BaseMessage]) -> tuple[T, AIMessage]:
-    message = await model.bind_tools([tool_for(schema)], tool_choice=schema.__name__).ainvoke(
-        messages, config={"callbacks": [LLM_CALLBACK]})  # Prometheus: calls and tokens
-    return _parse(schema, message), message
-
-
-async def _offline(schema: type[T], messages: list[BaseMessage], meter: Meter | None, why: str | None) -> T:
-    result, _ = await _ask(_OFFLINE, schema, messages)
-    if meter is not None and why and why not in meter.fallbacks:
-        meter.fallbacks.append(why)
-    record_call(LlmCall(schema.__name__, _OFFLINE._llm_type, outcome="offline", thread_id=meter and meter.thread_id))
-    return result
-
-
-async def structured(model: BaseChatModel, schema: type[T], system: str, task: str, data: dict[str, Any]) -> T:
-    """Ask `model` for one `schema` object about `data` (within the running step's budget and breaker)."""
-    meter = current_meter()
-    data, removed = clean_data(data)
-    if meter is not None:
-        meter.injections.extend(r for r in removed if r not in meter.injections)
-    messages = [SystemMessage(content=system), data_message(task, data)]
-    if isinstance(model, OfflineChatModel):
-        return await _offline(schema, messages, meter, None)
-    breaker = meter.breaker if meter else None
-    if meter is not None and meter.over_budget():
-        if not meter.budget_already_hit:
-            raise BudgetExceeded(meter.spent, meter.budget_usd or 0.0)
-        return await _offline(schema, messages, meter, "the ticket's LLM budget is spent")
-    if breaker is not None and not breaker.allow():
-        return await _offline(schema, messages, meter, breaker.describe())
-    name, thread = _model_name(model), meter and meter.thread_id
-    try:
-        result, message = await _ask(model, schema, messages)
-    except Exception as e:
-        record_call(LlmCall(schema.__name__, name, outcome="failed", thread_id=thread))
-        if breaker is None:
-            raise
-        breaker.failed(f"{type(e).__name__}: {str(e)[:200]}")
-        if breaker.state == "closed":
-            raise  # not yet a pattern: the step waits the outage out as before
-        return await _offline(schema, messages, meter, breaker.describe())
-    if breaker is not None:
-        breaker.succeeded()
-    tokens = message.usage_metadata or {}
-    used_in, used_out = tokens.get("input_tokens", 0), tokens.get("output_tokens", 0)
-    cost = (meter.prices if meter else Prices()).cost(used_in, used_out)
-    record_call(LlmCall(schema.__name__, name, used_in, used_out, cost, thread_id=thread))
-    return result
+    return OFFLINE

@@ -6,8 +6,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
+from concierge.db.ledger import OutcomeUnknown
 from concierge.settings import Settings
-from concierge.store import OutcomeUnknown
 
 
 class CallRequest(BaseModel):

@@ -8,6 +8,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from concierge.settings import Settings
+from concierge.tools.outbound import Policy, guarded_client
 from concierge.tools.voice.base import CallOutcomeUnknown, CallRequest, webhook_url
 from concierge.tools.voice.outcome import BLAND_ANALYSIS_SCHEMA, SUMMARY_PROMPT
 
@@ -20,6 +21,7 @@ class BlandError(RuntimeError):
 
 
 def call_body(request: CallRequest, settings: Settings) -> dict[str, Any]:
+    """The `POST /v1/calls` body; every field is a Send Call parameter (https://docs.bland.ai/api-v1/post/calls)."""
     body: dict[str, Any] = {
         "phone_number": request.to,
         "task": request.system_prompt,
@@ -32,8 +34,10 @@ def call_body(request: CallRequest, settings: Settings) -> dict[str, Any]:
         "metadata": {"thread_id": request.thread_id, "idempotency_key": request.idempotency_key},
         "summary_prompt": SUMMARY_PROMPT,
         "analysis_schema": BLAND_ANALYSIS_SCHEMA,
-        "voicemail_message": f"Hello, this is {settings.company_name} about your trip. We'll call again later, "
-                            "or just reply to our email.",
+        # The `voicemail` object supersedes the flat voicemail_message / voicemail_action.
+        "voicemail": {"action": "leave_message",
+                      "message": f"Hello, this is {settings.company_name} about your trip. We'll call again later, "
+                                 "or just reply to our email."},
     }
     if settings.escalation_phone:
         body["transfer_phone_number"] = settings.escalation_phone
@@ -86,7 +90,8 @@ class BlandVoice:
     async def place_call(self, request: CallRequest) -> str:
         body = call_body(request, self.settings)
         headers = {"authorization": self.settings.bland_api_key.get_secret_value()}  # the raw key, no "Bearer"
-        async with httpx.AsyncClient(base_url=self.settings.bland_base_url, headers=headers, timeout=self.timeout_s) as client:
+        async with guarded_client(Policy.provider(self.settings), base_url=self.settings.bland_base_url, headers=headers,
+                                  timeout=self.timeout_s) as client:
             async for attempt in AsyncRetrying(stop=stop_after_attempt(self.attempts), retry=retry_if_exception(_rate_limited),
                                                wait=_wait, reraise=True):
                 with attempt:

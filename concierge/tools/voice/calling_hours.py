@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from phonenumbers import timezone as phone_timezone
 
+from concierge.settings import parse_clock_window
+
 _UNKNOWN = "Etc/Unknown"
 
 
@@ -26,15 +28,7 @@ class CallWindow:
     @classmethod
     def parse(cls, text: str, *, sundays: bool = False) -> CallWindow:
         """`"09:00-20:00"` → a window; a clear error for anything else."""
-        try:
-            start_text, end_text = (part.strip() for part in text.split("-"))
-            start = time.fromisoformat(start_text)
-            end = time.max if end_text == "24:00" else time.fromisoformat(end_text)  # 24:00: to the end of the day
-        except ValueError as exc:
-            raise ValueError(f"CALL_WINDOW must look like 09:00-20:00, got {text!r}") from exc
-        if start >= end:
-            raise ValueError(f"CALL_WINDOW must start before it ends, got {text!r}")
-        return cls(start, end, sundays)
+        return cls(*parse_clock_window(text), sundays)
 
     def allows_day(self, day: date) -> bool:
         return self.sundays or day.weekday() != 6

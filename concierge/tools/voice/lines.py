@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from concierge.store import AppStore
+from concierge.db.store import AppStore
 
 LINE, QUEUE = "call_line:", "call_queue:"
 LINE_FREE = "call_line_free"  # the timer that wakes a thread waiting for a line
@@ -72,9 +72,12 @@ async def free_line(store: AppStore, limit: int, thread_id: str, reason: str) ->
     return woken
 
 
-async def drop_wake_ups(store: AppStore, thread_id: str, kinds: tuple[str, ...]) -> None:
-    """The call goes out now: the thread's timers still pending to wake it for a line or a window
-    are no longer needed (left alone they would only find it waiting for something else)."""
+async def drop_wake_ups(store: AppStore, thread_id: str, kinds: tuple[str, ...], now: datetime) -> None:
+    """The call goes out now: the thread's timers not yet due to wake it for a line or a window are
+    no longer needed (left alone they would only find it waiting for something else). A due one is
+    left pending: it may be the very event running this step, and a run killed before its
+    checkpoint must find it pending again to carry on."""
     for event in await store.events(thread_id):
-        if event["source"] == "timer" and event["kind"] in kinds and event["status"] == "pending":
+        if (event["source"] == "timer" and event["kind"] in kinds and event["status"] == "pending"
+                and event["not_before"] and datetime.fromisoformat(event["not_before"]) > now):
             await store.finish_event("timer", event["event_id"], status="ignored", error="the call went out before it was due")

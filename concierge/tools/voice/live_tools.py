@@ -6,6 +6,7 @@ room, with a discount only up to the cap. Answers are short sentences the assist
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -59,6 +60,10 @@ def parse_arguments(arguments: Any) -> dict[str, Any]:
 
 
 def _line(offer: Offer) -> str:
+    if offer.rooms:  # several rooms of one hotel together: each priced, then the total
+        each = ", ".join(f"{r.room_name} (sleeps {r.capacity}) {r.price_per_night:.0f} {offer.currency}" for r in offer.rooms)
+        return (f"{len(offer.rooms)} rooms at {offer.hotel_name} ({offer.city}) together sleeping {offer.capacity}: {each}; "
+                f"{offer.price_per_night:.0f} {offer.currency} a night in total, room id {offer.room_id}")
     return (f"{offer.room_name} at {offer.hotel_name} ({offer.city}), sleeps {offer.capacity}, "
             f"{offer.price_per_night:.0f} {offer.currency} a night, room id {offer.room_id}")
 
@@ -79,13 +84,18 @@ async def quote_price(kb: KnowledgeBase, args: dict[str, Any], max_discount_pct:
         return "Say which room to quote."
     nights = max(int(args.get("nights") or 1), 1)
     asked = float(args.get("discount_pct") or 0)
-    candidates = await kb.asearch_rooms(room, k=5)
-    offer = next((o for o in candidates if o.room_id == room), candidates[0] if candidates else None)
+    if "+" in room:  # several rooms of one hotel, as check_availability names them
+        offer = await asyncio.to_thread(kb.combination, room)
+    else:
+        candidates = await kb.asearch_rooms(room, k=5)
+        offer = next((o for o in candidates if o.room_id == room), candidates[0] if candidates else None)
     if offer is None:
         return f"No room matches {room!r}; check availability first."
     discount = min(max(asked, 0.0), max_discount_pct)
     total = offer.price_per_night * nights * (1 - discount / 100)
-    quote = (f"{offer.room_name} at {offer.hotel_name}: {offer.price_per_night:.0f} {offer.currency} a night, "
+    each = "".join(f"{r.room_name} {r.price_per_night:.0f} {offer.currency}, " for r in offer.rooms)
+    quote = (f"{offer.room_name} at {offer.hotel_name}: {each}{offer.price_per_night:.0f} {offer.currency} a night"
+             f"{' for all the rooms' if offer.rooms else ''}, "
              f"{nights} night{'s' if nights != 1 else ''}")
     if discount:
         quote += f", with {discount:g}% off: {total:.0f} {offer.currency} in total"

@@ -28,6 +28,18 @@ OUTCOME_SCHEMA: dict[str, Any] = {
     "required": ["booked", "frustrated", "reasons"],
 }
 
+# Vapi: a transient structured output on `artifactPlan.structuredOutputs` (the successor of the older
+# `analysisPlan.structuredDataPlan`, https://docs.vapi.ai/assistants/call-analysis); its result comes back in the
+# end-of-call report's `artifact.structuredOutputs[<id>]` as {"name": OUTCOME_NAME, "result": {...}}.
+OUTCOME_NAME = "booking_outcome"
+VAPI_STRUCTURED_OUTPUT: dict[str, Any] = {
+    "name": OUTCOME_NAME,
+    "type": "ai",
+    "description": "The booking outcome of the call, in the customer's words.",
+    "schema": {**OUTCOME_SCHEMA, "properties": {**OUTCOME_SCHEMA["properties"],
+                                                "summary": {"type": "string", "description": SUMMARY_PROMPT}}},
+}
+
 # Bland's analysis_schema maps each key to a type hint.
 BLAND_ANALYSIS_SCHEMA: dict[str, str] = {
     name: "string[]" if kind == "array" else kind for name, (kind, _) in OUTCOME_FIELDS.items()

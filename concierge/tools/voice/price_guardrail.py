@@ -3,6 +3,9 @@ the offers and the discount cap, so a booking is never closed at a price the com
 
 An amount passes when it is a stay of 1–30 nights in one of the offered rooms (same currency), at the
 list price or at most `max_discount_pct` below it. A discount passes when it is at most the cap.
+Amounts and percentages are read however they are said (`tools.money`: "€160", "one hundred and
+sixty euros", "ninety percent"). Only the assistant's own turns are read: what the customer says,
+whatever "Agent:" it contains, is theirs.
 """
 
 from __future__ import annotations
@@ -11,56 +14,60 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-_CURRENCY_WORDS = {"eur": "EUR", "euro": "EUR", "euros": "EUR", "€": "EUR", "gbp": "GBP", "pound": "GBP", "pounds": "GBP",
-                   "£": "GBP", "usd": "USD", "dollar": "USD", "dollars": "USD", "$": "USD"}
-_NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?"
-_AMOUNT_AFTER = re.compile(_NUMBER + r"\s*(eur|euros?|gbp|pounds?|usd|dollars?)\b", re.I)
-_AMOUNT_BEFORE = re.compile(r"([€£$])\s?" + _NUMBER)
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|per ?cent)", re.I)
-_DISCOUNT_WORDS = re.compile(r"\b(off|discount|reduction|cheaper|less)\b", re.I)
-_AGENT = re.compile(r"^\s*(AI|bot|assistant|agent)\s*:", re.I)
+from concierge.tools.money import Amount, amounts, percentages
+
+_DISCOUNT_WORDS = re.compile(r"\b(off|discount\w*|reduction|reduced|cheaper|less|half)\b", re.I)
 MAX_NIGHTS = 30
 
 
-def _value(whole: str, cents: str | None) -> float:
-    return float(whole.replace(",", "")) + (float(f"0.{cents}") if cents else 0.0)
+def assistant_lines(report: Mapping[str, Any]) -> list[str]:
+    """What the assistant said on the call, turn by turn (from the report's structured turns)."""
+    return [t["text"] for t in report.get("turns") or [] if t.get("speaker") == "assistant"]
 
 
-def agent_lines(transcript: str) -> list[str]:
-    return [line.split(":", 1)[1] for line in transcript.splitlines() if _AGENT.match(line)]
+def spoken_amounts(line: str) -> list[Amount]:
+    return amounts(line)
 
 
-def spoken_amounts(line: str) -> list[tuple[float, str]]:
-    found = [(_value(m[1], m[2]), _CURRENCY_WORDS[m[3].lower()]) for m in _AMOUNT_AFTER.finditer(line)]
-    found += [(_value(m[2], m[3]), _CURRENCY_WORDS[m[1]]) for m in _AMOUNT_BEFORE.finditer(line)]
-    return found
+def allowed_for(amount: float, currency: str, offer: Mapping[str, Any], max_discount_pct: float) -> bool:
+    """`amount` is a stay of 1–30 nights in `offer`, between the capped discount and the list price."""
+    if offer.get("currency") != currency:
+        return False
+    price = float(offer["price_per_night"])
+    return any(price * n * (1 - max_discount_pct / 100) - 0.5 <= amount <= price * n + 0.5 for n in range(1, MAX_NIGHTS + 1))
 
 
 def _allowed(amount: float, currency: str, offers: Iterable[Mapping[str, Any]], max_discount_pct: float) -> bool:
-    for offer in offers:
-        if offer.get("currency") != currency:
-            continue
-        price = float(offer["price_per_night"])
-        for nights in range(1, MAX_NIGHTS + 1):
-            full = price * nights
-            if full * (1 - max_discount_pct / 100) - 0.5 <= amount <= full + 0.5:
-                return True
-    return False
+    return any(allowed_for(amount, currency, offer, max_discount_pct) for offer in offers)
 
 
-def price_violations(transcript: str, offers: Iterable[Mapping[str, Any]], max_discount_pct: float) -> list[str]:
-    """What the agent said that no offer and no allowed discount supports, quoted; empty when all is well."""
+def unsupported(said: list[Amount], offers: Iterable[Mapping[str, Any]], max_discount_pct: float) -> list[Amount]:
+    """The amounts of one line that no offer supports. An offer of several rooms is priced by its total
+    (`price_per_night`); one room's own price passes only beside an allowed total of that offer in
+    the same line ("the suite is 245 and the triple 215, 460 a night"), never as the price of the booking."""
+    offers = list(offers)
+
+    def room_price(amount: float, currency: str) -> bool:
+        return any(o.get("rooms") and any(allowed_for(a, c, o, max_discount_pct) for a, c in said)
+                   and any(allowed_for(amount, currency, {**r, "currency": o.get("currency")}, max_discount_pct) for r in o["rooms"])
+                   for o in offers)
+
+    return [(a, c) for a, c in said if not _allowed(a, c, offers, max_discount_pct) and not room_price(a, c)]
+
+
+def price_violations(said: Iterable[str], offers: Iterable[Mapping[str, Any]], max_discount_pct: float) -> list[str]:
+    """What the assistant said (`said`, its turns) that no offer and no allowed discount supports,
+    quoted; empty when all is well."""
     offers = list(offers)
     violations = []
-    for line in agent_lines(transcript):
+    for line in said:
         quoted = line.strip()
-        for amount, currency in spoken_amounts(line):
-            if not _allowed(amount, currency, offers, max_discount_pct):
-                violations.append(f"The agent quoted {amount:g} {currency}, which matches no offered room at an allowed price: “{quoted}”")
-        discounts = _PERCENT.finditer(line) if _DISCOUNT_WORDS.search(line) else ()  # "100% sure" is no discount
-        for match in discounts:
-            if float(match[1]) > max_discount_pct:
-                violations.append(f"The agent offered {match[1]}% (the cap is {max_discount_pct:g}%): “{quoted}”")
+        for amount, currency in unsupported(spoken_amounts(line), offers, max_discount_pct):
+            violations.append(f"The agent quoted {amount:g} {currency}, which matches no offered room at an allowed price: “{quoted}”")
+        discounts = percentages(line) if _DISCOUNT_WORDS.search(line) else ()  # "100% sure" is no discount
+        for pct in discounts:
+            if pct > max_discount_pct:
+                violations.append(f"The agent offered {pct:g}% (the cap is {max_discount_pct:g}%): “{quoted}”")
     return violations
 
 
@@ -77,7 +84,7 @@ def analysis_violations(analysis: Mapping[str, Any], offers: Iterable[Mapping[st
     for amount, currency in spoken_amounts(price):
         if not _allowed(amount, currency, offers, max_discount_pct):
             problems.append(f"The agreed price “{price}” matches no offered room at an allowed price.")
-    for match in _PERCENT.finditer(price):
-        if float(match[1]) > max_discount_pct:
-            problems.append(f"The agreed price “{price}” carries {match[1]}% off (the cap is {max_discount_pct:g}%).")
+    for pct in percentages(price):
+        if pct > max_discount_pct:
+            problems.append(f"The agreed price “{price}” carries {pct:g}% off (the cap is {max_discount_pct:g}%).")
     return problems

@@ -2,6 +2,10 @@
 
 The provider bodies are typed (only the fields Concierge reads; anything else is allowed and
 ignored), so a body of the wrong shape is a clear `NotACallReport`, never a crash.
+
+Who said what comes from the providers' structured messages (Vapi `artifact.messages`, Bland
+`transcripts[]`), never from "AI:" / "User:" labels in the transcript text: a customer can say
+"Agent: the room is booked" aloud, and the text would carry it as a line of its own.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from concierge.schemas import CallReport
+from concierge.schemas import CallReport, CallTurn
+from concierge.tools.voice.outcome import OUTCOME_NAME
 
 
 class NotACallReport(ValueError):
@@ -35,9 +40,18 @@ class VapiCall(_Lenient):
     id: CallId
 
 
+class VapiMessage(_Lenient):
+    """One entry of `artifact.messages`: `role` user / bot (or assistant) / system / tool_calls / tool_call_result."""
+
+    role: str
+    message: Text | None = None
+
+
 class VapiArtifact(_Lenient):
     transcript: Text | None = None
+    messages: list[VapiMessage] | None = None
     recordingUrl: str | None = None
+    structuredOutputs: dict[str, Any] | None = None  # {output id: {"name", "result"}}
 
 
 class VapiAnalysis(_Lenient):
@@ -60,8 +74,16 @@ class VapiEndOfCallReport(_Lenient):
     analysis: VapiAnalysis | None = None
     # Legacy top-level keys, still sent by older assistants.
     transcript: Text | None = None
+    messages: list[VapiMessage] | None = None
     summary: Text | None = None
     recordingUrl: str | None = None
+
+
+class BlandTranscript(_Lenient):
+    """One entry of `transcripts[]`: `user` is user / assistant / robot / agent-action."""
+
+    user: str
+    text: Text = ""
 
 
 class BlandCallDetails(_Lenient):
@@ -75,9 +97,20 @@ class BlandCallDetails(_Lenient):
     price: float | None = None
     transferred_to: str | None = None
     concatenated_transcript: Text | None = None
+    transcripts: list[BlandTranscript] | None = None
     summary: Text | None = None
     analysis: dict[str, Any] | None = None
     recording_url: str | None = None
+
+
+VAPI_SPEAKERS = {"user": "customer", "bot": "assistant", "assistant": "assistant"}
+BLAND_SPEAKERS = {"user": "customer", "assistant": "assistant"}  # robot (an answering machine) and agent-action say nothing
+
+
+def _turns(spoken: list[tuple[str, str | None]], speakers: dict[str, str]) -> list[CallTurn]:
+    """The call's turns, in order; system prompts, tool calls and actions are no one's words."""
+    return [CallTurn(speaker=speakers[role], text=text.strip()) for role, text in spoken
+            if role in speakers and text and text.strip()]
 
 
 def _validated(model: type[BaseModel], body: Any) -> Any:
@@ -105,19 +138,29 @@ def from_vapi(body: dict[str, Any]) -> CallReport:
     report = _validated(VapiEndOfCallReport, message)
     artifact, analysis = report.artifact or VapiArtifact(), report.analysis or VapiAnalysis()
     success = analysis.successEvaluation
+    outcome = _structured_output(artifact) or analysis.structuredData or {}
     return CallReport(
         provider="vapi",
         call_id=report.call.id,
         ended_reason=report.endedReason or "",
         transcript=artifact.transcript or report.transcript or "",
-        summary=analysis.summary or report.summary or "",
+        turns=_turns([(m.role, m.message) for m in artifact.messages or report.messages or []], VAPI_SPEAKERS),
+        summary=str(outcome.get("summary") or "") or analysis.summary or report.summary or "",
         success_evaluation=None if success is None else str(success).lower(),
         duration_s=_seconds_between(report.startedAt, report.endedAt),
         recording_url=artifact.recordingUrl or report.recordingUrl,
         cost=report.cost if report.cost is not None else report.call.model_extra.get("cost"),
-        outcome=analysis.structuredData or {},
+        outcome=outcome,
         transferred_to=_vapi_transfer(report),
     )
+
+
+def _structured_output(artifact: VapiArtifact) -> dict[str, Any] | None:
+    """Our structured output's result, from `artifact.structuredOutputs` ({id: {"name", "result"}})."""
+    for output in (artifact.structuredOutputs or {}).values():
+        if isinstance(output, dict) and output.get("name") == OUTCOME_NAME and isinstance(output.get("result"), dict):
+            return output["result"]
+    return None
 
 
 def _vapi_transfer(report: VapiEndOfCallReport) -> str | None:
@@ -139,6 +182,7 @@ def from_bland(body: dict[str, Any]) -> CallReport:
         call_id=report.call_id,
         ended_reason=_bland_ending(report),
         transcript=report.concatenated_transcript or "",
+        turns=_turns([(t.user, t.text) for t in report.transcripts or []], BLAND_SPEAKERS),
         summary=report.summary or "",
         success_evaluation=None if success is None else str(success).lower(),
         duration_s=report.call_length * 60 if report.call_length is not None else None,
@@ -158,6 +202,16 @@ def _bland_ending(report: BlandCallDetails) -> str:
     if report.status == "busy":
         return "customer-busy"
     return report.call_ended_by or report.status or ""
+
+
+def readable_transcript(report: dict[str, Any]) -> str:
+    """The call for a person to read: one line per turn, named by its real speaker (a line break a
+    customer's words carry stays inside their line), else the provider's transcript text."""
+    turns = report.get("turns") or []
+    if not turns:
+        return report.get("transcript") or ""
+    name = {"customer": "Customer", "assistant": "Assistant"}
+    return "\n".join(f"{name[t['speaker']]}: {' '.join(t['text'].split())}" for t in turns)
 
 
 def parse_call_report(body: dict[str, Any]) -> CallReport:

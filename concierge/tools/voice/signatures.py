@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 
-from concierge.server.verify import InboundRequest, WebhookAuthError
+from concierge.tools.signing import InboundRequest, WebhookAuthError
 
 
 class VapiCredential:

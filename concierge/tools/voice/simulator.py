@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from concierge.keys import keyed_digest
 from concierge.tools.voice.base import CallRequest
+from concierge.tools.voice.outcome import OUTCOME_NAME
 
 Persona = Literal["books", "haggles", "above_cap", "frustrated", "transfer", "voicemail", "no_answer", "busy"]
 PERSONAS: tuple[str, ...] = Persona.__args__
@@ -71,12 +72,9 @@ class CallSimulator:
                 "cost": round(0.05 + t / 600, 2),
                 **({"destination": {"type": "number", "number": "the escalation line"}}
                    if ended_reason == "assistant-forwarded-call" else {}),
-                "artifact": {"transcript": transcript, "messages": messages, "recordingUrl": None},
-                "analysis": {
-                    "summary": _summary(request, persona),
-                    "structuredData": {"booked": success},
-                    "successEvaluation": "true" if success else "false",
-                },
+                "artifact": {"transcript": transcript, "messages": messages, "recordingUrl": None,
+                             "structuredOutputs": {f"so-{call_id}": {"name": OUTCOME_NAME, "result": {"booked": success}}}},
+                "analysis": {"summary": _summary(request, persona), "successEvaluation": "true" if success else "false"},
             }
         }
 

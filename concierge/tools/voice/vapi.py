@@ -2,7 +2,8 @@
 
 The SDK takes seconds to import, so it is imported on the first call, not with this module. The
 assistant is built per call: the briefing as system prompt, the live tools (answered by our webhook
-from the knowledge base), a transfer to a person, and an analysis plan whose structured data carries
+from the knowledge base), a transfer to a person, and a transient structured output
+(`artifactPlan.structuredOutputs`, which Vapi recommends over the older `analysisPlan`) that carries
 the outcome. Every server message goes to `server.url` with our credential.
 """
 
@@ -14,9 +15,10 @@ from typing import Any
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from concierge.settings import Settings
+from concierge.tools.outbound import Policy, guarded_client
 from concierge.tools.voice.base import CallOutcomeUnknown, CallRequest, webhook_url
 from concierge.tools.voice.live_tools import TOOL_SCHEMAS
-from concierge.tools.voice.outcome import OUTCOME_SCHEMA, SUMMARY_PROMPT
+from concierge.tools.voice.outcome import VAPI_STRUCTURED_OUTPUT
 
 HANDOVER_LINE = "Of course. I'm connecting you to a colleague now, please stay on the line."
 TRANSFER_SUMMARY = "Summarise for the colleague taking over: who the customer is, what they want and why they asked for a person."
@@ -68,11 +70,7 @@ def assistant_config(request: CallRequest, settings: Settings) -> dict[str, Any]
         "serverMessages": ["end-of-call-report", "status-update", "tool-calls", "transfer-destination-request"],
         "server": server_config(settings),
         "metadata": {"thread_id": request.thread_id, "idempotency_key": request.idempotency_key},
-        "analysisPlan": {
-            "summaryPlan": {"enabled": True, "messages": [{"role": "system", "content": SUMMARY_PROMPT}]},
-            "structuredDataPlan": {"enabled": True, "schema": OUTCOME_SCHEMA},
-            "successEvaluationPlan": {"enabled": True, "rubric": "PassFail"},
-        },
+        "artifactPlan": {"structuredOutputs": [VAPI_STRUCTURED_OUTPUT]},
     }
 
 
@@ -108,7 +106,10 @@ class VapiVoice:
         if self._client is None:
             from vapi import AsyncVapi  # slow import: only when a call is placed
 
-            self._client = AsyncVapi(token=self.settings.vapi_api_key.get_secret_value(), base_url=self.settings.vapi_base_url)
+            # The SDK's own httpx client, with the destination checked before the key leaves.
+            http = guarded_client(Policy.provider(self.settings), timeout=60, follow_redirects=True)
+            self._client = AsyncVapi(token=self.settings.vapi_api_key.get_secret_value(), base_url=self.settings.vapi_base_url,
+                                     httpx_client=http)
         return self._client
 
     async def place_call(self, request: CallRequest) -> str:

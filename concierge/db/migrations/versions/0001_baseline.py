@@ -4,8 +4,8 @@ database is adopted as it is, and a version-1 one gets the columns it lacks.
 Revision ID: 0001
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0001"
 down_revision = None

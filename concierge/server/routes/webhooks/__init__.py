@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concierge.server.routes.webhooks import crm, email, generic, slack, voice
+from concierge.server.routes.webhooks import email, generic, helpdesk, slack, voice
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
-for module in (generic, crm, email, voice, slack):
+for module in (generic, helpdesk, email, voice, slack):
     router.include_router(module.router)

@@ -8,11 +8,13 @@ import logging
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
 
-from concierge.server.assignments import take_assigned_ticket
+from concierge.actions.assignments import take_assigned_ticket
+from concierge.actions.call_reports import queue_call_report
+from concierge.actions.inbound_email import accept_inbound_email
+from concierge.actions.results import Accepted, EmailAutoReply, EmailBounced, EmailUnmatched
+from concierge.schemas import InboundEmail
 from concierge.server.deps import RuntimeDep, json_body, parse_json, signed_body
-from concierge.server.inbound_email import accept_inbound_email
-from concierge.server.routes.webhooks.voice import queue_call_report
-from concierge.server.schemas import Accepted, CallCompleted, InboundEmail, TicketAssigned
+from concierge.server.schemas import CallCompleted, TicketAssigned
 from concierge.tools.voice.reports import NotACallReport, parse_call_report
 
 logger = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ async def ticket_assigned(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted:
 
 
 @router.post("/inbound_email", status_code=status.HTTP_202_ACCEPTED, response_model=None, openapi_extra=json_body(InboundEmail))
-async def inbound_email(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted | JSONResponse:
+async def inbound_email(runtime: RuntimeDep, raw: bytes = SIGNED) -> Accepted | EmailUnmatched | EmailAutoReply | EmailBounced:
     """A customer's email as JSON; an email no thread matches is kept and alerted (202, `matched: false`)."""
     return await accept_inbound_email(runtime, parse_json(InboundEmail, raw), "email")
 

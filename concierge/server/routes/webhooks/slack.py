@@ -1,6 +1,7 @@
 """Slack interactivity: a person clicks a decision button on an escalation alert.
 
-The request is verified with the Slack signing secret before anything is read. The decision is
+The request is verified with the Slack signing secret before anything is read. A click on the
+alert's link button ("Open ticket") is only acknowledged. The decision is
 queued like one from the thread API, as that Slack user; Slack wants an answer within three
 seconds, so the route answers at once and edits the message (who decided what) once the decision
 has run. A click on an alert whose wait has ended changes nothing and tells the clicker why.
@@ -17,11 +18,11 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
+from concierge.actions.decisions import SOURCE, queue_decision
+from concierge.actions.errors import Conflict
+from concierge.runtime.process import AppRuntime
 from concierge.schemas import THREAD_ID_PATTERN
-from concierge.server.decisions import SOURCE, queue_decision
-from concierge.server.deps import RuntimeDep, authenticate
-from concierge.server.runner import NotWaiting
-from concierge.server.runtime import AppRuntime
+from concierge.server.deps import RuntimeDep, VerifiersDep, authenticate
 from concierge.tools.alerts.slack import BUTTONS, respond
 
 logger = logging.getLogger(__name__)
@@ -53,14 +54,17 @@ def _who(user: dict[str, Any]) -> str:
 
 
 @router.post("/slack/actions")
-async def slack_actions(request: Request, runtime: RuntimeDep, background: BackgroundTasks) -> Response:
-    if "slack" not in runtime.verifiers:  # no signing secret configured: nothing could be verified
+async def slack_actions(request: Request, runtime: RuntimeDep, verifiers: VerifiersDep, background: BackgroundTasks) -> Response:
+    if "slack" not in verifiers:  # no signing secret configured: nothing could be verified
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Slack actions are not configured on this server (SLACK_SIGNING_SECRET)")
     interaction = _interaction(await authenticate(request, runtime, "slack"))
     if interaction.get("type") != "block_actions":
         return JSONResponse({"ignored": interaction.get("type")})
     try:
         clicked = interaction["actions"][0]
+        if isinstance(clicked, dict) and "value" not in clicked and clicked.get("url"):
+            # A link button ("Open ticket") still posts its click; without a 200 Slack shows a warning.
+            return Response(status_code=status.HTTP_200_OK)
         value = ButtonValue.model_validate_json(clicked["value"])
         user = interaction["user"]
     except (KeyError, IndexError, TypeError, ValidationError) as exc:
@@ -75,11 +79,11 @@ async def slack_actions(request: Request, runtime: RuntimeDep, background: Backg
 
     try:
         if value.escalation is not None and snapshot.values.get("escalations") != value.escalation:
-            raise NotWaiting("this alert is about an earlier escalation; the thread has moved on")
+            raise Conflict("this alert is about an earlier escalation; the thread has moved on")
         event_id = await queue_decision(runtime, value.thread_id, snapshot,
                                         {"action": value.action, "note": "decided in Slack", "by": by},
                                         event_id=f"slack:{clicked.get('action_ts') or interaction.get('trigger_id')}")
-    except NotWaiting as exc:
+    except Conflict as exc:
         if response_url:  # only the person who clicked sees why nothing happened
             background.add_task(_tell, response_url, f"Not applied: {exc}")
         return Response(status_code=status.HTTP_200_OK)

@@ -17,13 +17,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
-from concierge.schemas import CallReport
-from concierge.server.deps import RuntimeDep, authenticate, json_body, parse_json
-from concierge.server.runtime import AppRuntime
-from concierge.server.routes.webhooks.voice_messages import (
-    MESSAGE_MODELS, ToolResult, ToolResults, VapiEnvelope, VapiServerMessage, VapiToolCalls,
-)
-from concierge.server.schemas import Accepted
+from concierge.actions.call_reports import queue_call_report
+from concierge.actions.results import Accepted
+from concierge.runtime.process import AppRuntime
+from concierge.server.deps import RuntimeDep, authenticate, get_verifiers, json_body, parse_json
+from concierge.server.routes.webhooks.voice_messages import MESSAGE_MODELS, ToolResult, ToolResults, VapiEnvelope, VapiServerMessage, VapiToolCalls
 from concierge.tools.voice.live_tools import answer_tool_call
 from concierge.tools.voice.reports import BlandCallDetails, NotACallReport, from_bland, from_vapi
 from concierge.tools.voice.vapi import HANDOVER_LINE
@@ -32,35 +30,8 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/voice")
 
 
-class Superseded(Accepted):
-    """A report for an older call than the thread's latest: recorded, and nothing changes."""
-
-    superseded: bool = True
-
-
-async def queue_call_report(runtime: AppRuntime, report: CallReport) -> Accepted:
-    """Queue an end-of-call report for the thread that placed the call. A report for an older call
-    than the thread's latest is recorded as received and changes nothing."""
-    store = runtime.services.store
-    thread_id = await store.thread_for(f"call:{report.call_id}")
-    if thread_id is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no thread placed call {report.call_id}")
-    event_id = f"call:{report.call_id}"
-    payload = {"type": "call_report", **report.model_dump()}
-    snapshot = await runtime.runner.snapshot(thread_id)
-    calls = (snapshot.values.get("calls") if snapshot else None) or []
-    if calls and calls[-1].get("call_id") != report.call_id:
-        fresh = await store.record_event(report.provider, event_id, "stale_call_report", thread_id, payload)
-        if fresh:
-            await store.finish_event(report.provider, event_id)
-        logger.info("call report for %s arrived after a later call on %s; recorded only", report.call_id, thread_id)
-        return Superseded(thread_id=thread_id, event_id=event_id, duplicate=not fresh)
-    queued = await runtime.queue.enqueue(report.provider, event_id, "call_report", thread_id, payload)
-    return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)
-
-
 async def _authenticated(request: Request, runtime: AppRuntime, provider: str) -> bytes:
-    if provider not in runtime.verifiers:  # no secret configured: nothing could be verified
+    if provider not in get_verifiers(request):  # no secret configured: nothing could be verified
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{provider} webhooks are not configured on this server")
     return await authenticate(request, runtime, provider)
 

@@ -1,15 +1,16 @@
-"""Who may post inbound email: SendGrid Inbound Parse (basic auth or a secret token in the URL) and
-Resend (svix-signed webhooks)."""
+"""Who may post inbound email: SendGrid Inbound Parse (basic auth or a secret token in the URL),
+SendGrid's Event Webhook (ECDSA-signed) and Resend (svix-signed webhooks)."""
 
 from __future__ import annotations
 
 import base64
 import hmac
+import time
 from urllib.parse import parse_qs, urlsplit
 
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from concierge.server.verify import InboundRequest, WebhookAuthError
+from concierge.tools.signing import InboundRequest, WebhookAuthError
 
 
 class SendGridInboundAuth:
@@ -45,3 +46,33 @@ class SvixSignature:
             self.webhook.verify(request.body, headers)
         except WebhookVerificationError as exc:
             raise WebhookAuthError(f"svix signature: {exc}") from exc
+
+
+class SendGridEventSignature:
+    """SendGrid's Signed Event Webhook: ECDSA P-256 / SHA-256 over `timestamp + raw body`, the base64
+    DER signature in `X-Twilio-Email-Event-Webhook-Signature`, checked with the `sendgrid` SDK's
+    `EventWebhook` against the verification key from Mail Settings; older than the window is refused."""
+
+    SIGNATURE, TIMESTAMP = "x-twilio-email-event-webhook-signature", "x-twilio-email-event-webhook-timestamp"
+
+    def __init__(self, public_key: str, *, tolerance_s: int = 300) -> None:
+        from sendgrid.helpers.eventwebhook import EventWebhook
+
+        try:
+            self.webhook = EventWebhook(public_key.strip())
+        except ValueError as exc:
+            raise ValueError("SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY is not the base64 key SendGrid shows for the signed Event Webhook") from exc
+        self.tolerance_s = tolerance_s
+
+    def verify(self, request: InboundRequest) -> None:
+        signature, timestamp = request.headers.get(self.SIGNATURE, ""), request.headers.get(self.TIMESTAMP, "")
+        if not signature or not timestamp.isdigit():
+            raise WebhookAuthError("missing X-Twilio-Email-Event-Webhook-Signature or -Timestamp header")
+        if abs(time.time() - int(timestamp)) > self.tolerance_s:
+            raise WebhookAuthError("event webhook timestamp outside the tolerance window")
+        try:
+            valid = self.webhook.verify_signature(request.body.decode("utf-8"), signature, timestamp)
+        except (ValueError, UnicodeDecodeError) as exc:  # binascii.Error (bad base64) is a ValueError
+            raise WebhookAuthError(f"event webhook signature unreadable: {exc}") from exc
+        if not valid:
+            raise WebhookAuthError("event webhook signature does not match")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 
-from concierge.tools.email.inbound import message_ids, one_line
+from concierge.tools.email.inbound.headers import message_ids, one_line
 
 
 @dataclass(frozen=True)

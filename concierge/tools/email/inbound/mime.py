@@ -6,9 +6,9 @@ import email
 import email.policy
 from email.message import EmailMessage
 
-from concierge.server.schemas import InboundEmail
-from concierge.tools.email.inbound import addresses, header_map, is_auto_reply, message_ids, one_line
+from concierge.schemas import InboundEmail
 from concierge.tools.email.inbound.dsn import permanent_bounce, reported_message_id
+from concierge.tools.email.inbound.headers import addresses, header_map, is_auto_reply, message_ids, one_line
 from concierge.tools.email.inbound.reply_text import plain_text
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from concierge.server.schemas import InboundEmail
+from concierge.schemas import InboundEmail
 from concierge.tools.email.errors import TransientEmailFailure, failure_from_response, with_retries
-from concierge.tools.email.inbound import addresses, is_auto_reply, message_ids, one_line
+from concierge.tools.email.inbound.headers import addresses, is_auto_reply, message_ids, one_line
 from concierge.tools.email.inbound.reply_text import plain_text
 
 

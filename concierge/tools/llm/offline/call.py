@@ -1,11 +1,13 @@
-"""Offline call analysis, read from the transcript itself: booked or not, the offer chosen, the price
+"""Offline call analysis, read from the call's turns: booked or not, the offer chosen, the price
 agreed, frustration, and the customer's own words for a human.
 
-A learned head (`call_turn`) reads each assistant sentence as a success notice, a failure notice or
-neither: the call is booked when the last notice is a success. A question or a request to confirm
-("Shall I book it?", "Please confirm: one room from the 14th") reports nothing, so it is never a
-notice. The provider's verdict, when there is one, is combined with that reading; a missing verdict
-is no verdict. A request for a person or clear frustration always goes to a human.
+The turns come from the provider's structured messages (`CallTurn`: customer or assistant), so
+words the customer says never count as the assistant's, whatever "Agent:" they contain. A learned
+head (`call_turn`) reads each assistant sentence as a success notice, a failure notice or neither:
+the call is booked when the assistant's last notice is a success. A question or a request to
+confirm ("Shall I book it?", "Please confirm: one room from the 14th") reports nothing, so it is
+never a notice. The provider's verdict can veto a booking but never makes one. A request for a
+person or clear frustration always goes to a human.
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ CALL_FRUSTRATION = re.compile(
     r"complain\w*|annoy\w*|frustrat\w*|angry|furious|upset|rubbish|terrible|this is the (second|third))\b",
     re.I,
 )
-CUSTOMER = {"user", "customer"}
-ASSISTANT = {"ai", "bot", "assistant", "agent"}
 PROVIDER_YES = {"true", "pass", "yes", "success", "successful"}
 PROVIDER_NO = {"false", "fail", "no", "failure", "unsuccessful"}
 # An agent asking, or asking the customer to confirm, states no result; the head alone confuses
@@ -37,15 +37,10 @@ ASKS = re.compile(
 AMOUNT = re.compile(r"(?:€|£|\$)\s?\d[\d,]*(?:\.\d{2})?|\b\d[\d,]*(?:\.\d{2})?\s?(?:euros?|pounds?|dollars?|EUR|GBP|USD)\b", re.I)
 
 
-def turns(transcript: str) -> list[tuple[str, str]]:
-    """(speaker, text) of every `Speaker: text` line; speaker is `customer`, `assistant` or the raw label."""
-    out = []
-    for line in transcript.splitlines():
-        who, sep, text = line.partition(":")
-        who = who.strip().lower()
-        if sep and text.strip() and (who in CUSTOMER or who in ASSISTANT):
-            out.append(("customer" if who in CUSTOMER else "assistant", text.strip()))
-    return out
+def spoken(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """(speaker, text) of every turn in `data["turns"]`, speaker `customer` or `assistant`."""
+    return [(t["speaker"], t["text"]) for t in data.get("turns") or []
+            if t.get("speaker") in ("customer", "assistant") and t.get("text")]
 
 
 def booking_notice(assistant_lines: list[str]) -> tuple[str | None, str | None]:
@@ -75,9 +70,9 @@ def provider_verdict(value: Any) -> bool | None:
 
 
 def analyse_call(data: dict[str, Any]) -> dict[str, Any]:
-    spoken = turns(data.get("transcript", ""))
-    customer = [t for who, t in spoken if who == "customer"]
-    assistant = [t for who, t in spoken if who == "assistant"]
+    turns = spoken(data)
+    customer = [t for who, t in turns if who == "customer"]
+    assistant = [t for who, t in turns if who == "assistant"]
     upset = [line for line in customer if CALL_FRUSTRATION.search(line)]
     wants_person = [line for line in customer if asks_for_a_person(line)]
     notice, notice_words = booking_notice(assistant)
@@ -88,15 +83,15 @@ def analyse_call(data: dict[str, Any]) -> dict[str, Any]:
     reasons += [f"Customer on the call: “{line}”" for line in upset if line not in wants_person]
     if verdict is False and read_booked:
         reasons.append(f"The provider reports no success, but the assistant said: “{notice_words}”")
-    # The provider's "success" stands unless the transcript shows a failed attempt; its "failure" always stands.
-    booked = (read_booked or (verdict is True and notice != "failure")) and verdict is not False
-    if not spoken:
+    # Only the assistant's own notice books; the provider's "success" alone never does, its "failure" always stands.
+    booked = read_booked and verdict is not False
+    if not turns:
         reasons.append(f"The customer said nothing on the call (ended: {data.get('ended_reason') or 'unknown'}).")
     elif not booked and not reasons:
         reasons.append(f"The call ended without a booking: “{notice_words}”" if notice == "failure"
                        else "The call ended without a booking.")
 
-    offer = _chosen_offer(data.get("offers") or [], notice_words or "", " ".join(t for _, t in spoken))
+    offer = chosen_offer(data.get("offers") or [], notice_words or "", " ".join(assistant))
     frustrated = bool(upset or wants_person)
     verdict_text = "Booked" if booked else ("Customer frustrated" if frustrated else "No booking")
     return {
@@ -109,13 +104,31 @@ def analyse_call(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _chosen_offer(offers: list[dict[str, Any]], notice: str, spoken: str) -> dict[str, Any] | None:
-    """The offer named in the booking notice, else the last one named on the call."""
-    for text in (notice.lower(), spoken.lower()):
-        named = [(text.rfind(o.get("hotel_name", "").lower()), o) for o in offers if o.get("hotel_name")]
-        named = [(i, o) for i, o in named if i >= 0]
+def confirmation(turns: list[dict[str, Any]], offers: list[dict[str, Any]]) -> tuple[dict[str, Any], str] | None:
+    """The offer the assistant itself confirmed as booked, and its words; None when it confirmed none.
+
+    The assistant's last notice must be a success, and the offer must be named in it or, failing
+    that, be the last offer the assistant named on the call."""
+    assistant = [text for who, text in spoken({"turns": turns}) if who == "assistant"]
+    notice, words = booking_notice(assistant)
+    if notice != "success" or not words:
+        return None
+    offer = chosen_offer(offers, words, " ".join(assistant))
+    return (offer, words) if offer else None
+
+
+def chosen_offer(offers: list[dict[str, Any]], notice: str, said: str) -> dict[str, Any] | None:
+    """The offer named in the booking notice, else the last one named in `said`: by its hotel, and by
+    its room among offers of one hotel."""
+    for text in (notice.lower(), said.lower()):
+        named = []
+        for o in offers:
+            at = text.rfind(o.get("hotel_name", "").lower()) if o.get("hotel_name") else -1
+            if at >= 0:
+                room = o.get("room_name", "").lower()
+                named.append((bool(room) and room in text, at, o))
         if named:
-            return max(named, key=lambda p: p[0])[1]
+            return max(named, key=lambda n: (n[0], n[1]))[2]
     return None
 
 

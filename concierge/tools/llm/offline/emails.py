@@ -31,9 +31,14 @@ def _offer_lines(offers: list[dict[str, Any]], nights: int | None) -> list[str]:
         total = f" ({_money(o['price_per_night'] * nights, o['currency'])} for {nights} nights)" if nights else ""
         perks = ", ".join((o.get("features") or [])[:2] + (o.get("amenities") or [])[:3])
         where = f"{o['city']}, {o['area']}" if o.get("area") else o["city"]
+        rooms = o.get("rooms") or []
+        head = (f"{i}. {o['hotel_name']} — {o['room_name']} ({where}, sleeps {o['capacity']}): "
+                if not rooms else
+                f"{i}. {o['hotel_name']} — {len(rooms)} rooms together for {o['capacity']} guests ({where}): "
+                + "; ".join(f"{r['room_name']} (sleeps {r['capacity']}) {_money(r['price_per_night'], o['currency'])} per night"
+                            for r in rooms) + "; in total ")
         lines.append(
-            f"{i}. {o['hotel_name']} — {o['room_name']} ({where}, sleeps {o['capacity']}): "
-            f"{price} per night{total}.\n   {perks}."
+            f"{head}{price} per night{total}.\n   {perks}."
             + (f"\n   Alternative: it does not meet {', '.join(o['breaks'])}." if o.get("breaks") else "")
         )
     return lines

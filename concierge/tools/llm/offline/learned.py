@@ -3,7 +3,7 @@
 The model is the process's one copy (`concierge.tools.minilm`, shared with the knowledge base);
 each text is embedded once and cached, so triage and escalation of the same ticket share one
 embedding. The heads are plain coefficient arrays (`heads/*.npz`, written by
-`python -m concierge.tools.llm.offline.train`): loading them runs no code.
+`python -m concierge.eval.train`): loading them runs no code.
 """
 
 from __future__ import annotations

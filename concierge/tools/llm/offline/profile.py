@@ -89,6 +89,24 @@ def _dates(text: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+ARRIVAL_DAY = re.compile(r"\b(?:on|from|starting|beginning|arriv\w*|for|this|check(?:ing)? in)\s+(?:on\s+|from\s+)?("
+                         + "|".join(WEEKDAYS) + r")\b", re.I)
+
+
+def _weekday_check_in(text: str, written: str) -> str | None:
+    """The next date on the customer's last-named arrival weekday, counted from the day the ticket was written."""
+    found = ARRIVAL_DAY.findall(text)
+    if not found or not written:
+        return None
+    try:
+        base = date.fromisoformat(str(written)[:10])
+    except ValueError:
+        return None
+    ahead = (WEEKDAYS.index(found[-1].lower()) - base.weekday()) % 7 or 7
+    return date.fromordinal(base.toordinal() + ahead).isoformat()
+
+
 def _budget(text: str) -> tuple[float | None, str | None]:
     cur = {"€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "pounds": "GBP",
            "pound": "GBP", "$": "USD", "usd": "USD", "dollars": "USD"}
@@ -100,6 +118,24 @@ def _budget(text: str) -> tuple[float | None, str | None]:
     return float(amount), cur.get(symbol.lower())
 
 
+COMPLAINT_WANTS = [
+    (r"\bcharged twice\b|\bdouble[- ]charged?\b|\bdouble charge\b", "a refund of a double charge"),
+    (r"\bovercharged\b", "a refund of an overcharge"),
+    (r"\brefund\w*\b|\bmoney back\b", "a refund"),
+]
+
+
+def _complaint(text: str) -> dict[str, Any] | None:
+    """What a customer with a billing problem wants, in the case's own terms: the remedy, the booking, the amount."""
+    wants = next((w for pattern, w in COMPLAINT_WANTS if re.search(pattern, text, re.I)), None)
+    if not wants:
+        return None
+    reference = re.search(r"\b(?:booking|reservation|ref(?:erence)?)\s*(?:no\.?|number|#|:)?\s*([A-Z]{1,4}-?\d{3,})\b", text)
+    amount, currency = _budget(text)
+    return {"wants": wants, "booking_reference": reference.group(1) if reference else None,
+            "amount": amount, "currency": currency}
+
+
 def profile(data: dict[str, Any]) -> dict[str, Any]:
     ticket = data.get("ticket", {})
     text = ticket_text(ticket)
@@ -108,12 +144,19 @@ def profile(data: dict[str, Any]) -> dict[str, Any]:
     check_in, check_out = _dates(text)
     nights = (date.fromisoformat(check_out) - date.fromisoformat(check_in)).days if check_in and check_out else None
     if nights is None:
-        m = re.search(r"(\d+|one|two|three|four|five|six|seven)\s+nights?", text, re.I)
-        nights = number(m.group(1)) if m else None
+        # The latest count wins ("4 nights… how about 3 nights?"); a stay of "5 days" is booked as 5 nights.
+        counts = re.findall(r"(\d+|one|two|three|four|five|six|seven)\s+nights?", text, re.I) or re.findall(
+            r"(\d+|one|two|three|four|five|six|seven)\s+days?\b", text, re.I)
+        nights = number(counts[-1]) if counts else None
+    if check_in is None:
+        check_in = _weekday_check_in(text, ticket.get("created_at", ""))
+        if check_in and nights:
+            check_out = date.fromordinal(date.fromisoformat(check_in).toordinal() + nights).isoformat()
     destination = next(
         (city for city in data.get("known_destinations", []) if re.search(rf"\b{re.escape(city)}\b", text, re.I)), None
     )
-    budget, currency = _budget(text)
+    complaint = _complaint(text)
+    budget, currency = (None, None) if complaint else _budget(text)
     constraints = stay_constraints(text)
     excluded = {c.partition(":")[2] for c in constraints["excluded"]}
     preferences = [name for name, p in AMENITY_PATTERNS.items() if re.search(p, text, re.I) and name not in excluded]
@@ -125,6 +168,10 @@ def profile(data: dict[str, Any]) -> dict[str, Any]:
     trip = f"{party or 'unknown number of'} guest(s) to {destination or 'an unnamed destination'}"
     when = f" from {check_in} to {check_out}" if check_in else ""
     summary = f"{name} wants a stay for {trip}{when}."
+    if complaint:
+        case = [f"booking {complaint['booking_reference']}" if complaint["booking_reference"] else "",
+                f"{complaint['amount']:g} {complaint['currency'] or ''}".strip() if complaint["amount"] else ""]
+        summary = f"{name} wants {complaint['wants']}" + (f" ({', '.join(c for c in case if c)})" if any(case) else "") + "."
     summary += f" Past friction: {len(friction)} earlier problem(s) — handle with care." if friction else " No past friction on record."
     return {
         "name": name,
@@ -138,6 +185,7 @@ def profile(data: dict[str, Any]) -> dict[str, Any]:
         "currency": currency,
         "preferences": preferences,
         "constraints": constraints,
+        "complaint": complaint,
         "past_friction": friction,
         "language": detect_language(text),
         "summary": summary,

@@ -16,6 +16,9 @@ _STAR_NUM = r"(\d|zero|one|two|three|four|five)"
 HARD = re.compile(r"\b(must|need|needs|needed|essential|has to|have to|required|requirement|insist\w*|non-negotiable|"
                   r"mandatory|important|only)\b|\bwith\b", re.I)
 SOFT = re.compile(r"\b(ideally|if possible|would be nice|nice to have|bonus|prefer\w*|would love|maybe|perhaps|optional)\b", re.I)
+# Asking whether the place has something, or saying one would like it, is wanting it.
+ASKED = re.compile(r"\b(do|does|did|is|are) (they|it|either|any|those|there|one)\b.*\b(have|has|include|offer|with)\b"
+                   r"|\b(i'?d|i would|we'?d|we would) like\b|\bdefinitely\b|\breally want\b", re.I)
 NEGATION = re.compile(r"\b(without|no|not|nothing|don't want|do not want|mustn't|must not have|doesn't have|lacking|free of)"
                       r"\s+(?:(?!and\b|but\b)\w+\s+){0,3}$", re.I)
 INDIFFERENT = re.compile(r"\b(no need for|don't need|do not need|don't care about|not bothered about)\s+(?:\w+\s+){0,2}$", re.I)
@@ -25,12 +28,13 @@ AREAS = {
     **{d: rf"\bin the {d}(ern)?\b|\b{d} of (the )?(city|town|centre|center)\b|\b{d}(ern)? (side|part|end)\b" for d in ("north", "south", "east", "west")},
 }
 PRICE_RANGES = {
-    "cheap": r"\bcheap(est)?\b|\binexpensive\b|\blow[- ]cost\b|\bbudget (hotel|guest ?house|place|option|accommodation|room|stay)s?\b",
+    "cheap": r"\bcheap(est|er)?\b|\binexpensive\b|\blow[- ]cost\b|\bbudget (hotel|guest ?house|place|option|accommodation|room|stay)s?\b",
     "moderate": r"\bmoderate(ly)?( priced)?\b|\bmid[- ]?(range|priced)\b|\breasonably priced\b",
     "expensive": r"\bexpensive\b|\bluxur(y|ious)\b|\bupmarket\b|\bupscale\b|\bhigh[- ]end\b|\bposh\b",
 }
 GUESTHOUSE = r"\bguest ?houses?\b|\bb ?& ?b\b|\bbed and breakfast\b"
-HOTEL_ONLY = r"\b(be an?|proper|real|actual|only) hotels?\b|\bhotels? only\b"
+HOTEL_ONLY = (r"\b(be an?|proper|real|actual|only) hotels?\b|\bhotels? only\b|^\W*an? hotel,? please\W*$"
+              r"|\bhotel,? (not|rather than) an? (b ?& ?b|guest ?house)")
 UNRATED = r"\bunrated\b|\b(no|without an?|not have an?) (official )?star rating\b|\bnot star[- ]rated\b|\b(zero|0)[- ]stars?\b"
 
 
@@ -43,7 +47,26 @@ def _negated(sentence: str, start: int) -> bool:
     return bool(NEGATION.search(before)) and not INDIFFERENT.search(before)
 
 
+# A slot the customer says they do not mind about ("price doesn't matter", "any area", "hotel or guesthouse").
+DONT_CARE = r"(doesn'?t (really )?matter|don'?t (really )?(care|mind)|no preference|not (really )?bothered|any\b|either)"
+CLEARS = {
+    "price_range": re.compile(rf"\bprice\w*\b.*{DONT_CARE}|{DONT_CARE}.*\bprice\w*\b", re.I),
+    "area": re.compile(rf"\b(area|location|part of town|side of town)\b.*{DONT_CARE}|{DONT_CARE}.*\b(area|location|part of town)\b"
+                       r"|\banywhere\b", re.I),
+    "type": re.compile(r"\bhotels? or (a )?guest ?houses?\b|\bguest ?houses? or (a )?hotels?\b", re.I),
+    "stars": re.compile(rf"\bstars?\b.*{DONT_CARE}|{DONT_CARE}.*\bstar rating\b", re.I),
+}
+SLOT_OF = {"min_stars": "stars"}
+
+
+def _slot(constraint: str) -> str:
+    attribute = constraint.partition(":")[0]
+    return SLOT_OF.get(attribute, attribute)
+
+
 def stay_constraints(text: str) -> dict[str, list[str]]:
+    """What the customer finally asked for: a later value of a slot (area, price range, type, stars)
+    replaces an earlier one, and a slot they say they do not mind about is dropped."""
     required: list[str] = []
     excluded: list[str] = []
     preferred: list[str] = []
@@ -52,10 +75,22 @@ def stay_constraints(text: str) -> dict[str, list[str]]:
         if INDIFFERENT.search(sentence[:start]):
             return
         target = excluded if _negated(sentence, start) else preferred if SOFT.search(sentence) else default
+        slot = _slot(constraint)
+        if slot != "facility" and target is not excluded:
+            # The latest value wins; a requirement restated more politely stays a requirement.
+            was_required = constraint in required
+            for bucket in (required, preferred):
+                bucket[:] = [c for c in bucket if _slot(c) != slot]
+            if was_required:
+                target = required
         if constraint not in target:
             target.append(constraint)
 
     for sentence in _sentences(text):
+        for slot, pattern in CLEARS.items():
+            if pattern.search(sentence):
+                for bucket in (required, preferred, excluded):
+                    bucket[:] = [c for c in bucket if _slot(c) != slot]
         for area, pattern in AREAS.items():
             for m in re.finditer(pattern, sentence, re.I):
                 add(f"area:{area}", sentence, m.start(), required)
@@ -63,7 +98,8 @@ def stay_constraints(text: str) -> dict[str, list[str]]:
             for m in re.finditer(pattern, sentence, re.I):
                 add(f"price_range:{price}", sentence, m.start(), required)
         for m in re.finditer(GUESTHOUSE, sentence, re.I):
-            add("type:guesthouse", sentence, m.start(), required)
+            if not CLEARS["type"].search(sentence):
+                add("type:guesthouse", sentence, m.start(), required)
         for m in re.finditer(HOTEL_ONLY, sentence, re.I):
             add("type:hotel", sentence, m.start(), required)
         if m := re.search(UNRATED, sentence, re.I):
@@ -76,7 +112,7 @@ def stay_constraints(text: str) -> dict[str, list[str]]:
                 add(f"{'min_stars' if at_least else 'stars'}:{stars}", sentence, m.start(), required)
         for name, pattern in FACILITIES.items():
             for m in re.finditer(pattern, sentence, re.I):
-                hard = HARD.search(sentence) and not SOFT.search(sentence)
+                hard = (HARD.search(sentence) or ASKED.search(sentence)) and not SOFT.search(sentence)
                 add(f"facility:{name}", sentence, m.start(), required if hard else preferred)
     # What is required or excluded is no longer a mere preference.
     preferred = [p for p in preferred if p not in required and p not in excluded]

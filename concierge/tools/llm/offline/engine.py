@@ -1,0 +1,99 @@
+"""The offline engine: a LangChain chat model that answers structured-output requests with
+small trained heads over packaged embeddings (`learned.py`), exact rules and templates, so every
+step runs with no key and no network. Same input, same answer.
+
+It speaks the same tool-calling protocol as Groq: the step binds its pydantic schema as a tool,
+the engine reads the `<data>` block of the last human message, runs the rule registered for that
+schema and answers with one tool call. Its messages say that they come from the offline engine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from concierge.tools.llm.offline import call, call_time, emails, profile, triage
+
+ENGINE_NAME = "concierge-offline-engine"
+LABEL = "[offline engine: deterministic rules and templates, no LLM]"
+
+
+def read_ticket(data: dict[str, Any]) -> dict[str, Any]:
+    return {"triage": triage.triage(data), "profile": profile.profile(data)}
+
+
+def reply_mood(data: dict[str, Any]) -> dict[str, Any]:
+    reply = data.get("reply", {})
+    read = triage.triage({"ticket": reply})
+    upset = read["path"] == "escalate" and read["sentiment"] in ("negative", "angry")
+    wants_person = bool(triage.asks_for_a_person(reply.get("body", "")))
+    return {"upset": upset, "wants_person": wants_person,
+            "reasons": read["escalation_reasons"] if upset or wants_person else []}
+
+
+RULES = {
+    "ReplyMood": reply_mood,
+    "TicketReading": read_ticket,
+    "TriageDecision": triage.triage,
+    "CustomerProfile": profile.profile,
+    "CallAnalysis": call.analyse_call,
+    "EmailDraft": emails.draft_email,
+    "CallTimeRequest": call_time.call_time,
+}
+
+_DATA = re.compile(r"<data>\s*(.*?)\s*</data>", re.S)
+
+
+def read_data(messages: Sequence[BaseMessage]) -> dict[str, Any]:
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage) and isinstance(message.content, str):
+            match = _DATA.search(message.content)
+            if match:
+                return json.loads(match.group(1))
+    return {}
+
+
+class OfflineChatModel(BaseChatModel):
+    """Deterministic stand-in for the LLM, labelled as such in every answer."""
+
+    @property
+    def _llm_type(self) -> str:
+        return ENGINE_NAME
+
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], tool_choice=tool_choice, **kwargs)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        tools = kwargs.get("tools") or []
+        if not tools:
+            message = AIMessage(content=f"{LABEL} Free-text answers need a configured LLM.")
+        else:
+            name = tools[0]["function"]["name"]
+            rule = RULES.get(name)
+            if rule is None:
+                raise ValueError(f"the offline engine has no rule for {name!r}")
+            args = rule(read_data(messages))
+            message = AIMessage(
+                content=LABEL,
+                tool_calls=[{"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}"}],
+                response_metadata={"model_name": ENGINE_NAME},
+            )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+OFFLINE = OfflineChatModel()  # stateless: one per process serves every step

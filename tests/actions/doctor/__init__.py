@@ -1,0 +1,1 @@
+"""`concierge doctor`'s checks, one module per part, each against its loopback fake."""
