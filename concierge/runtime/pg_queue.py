@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from procrastinate import App, PsycopgConnector
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+from procrastinate.jobs import Job, Status
 from sqlalchemy import text
 
 from concierge.db.store import AppStore
@@ -132,12 +133,26 @@ class PostgresQueue:
         for source, event_id, thread_id in due:
             queued += await self._defer(source, event_id, thread_id)
         for job in await self.app.job_manager.get_stalled_jobs(task_name=TASK, seconds_since_heartbeat=self.stalled_after_s):
-            logger.warning("job %s of a stopped worker (%s) is retried", job.id, job.task_kwargs)
-            try:
-                await self.app.job_manager.retry_job(job)
-            except Exception:  # another worker's sweep retried it first
-                logger.debug("stalled job %s was already taken over", job.id)
+            await self._take_over(job)
         return queued
+
+    async def _take_over(self, job: Job) -> None:
+        """Retry the job of a stopped worker. When the same work already waits in another job (a
+        restarted worker queued a carry-on for the thread it was running), retrying clashes with
+        that job's queueing lock; the stopped one is dropped instead, since left `doing` it would
+        hold its thread's lock, and every later job of the thread, for ever."""
+        manager = self.app.job_manager
+        try:
+            await manager.retry_job(job)
+            logger.warning("job %s of a stopped worker (%s) is retried", job.id, job.task_kwargs)
+        except UniqueViolation:
+            try:
+                await manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=True)
+                logger.warning("job %s of a stopped worker (%s) is dropped: the same job waits", job.id, job.task_kwargs)
+            except Exception:  # another worker's sweep dropped it first
+                logger.debug("stalled job %s was already taken over", job.id)
+        except Exception:  # another worker's sweep retried it first
+            logger.debug("stalled job %s was already taken over", job.id)
 
 
     async def wait_for(self, source: str, event_id: str, timeout_s: float) -> dict[str, Any] | None:
