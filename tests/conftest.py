@@ -84,6 +84,17 @@ def pg_url(pg_template):
 
 
 @pytest.fixture
+async def pg_store(pg_url):
+    """The app's store, open on a fresh PostgreSQL database."""
+    from concierge.db.store import AppStore
+
+    store = AppStore(pg_url, auto_migrate=False)
+    await store.open()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
 def pg_settings(tmp_path, pg_url) -> Settings:
     return make_settings(tmp_path / "data", DATABASE_URL=pg_url, AUTO_MIGRATE=False)
 

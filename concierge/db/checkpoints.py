@@ -1,5 +1,5 @@
 """The LangGraph checkpointer for the configured database: `AsyncSqliteSaver` on a local file, or
-`AsyncPostgresSaver` over a psycopg connection pool on PostgreSQL."""
+`AsyncPostgresSaver` over a psycopg connection pool on PostgreSQL, whose writes are fenced."""
 
 from __future__ import annotations
 
@@ -36,9 +36,10 @@ async def open_checkpointer(*, sqlite_path: Path | None = None, database_url: st
             yield AsyncSqliteSaver(conn, serde=_serde())
         return
 
-    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
     from psycopg.rows import dict_row
     from psycopg_pool import AsyncConnectionPool
+
+    from concierge.db.fenced_saver import FencedPostgresSaver
 
     kwargs = {"autocommit": True, "row_factory": dict_row,
               # A transaction pooler (PgBouncer) cannot keep prepared statements between transactions.
@@ -47,7 +48,7 @@ async def open_checkpointer(*, sqlite_path: Path | None = None, database_url: st
                                check=AsyncConnectionPool.check_connection)  # a connection is checked on borrow
     await pool.open(wait=True, timeout=30)
     try:
-        saver = AsyncPostgresSaver(pool, serde=_serde())
+        saver = FencedPostgresSaver(pool, serde=_serde())
         if setup:
             await saver.setup()
         yield saver

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from concierge.db import migrate
+from concierge.db.fencing import check_connection
 from concierge.db.urls import engine_url, sqlite_url
 
 
@@ -97,8 +98,11 @@ class Database:
         async with self.engine.begin() as conn:
             return (await conn.execute(statement)).first() is not None
 
-    async def _write(self, statement) -> int:
+    async def _write(self, statement, *, fenced: bool = False) -> int:
+        """`fenced`: only while the running job's attempt is current (`concierge.db.fencing`)."""
         async with self.engine.begin() as conn:
+            if fenced:
+                await check_connection(conn)
             return (await conn.execute(statement)).rowcount
 
     async def _rows(self, statement) -> list[dict[str, Any]]:

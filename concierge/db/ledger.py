@@ -49,10 +49,11 @@ class EffectsLedger(Database):
         row = await self._effect_row(key)
         return None if row is None or row["status"] != "done" else json.loads(row["result"])
 
-    async def _set_effect(self, key: str, status: str, *, result: Any = None, error: str | None = None) -> None:
+    async def _set_effect(self, key: str, status: str, *, result: Any = None, error: str | None = None,
+                          fenced: bool = False) -> None:
         await self._write(update(effects).where(effects.c.key == key).values(
             status=status, result=json.dumps(result), error=error, updated_at=now_stamp(),
-        ))
+        ), fenced=fenced)
 
     async def once(self, key: str, thread_id: str, effect: Callable[[dict[str, Any]], Awaitable[T]], *,
                    intent: dict[str, Any] | None = None, retry_safe: bool = False) -> tuple[T, bool]:
@@ -63,7 +64,8 @@ class EffectsLedger(Database):
         timeout) is repeated only when `retry_safe` (the provider deduplicates by key, or the
         effect is idempotent); otherwise `EffectInDoubt` asks a person instead of guessing. Jobs
         for one thread never run concurrently (in any process), so check-then-record cannot race
-        within a thread.
+        within a thread; an attempt taken over by another worker is refused when it records the
+        intent (`Superseded`), while an effect it already made still records its result.
         """
         row = await self._effect_row(key)
         if row is not None and row["status"] == "done":
@@ -74,12 +76,12 @@ class EffectsLedger(Database):
             await self._write(effects.insert().values(
                 key=key, thread_id=thread_id, status="pending", intent=json.dumps(intent), result="null",
                 created_at=now, updated_at=now,
-            ))
+            ), fenced=True)
         else:
             intent = json.loads(row["intent"])
             if row["status"] == "pending" and not retry_safe:
                 raise EffectInDoubt(key, intent)
-            await self._set_effect(key, "pending")
+            await self._set_effect(key, "pending", fenced=True)
         try:
             result = await effect(intent)
         except BaseException as exc:

@@ -17,7 +17,7 @@ from prometheus_client.core import GaugeMetricFamily
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 EVENTS = Counter("concierge_events", "Webhook events and timers by source and result "
-                 "(received, duplicate, done, failed, ignored, retrying).", ["source", "result"], registry=REGISTRY)
+                 "(received, duplicate, done, failed, ignored, retrying, superseded).", ["source", "result"], registry=REGISTRY)
 JOB_SECONDS = Histogram("concierge_job_seconds", "Time to process one queued event, by kind.", ["kind"], registry=REGISTRY,
                         buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300))
 LLM_CALLS = Counter("concierge_llm_calls", "LLM calls by model and result (ok, error).", ["model", "result"], registry=REGISTRY)

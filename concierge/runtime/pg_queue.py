@@ -6,7 +6,8 @@ The inbox (`events`) stays the truth: an event is recorded, then a job carrying 
 event that is due and has no job (a crash between record and defer, a timer that fell due, a
 transient failure's retry) gets one, and jobs of a worker that stopped sending heartbeats (killed)
 are retried. Timers and retries become jobs only when due: a waiting job with a thread's lock would
-hold back every later job of that thread until then.
+hold back every later job of that thread until then. Each job's writes are fenced
+(`concierge.db.fencing`): a worker that only looked dead cannot write once its job is taken over.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from typing import Any
 
 from procrastinate import App, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job, Status
 from sqlalchemy import text
 
+from concierge.db.fencing import fenced
 from concierge.db.store import AppStore
 from concierge.db.urls import libpq_url
 from concierge.runtime.processing import RECOVERY, EventProcessor, cancel_all, record, sweep_forever
@@ -61,7 +64,7 @@ class PostgresQueue:
         self.listen_notify = pooler != "transaction"  # LISTEN needs a session, which a transaction pooler does not keep
         kwargs = {"prepare_threshold": None} if pooler == "transaction" else {}
         self.app = App(connector=PsycopgConnector(conninfo=libpq_url(database_url), min_size=1, max_size=pool_size, kwargs=kwargs))
-        self.task = self.app.task(name=TASK, queue="events")(self._job)
+        self.task = self.app.task(name=TASK, queue="events", pass_context=True)(self._job)
         self.processor = EventProcessor(runner, store, backoff_s=backoff_s)
         self._tasks: list[asyncio.Task] = []
 
@@ -121,9 +124,12 @@ class PostgresQueue:
             return 0
         return 1
 
-    async def _job(self, source: str, event_id: str, thread_id: str) -> None:
+    async def _job(self, context: JobContext, source: str, event_id: str, thread_id: str) -> None:
         event = {"source": source, "event_id": event_id, "thread_id": thread_id, "kind": "carry_on"}
-        await self.processor.process(event)
+        # This attempt writes checkpoints and effects only while the job is still its own: a worker
+        # that stalled past WORKER_STALLED_AFTER_S finds its job taken over and stops.
+        with fenced(context.job.id, context.job.attempts):
+            await self.processor.process(event)
 
     async def sweep(self) -> int:
         """Give a job to every due event that has none; retry the jobs of stopped workers."""

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from concierge.db.fencing import Superseded
 from concierge.db.store import AppStore
 from concierge.observability.logs import bound_contextvars
 from concierge.observability.metrics import EVENTS, JOB_SECONDS, PROVIDER_ERRORS, part_of
@@ -51,6 +52,9 @@ class EventProcessor:
         with bound_contextvars(thread_id=event["thread_id"], event_id=f"{event['source']}:{event['event_id']}"):
             try:
                 await self._process(event)
+            except Superseded as exc:  # another worker took this job over: the event and the thread are its now
+                logger.warning("event %s/%s: %s; this attempt stops", event["source"], event["event_id"], exc)
+                EVENTS.labels(event["source"], "superseded").inc()
             finally:
                 JOB_SECONDS.labels(event.get("kind", "event")).observe(time.perf_counter() - started)
 
@@ -69,6 +73,8 @@ class EventProcessor:
                 await self.runner.carry_on(thread_id)
             else:
                 await self.runner.resume(thread_id, {**event["payload"], "event_id": f"{source}:{event_id}"})
+        except Superseded:
+            raise
         except StaleEvent as exc:  # kept on the thread's event list, changes nothing
             await self.store.finish_event(source, event_id, status="ignored", error=str(exc))
             EVENTS.labels(source, "ignored").inc()

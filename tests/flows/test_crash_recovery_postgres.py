@@ -1,8 +1,9 @@
 """The production shape under `kill -9`: one web process and two `concierge worker` processes on
 PostgreSQL take 56 tickets (the demo's seven, eight times over, each with its own customers)
 through assignment, replies and call reports while a worker is killed at random moments and
-restarted. Every ticket must reach the end the demo reaches, with no email, call, note or alert
-made twice and no event left pending or failed."""
+restarted, and a worker is frozen past WORKER_STALLED_AFTER_S (its jobs are taken over while it
+still holds them). Every ticket must reach the end the demo reaches, with no email, call, note or
+alert made twice, no event left pending or failed, and no thread whose checkpoints fork."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ pytestmark = pytest.mark.slow
 
 COPIES = 8
 KILLS = 5
+STALLS = 2
+STALLED_AFTER_S = 3
 SECRET = "pg-crash-test-webhook-secret"
 DEMO = json.loads((PACKAGE_DATA / "demo_tickets.json").read_text())
 
@@ -84,6 +87,14 @@ class Process:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
 
+    def stall(self, seconds: float) -> None:
+        """Freeze the process (as a stalled event loop would) for `seconds`, then let it go on."""
+        os.killpg(self.process.pid, signal.SIGSTOP)
+        try:
+            time.sleep(seconds)
+        finally:
+            os.killpg(self.process.pid, signal.SIGCONT)
+
 
 def _worker_ready(p: Process) -> bool:
     return "worker ready" in p.log.read_text(errors="replace")
@@ -95,7 +106,7 @@ def test_two_workers_killed_at_random_moments_lose_and_repeat_nothing(tmp_path, 
     data = tmp_path / "data"
     port = free_port()
     common = dict(DATABASE_URL=pg_url, AUTO_MIGRATE="false", WEBHOOK_SECRET=SECRET, SECRET_KEY="pg-crash-test-secret-key",
-                  ALERTS_CONSOLE="false", RETRY_BACKOFF_S="0.2", WORKER_STALLED_AFTER_S="3",
+                  ALERTS_CONSOLE="false", RETRY_BACKOFF_S="0.2", WORKER_STALLED_AFTER_S=str(STALLED_AFTER_S),
                   HELPDESK_SEED_FILE=str(tmp_path / "tickets.json"),
                   CALL_WINDOW="00:00-24:00", CALL_ON_SUNDAYS="true", CALL_RETRY_MINUTES="0.02")
     web = Process("web", [str(VENV_BIN / "concierge"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "0"],
@@ -112,11 +123,16 @@ def test_two_workers_killed_at_random_moments_lose_and_repeat_nothing(tmp_path, 
         for w in workers:
             w.start()
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", auth=SignedWebhooks(HmacSignature([SECRET])), timeout=10) as client:
-            while kills < KILLS:
+            # Early rounds freeze a worker while it holds jobs (a live worker that looks dead: its jobs
+            # are taken over while it still runs them), the others kill one.
+            for round_ in ["stall"] * STALLS + ["kill"] * KILLS:
                 deadline = time.monotonic() + rng.uniform(0.5, 4.0)
-                while time.monotonic() < deadline:  # traffic until the kill, whatever the workers are doing
+                while time.monotonic() < deadline:  # traffic until then, whatever the workers are doing
                     act(client, simulator, script)
                 victim = rng.choice(workers)
+                if round_ == "stall":
+                    victim.stall(STALLED_AFTER_S * 2 + 1)
+                    continue
                 victim.kill()
                 kills += 1
                 victim.start()
@@ -155,6 +171,11 @@ def test_two_workers_killed_at_random_moments_lose_and_repeat_nothing(tmp_path, 
         left = conn.execute("SELECT source, event_id, status, error FROM events WHERE status IN ('pending', 'failed') "
                             "AND NOT (source = 'timer' AND kind = 'reply_overdue' AND status = 'pending')").fetchall()
     assert left == []
+    with psycopg.connect(pg_url) as conn:
+        # One line of checkpoints per thread: two attempts that both wrote would fork it.
+        forks = conn.execute("SELECT thread_id, parent_checkpoint_id, count(*) FROM checkpoints WHERE checkpoint_ns = '' "
+                             "GROUP BY 1, 2 HAVING count(*) > 1").fetchall()
+    assert forks == []
     assert kills == KILLS and sum(w.starts for w in workers) == 2 + KILLS
 
 

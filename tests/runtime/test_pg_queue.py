@@ -16,11 +16,8 @@ from tests.runtime.test_queue import RecordingRunner
 
 
 @pytest.fixture
-async def store(pg_url):
-    s = AppStore(pg_url, auto_migrate=False)
-    await s.open()
-    yield s
-    await s.close()
+def store(pg_store):
+    return pg_store
 
 
 def queue(runner, store, pg_url, **options) -> PostgresQueue:
