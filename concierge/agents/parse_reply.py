@@ -71,7 +71,9 @@ async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
         return {"stage": "escalating",
                 "escalation": {"reasons": [f"The customer answered the reply {who} sent: {_quote(text)}"], "source": "reply"},
                 "log": log("parse_reply", f"customer answered {who}'s reply: handed to a person")}
-    mood = await read_mood(services, {"reply": {"subject": reply.get("subject") or "", "body": text}})
+    # Mood is read from the customer's own words: a reply's subject is mostly the one our email or
+    # their first ticket gave it ("Re: Terrible experience last time"), not what they feel now.
+    mood = await read_mood(services, {"reply": {"body": text}})
     # Only anger or a request for a person escalates a reply; an off-topic reply still gets the phone
     # follow-up, and declining calls is a preference, not anger ("please don't call me, email only").
     declined = declines_call(text)

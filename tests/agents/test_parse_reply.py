@@ -38,7 +38,17 @@ async def test_the_reply_text_is_what_the_model_reads(rt, services, llm):
             "We would be glad to talk it through, so please call me on +351 912 345 678 in the afternoon.")
     await parse_reply(await replied_state(services, text), rt)
     [data] = sent_data(llm, "ReplyMood")
-    assert data == {"reply": {"subject": "Re: Lisbon in April", "body": text}}
+    assert data == {"reply": {"body": text}}  # not the subject, which the customer did not write now
+
+
+@pytest.mark.parametrize("subject", ["Re: Terrible experience last time", "Re: I want to speak to a manager",
+                                     "Re: Test", "Hello there"])
+async def test_a_calm_reply_is_calm_whatever_its_subject(rt, services, llm, subject):
+    state = await replied_state(services, "Sure, call me on +44 20 7946 0958.")
+    state["replies"][-1]["subject"] = subject
+    update = await parse_reply(state, rt)
+    assert (update["stage"], update["phone"]) == ("phone_found", "+442079460958")
+    assert llm.calls == []  # read calm by the offline screen, no escalation and no model call
 
 
 async def test_a_short_calm_reply_costs_no_llm_call(rt, services, llm):
