@@ -14,8 +14,9 @@ LONDON = ZoneInfo("Europe/London")
 T1005 = "local:1005"
 
 
-def _next(weekday: int, now: datetime) -> datetime:
-    return now + timedelta(days=(weekday - now.weekday()) % 7 or 7)
+def _coming(weekday: int, now: datetime) -> datetime:
+    """The day of that weekday from today on (today itself when it is that day)."""
+    return now + timedelta(days=(weekday - now.weekday()) % 7)
 
 
 async def test_a_requested_time_is_waited_for_and_a_later_email_moves_it(client, runtime, monkeypatch):
@@ -36,7 +37,7 @@ async def test_a_requested_time_is_waited_for_and_a_later_email_moves_it(client,
     body["from"] = (await runtime.runner.snapshot(T1005)).values["ticket"]["customer"]["email"]
     (await client.post(f"{WEBHOOKS}/inbound_email", json=body)).raise_for_status()
     await runtime.queue.join()
-    friday_18 = datetime.combine(_next(4, now).date(), datetime.min.time(), LONDON).replace(hour=18)
+    friday_18 = datetime.combine(_coming(4, now).date(), datetime.min.time(), LONDON).replace(hour=18)
     if friday_18 <= now:  # said on a Friday evening: next week's
         friday_18 += timedelta(days=7)
     detail = await thread(client, T1005)
