@@ -72,7 +72,7 @@ async def test_the_reading_gets_ticket_history_and_destinations_as_data_and_no_a
     assert [h["id"] for h in data["history"]] == ["731", "768"]
     assert set(data["history"][0]) == {"id", "subject", "body", "created_at"}
     assert data["ticket"] == {"subject": state["ticket"]["subject"], "body": state["ticket"]["body"],
-                              "customer": {"name": "Maria Costa"}}
+                              "created_at": state["ticket"]["created_at"], "customer": {"name": "Maria Costa"}}
     name, messages = llm.calls[-1]
     assert messages[0].type == "system" and "triage" in messages[0].content.lower()
     assert state["ticket"]["customer"]["email"] not in messages[-1].content  # the address never reaches the model
@@ -99,3 +99,10 @@ async def test_the_offline_engine_profiles_ticket_1001(services):
     assert "quiet" in profile["preferences"]
     assert any("768" in f and "Noisy" in f for f in profile["past_friction"])
     assert profile["language"] == "en"
+
+
+async def test_an_arrival_weekday_counts_from_the_day_the_ticket_was_written(services):
+    state = await ticket_state(services, "1001")
+    state["ticket"] |= {"body": "Two of us need a room in Lisbon, 3 nights starting Friday.", "created_at": "2026-11-23T09:00:00Z"}
+    update = await triage(state, runtime_for(dataclasses.replace(services, llm=OfflineChatModel())))
+    assert (update["profile"]["check_in"], update["profile"]["check_out"]) == ("2026-11-27", "2026-11-30")  # a Monday's Friday
