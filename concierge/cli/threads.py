@@ -79,6 +79,8 @@ def show(thread_id: str) -> None:
     if detail.get("llm_degraded"):
         console.print(f"[yellow]offline engine instead of the LLM in {', '.join(detail['llm_degraded']['steps'])}:[/] "
                       f"{'; '.join(detail['llm_degraded']['reasons'])}")
+    for note in detail.get("guard_notes") or []:
+        console.print(f"[yellow]guard overruled the model in {note['step']}:[/] {'; '.join(note['reasons'])}")
     console.rule("timeline")
     for entry in detail["log"]:
         console.print(f"{entry['at']}  [bold]{entry['node']}[/]  {entry['text']}")

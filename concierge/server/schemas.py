@@ -111,6 +111,8 @@ class ThreadDetail(ThreadSummary):
     human_decision: dict[str, Any] | None = None
     llm_usage: dict[str, Any] | None = None  # LLM calls, tokens and dollars spent on the ticket
     llm_degraded: dict[str, Any] | None = None  # steps the offline engine judged because the LLM could not, and why
+    guard_notes: list[dict[str, Any]] = Field(default_factory=list, description="model answers a guard overruled: "
+                                              "{step, reasons} (e.g. a triage that missed a request for a person)")
     draft: dict[str, Any] | None = None  # the email waiting for an operator's review (approval mode)
     reviews: list[dict[str, Any]] = Field(default_factory=list)
     log: list[dict[str, Any]] = Field(default_factory=list)

@@ -68,6 +68,7 @@ def thread_detail(thread_id: str, snapshot: StateSnapshot | None, events: list[d
         human_decision=values.get("human_decision"),
         llm_usage=add_usage(values.get("llm_usage"), None),
         llm_degraded=values.get("llm_degraded"),
+        guard_notes=values.get("guard_notes") or [],
         draft=values.get("draft"),
         reviews=values.get("reviews") or [],
         log=values.get("log") or [],

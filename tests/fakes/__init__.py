@@ -37,3 +37,29 @@ class ScriptedChatModel(BaseChatModel):
         args = answer.pop(0) if isinstance(answer, list) else answer
         message = AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": uuid.uuid4().hex}])
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+class CarelessChatModel(BaseChatModel):
+    """A model that reads every ticket as a happy booking and every reply as calm, and is otherwise
+    the offline engine: what the guards must catch when a real model misreads."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "careless"
+
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
+    def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any) -> ChatResult:
+        from concierge.tools.llm.offline.engine import OFFLINE
+
+        message = OFFLINE._generate(messages, stop, run_manager, **kwargs).generations[0].message
+        call = message.tool_calls[0]
+        args = dict(call["args"])
+        if call["name"] == "TicketReading":
+            args["triage"] = {**args["triage"], "path": "booking", "intent": "book_hotel", "sentiment": "positive",
+                              "escalation_reasons": []}
+        elif call["name"] == "ReplyMood":
+            args = {"upset": False, "wants_person": False, "reasons": []}
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(
+            content="", tool_calls=[{**call, "args": args}], response_metadata={"model_name": "careless"}))])
