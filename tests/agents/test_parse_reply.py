@@ -175,3 +175,17 @@ async def test_no_past_or_malformed_call_time_is_kept(rt, services, llm, answer)
     llm.answers["CallTimeRequest"] = {"call_at_local": answer}
     update = await parse_reply(await replied_state(services, "Call me on +351 912 345 678"), rt)
     assert update["stage"] == "phone_found" and update["call_at"] is None
+
+
+@pytest.mark.parametrize("text", ["Call me on 07911 123456.", "Call me. My mobile is 07911 123456."])
+async def test_a_bare_call_request_is_the_answer_asked_for_not_a_complaint(rt, services, text):
+    update = await parse_reply(await replied_state(services, text), rt)
+    assert (update["stage"], update["phone"]) == ("phone_found", "+447911123456")
+
+
+async def test_an_angry_call_request_still_escalates(rt, services, llm):
+    llm.answers["ReplyMood"] = ANGRY
+    update = await parse_reply(await replied_state(services, "Call me on 07911 123456 now, this is ridiculous."), rt)
+    assert update["stage"] == "escalating"
+    [data] = sent_data(llm, "ReplyMood")  # the screen found it upset, so the model read it too
+    assert "ridiculous" in data["reply"]["body"]

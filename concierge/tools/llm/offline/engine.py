@@ -22,6 +22,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from concierge.tools.llm.offline import call, call_time, emails, profile, triage
+from concierge.tools.llm.offline.text import sentences
 
 ENGINE_NAME = "concierge-offline-engine"
 LABEL = "[offline engine: deterministic rules and templates, no LLM]"
@@ -31,13 +32,25 @@ def read_ticket(data: dict[str, Any]) -> dict[str, Any]:
     return {"triage": triage.triage(data), "profile": profile.profile(data)}
 
 
+# "Call me on …", "my mobile is …": the answer the offer email asked for, which says nothing of mood
+# (the ticket classifier, trained on tickets, reads a bare "Call me." as a complaint).
+_CALL_ARRANGEMENT = re.compile(r"\b(?:call|ring|phone|reach|text)\s+(?:me|us)\b|\b(?:my|our)\s+(?:mobile|cell|number|phone)\b|"
+                               r"\bnumber is\b|\+?\d[\d ()./-]{6,}\d", re.I)
+
+
+def mood_words(body: str) -> str:
+    """The reply's sentences that can carry a mood: not those only arranging the call, unless angry."""
+    return "\n".join(s for s in sentences(body) if not _CALL_ARRANGEMENT.search(s) or triage.ANGER.search(s))
+
+
 def reply_mood(data: dict[str, Any]) -> dict[str, Any]:
     reply = data.get("reply", {})
-    read = triage.triage({"ticket": reply})
+    words = mood_words(reply.get("body", ""))
+    read = triage.triage({"ticket": {**reply, "body": words}}) if words.strip() else {"path": "booking", "sentiment": "neutral"}
     upset = read["path"] == "escalate" and read["sentiment"] in ("negative", "angry")
-    wants_person = bool(triage.asks_for_a_person(reply.get("body", "")))
-    return {"upset": upset, "wants_person": wants_person,
-            "reasons": read["escalation_reasons"] if upset or wants_person else []}
+    asks = triage.asks_for_a_person(reply.get("body", ""))
+    reasons = read.get("escalation_reasons") or [f"Customer asks for a human: “{s}”" for s in asks]
+    return {"upset": upset, "wants_person": bool(asks), "reasons": reasons if upset or asks else []}
 
 
 RULES = {
