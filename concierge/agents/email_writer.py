@@ -14,7 +14,7 @@ from concierge.graph.waits.review_draft import needs_review
 from concierge.schemas import EmailDraft
 from concierge.tools import money
 from concierge.tools.llm.offline import emails
-from concierge.tools.llm.structured import structured
+from concierge.tools.llm.structured import model_name, structured
 
 PROMPT = """You write emails for {company}, a hospitality and travel company: warm, concise, plain text, signed
 "{company} Concierge", in the customer's language (<data> language).
@@ -99,8 +99,8 @@ def email_kind(state: TicketState) -> str:
     return "support_answer" if state.get("path") == "support" else "offer"
 
 
-async def write_email(services, state: TicketState, kind: str) -> tuple[EmailDraft, str]:
-    """The drafted email of `kind` and a note on how it was drafted."""
+async def write_email(services, state: TicketState, kind: str) -> tuple[EmailDraft, str, str]:
+    """The drafted email of `kind`, a note on how it was drafted, and what drafted it ("template", or the model)."""
     ticket = state["ticket"]
     profile = state.get("profile") or {}
     data = {
@@ -122,10 +122,10 @@ async def write_email(services, state: TicketState, kind: str) -> tuple[EmailDra
         data["reminder_of"] = {"kind": last.get("kind"), "subject": last.get("subject"), "sent_at": str(last.get("sent_at", ""))[:10]}
     data = {k: v for k, v in data.items() if v not in (None, [], {})}
     if kind in TEMPLATED_IN_ENGLISH and data["language"] == "en":
-        return EmailDraft(**emails.draft_email(data)), f"{kind} from the template"
+        return EmailDraft(**emails.draft_email(data)), f"{kind} from the template", "template"
     draft = await structured(services.llm, EmailDraft, prompt_for(services.settings.company_name, kind),
                              f"Write the {kind} email.", data)
-    note = f"{kind} drafted"
+    note, drafted_by = f"{kind} drafted", model_name(services.llm)
     written = f"{draft.subject}\n{draft.body}"
     invented = amounts(written, data["language"]) - allowed_amounts(state)
     discounts = percentages(written, data["language"]) - allowed_percentages(state)
@@ -134,15 +134,17 @@ async def write_email(services, state: TicketState, kind: str) -> tuple[EmailDra
         what = [f"amounts not in the knowledge base: {sorted(invented)}"] if invented else []
         what += [f"percentages no policy states: {sorted(discounts)}"] if discounts else []
         note += f"; replaced by the template because it quoted {' and '.join(what)}"
-    return draft, note
+        drafted_by = "template"
+    return draft, note, drafted_by
 
 
 async def email_writer(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     kind = email_kind(state)
-    draft, note = await write_email(services, state, kind)
+    draft, note, drafted_by = await write_email(services, state, kind)
     review = needs_review(services.settings.review_before_send, kind)
     if review:
         note += "; waits for an operator's approval"
-    return {"draft": {"kind": kind, **draft.model_dump(), **({"review": True} if review else {})}, "stage": "drafted",
+    return {"draft": {"kind": kind, **draft.model_dump(), "drafted_by": drafted_by, **({"review": True} if review else {})},
+            "stage": "drafted",
             "log": log("email_writer", note)}

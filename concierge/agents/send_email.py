@@ -65,7 +65,7 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
             subject=draft["subject"], body=draft["body"],
             reply_to=reply_address(thread_id, settings.reply_domain, settings.signing_key),
             in_reply_to=previous[-1] if previous else None, references=previous,
-            idempotency_key=key, message_id=intent["message_id"],
+            idempotency_key=key, message_id=intent["message_id"], drafted_by=draft.get("drafted_by"),
         )
         # Linked before the send, so a fast reply finds its thread even if this process stops right after.
         await services.store.link(f"email:{email.message_id}", thread_id)
@@ -96,7 +96,8 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
                                       at=sent_at + settings.reminder_after, key=f"{key}:reply_overdue")
     to = ticket["customer"]["email"]
     record = {"kind": draft["kind"], "to": to, "subject": draft["subject"], "body": draft["body"], **result,
-              **({"by": draft["by"]} if draft.get("by") else {})}  # a person's own reply names them
+              **({"by": draft["by"]} if draft.get("by") else {}),  # a person's own reply names them
+              **({"drafted_by": draft["drafted_by"]} if draft.get("drafted_by") else {})}
     if draft.get("reviewed"):
         record["reviewed"] = draft["reviewed"]
         await note_review(services, state, key, record)

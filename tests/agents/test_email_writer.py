@@ -62,7 +62,7 @@ async def test_a_grounded_draft_is_kept(rt, services, llm):
     llm.answers["EmailDraft"] = {"subject": "Your quiet room in Lisbon", "body": body}
     update = await email_writer(await booking_state(services), rt)
 
-    assert update["draft"] == {"kind": "offer", "subject": "Your quiet room in Lisbon", "body": body}
+    assert update["draft"] == {"kind": "offer", "subject": "Your quiet room in Lisbon", "body": body, "drafted_by": "scripted"}
     assert "replaced" not in update["log"][-1]["text"]
 
 

@@ -118,7 +118,7 @@ async def test_the_note_cites_the_customers_earlier_tickets_about_the_same_probl
 async def test_escalation_drafts_a_reply_for_the_person_and_sends_nothing(rt, services, llm, settings):
     update = await escalation(await escalating_state(services), rt)
 
-    assert update["reply_draft"] == DRAFT
+    assert update["reply_draft"] == {**DRAFT, "drafted_by": "scripted"}
     [(schema, messages)] = [c for c in llm.calls if c[0] == "EmailDraft"]
     assert "human_reply" in messages[-1].content  # asked for the person's reply, with the reasons as data
     assert "third time" in messages[-1].content

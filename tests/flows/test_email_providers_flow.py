@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from svix.webhooks import Webhook
 
 from concierge.runtime.process import open_runtime
+from concierge.tools.llm.offline.engine import ENGINE_NAME
 from tests.conftest import make_settings
 from tests.fakes.resend import FakeResend, serve_fake_resend
 from tests.fakes.sendgrid import FakeSendGrid, serve_fake_sendgrid
@@ -58,6 +59,9 @@ async def test_smtp_offer_then_mime_reply_places_the_call(tmp_path, kb):
             assert sent["Message-ID"] == detail["emails"][0]["message_id"]
             plain = sent.get_body(("plain",)).get_content()
             assert detail["offers"][0]["hotel_name"] in plain and detail["offers"][0]["hotel_name"] in sent.get_body(("html",)).get_content()
+            # What drafted it is kept in the thread and a header, never told the customer.
+            assert sent["X-Concierge-Drafted-By"] == detail["emails"][0]["drafted_by"] == ENGINE_NAME
+            assert "offline engine" not in plain and "Drafted by" not in plain
             offer = {"reply_to": str(sent["Reply-To"]), "subject": str(sent["Subject"]), "message_id": sent["Message-ID"]}
             reply = customer_reply(offer, REPLY, quote=plain)
 
@@ -83,6 +87,7 @@ async def test_resend_offer_then_svix_signed_inbound_places_the_call(tmp_path, k
             [sent] = fake.sent
             assert sent["idempotency_key"] == "local:1001:email:1"
             assert detail["emails"][0]["provider_id"] == sent["id"]
+            assert sent["body"]["headers"]["X-Concierge-Drafted-By"] == ENGINE_NAME
             offer = {"reply_to": sent["body"]["reply_to"][0], "subject": sent["body"]["subject"],
                      "message_id": sent["body"]["headers"]["Message-ID"]}
             reply = customer_reply(offer, REPLY, quote=sent["body"]["text"])

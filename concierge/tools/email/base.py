@@ -20,6 +20,7 @@ class OutboundEmail(BaseModel):
     # Chosen once, before the first attempt, and kept in the effects ledger: a repeated attempt
     # carries the same id, and nobody can compute it from the thread.
     message_id: str
+    drafted_by: str | None = None  # "template", or the model that wrote it: an X-Concierge-Drafted-By header
 
 
 def new_message_id(sender: str) -> str:

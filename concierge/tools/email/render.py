@@ -39,12 +39,15 @@ def domain_of(sender: str) -> str:
     return parseaddr(sender)[1].rpartition("@")[2] or "localhost"
 
 
-def threading_headers(email: OutboundEmail) -> dict[str, str]:
+def message_headers(email: OutboundEmail) -> dict[str, str]:
+    """Headers beyond From/To/Subject: threading (In-Reply-To, References) and what drafted it."""
     headers = {}
     if email.in_reply_to:
         headers["In-Reply-To"] = email.in_reply_to
     if email.references:
         headers["References"] = " ".join(email.references)
+    if email.drafted_by:
+        headers["X-Concierge-Drafted-By"] = email.drafted_by
     return headers
 
 
@@ -58,7 +61,7 @@ def mime_message(email: OutboundEmail, sender: str) -> EmailMessage:
     msg["Message-ID"] = email.message_id
     if email.reply_to:
         msg["Reply-To"] = email.reply_to
-    for name, value in threading_headers(email).items():
+    for name, value in message_headers(email).items():
         msg[name] = value
     msg.set_content(text_part(email))
     msg.add_alternative(html_part(email), subtype="html")

@@ -13,7 +13,7 @@ import httpx
 from concierge.tools.email.base import OutboundEmail
 from concierge.tools.email.errors import post_json, with_retries
 from concierge.tools.email.inbound.headers import message_ids
-from concierge.tools.email.render import html_part, text_part, threading_headers
+from concierge.tools.email.render import html_part, message_headers, text_part
 from concierge.tools.outbound import Policy, guarded_client
 
 RESEND_API = "https://api.resend.com"
@@ -37,7 +37,7 @@ class ResendSender:
             "from": self.sender, "to": [email.to], "subject": email.subject,
             "text": text_part(email), "html": html_part(email),
             # Ours, linked to the thread before the send; the one delivered may differ (read back in send).
-            "headers": {"Message-ID": email.message_id, **threading_headers(email)},
+            "headers": {"Message-ID": email.message_id, **message_headers(email)},
         }
         if email.reply_to:
             body["reply_to"] = [email.reply_to]

@@ -10,7 +10,7 @@ from email.utils import parseaddr
 
 from concierge.tools.email.base import OutboundEmail
 from concierge.tools.email.errors import post_json, with_retries
-from concierge.tools.email.render import html_part, text_part, threading_headers
+from concierge.tools.email.render import html_part, message_headers, text_part
 from concierge.tools.outbound import Policy, guarded_client
 
 SENDGRID_API = "https://api.sendgrid.com"
@@ -36,7 +36,7 @@ class SendGridSender:
             "from": {"email": address, **({"name": name} if name else {})},
             # text/plain must precede text/html.
             "content": [{"type": "text/plain", "value": text_part(email)}, {"type": "text/html", "value": html_part(email)}],
-            "headers": {"Message-ID": email.message_id, **threading_headers(email)},
+            "headers": {"Message-ID": email.message_id, **message_headers(email)},
             "custom_args": {"idempotency_key": email.idempotency_key},
         }
         if email.reply_to:

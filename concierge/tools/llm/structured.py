@@ -44,7 +44,7 @@ def data_message(task: str, data: dict[str, Any]) -> HumanMessage:
     return HumanMessage(content=f"{task}\n\n{DATA_OPEN}\n{payload}\n{DATA_CLOSE}")
 
 
-def _model_name(model: BaseChatModel) -> str:
+def model_name(model: BaseChatModel) -> str:
     return str(getattr(model, "model_name", None) or getattr(model, "model", None) or model._llm_type)
 
 
@@ -85,7 +85,7 @@ async def structured(model: BaseChatModel, schema: type[T], system: str, task: s
         return await _offline(schema, messages, meter, "the ticket's LLM budget is spent")
     if breaker is not None and not breaker.allow():
         return await _offline(schema, messages, meter, breaker.describe())
-    name, thread = _model_name(model), meter and meter.thread_id
+    name, thread = model_name(model), meter and meter.thread_id
     try:
         result, message = await _ask(model, schema, messages)
     except Exception as e:

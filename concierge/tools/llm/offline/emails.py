@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-SIGNATURE = "{company} Concierge\n\n--\nDrafted by the Concierge offline engine (rules and templates, no LLM)."
+# Which engine drafted an email is kept in the thread and in an X-Concierge-Drafted-By header, not told the customer.
+SIGNATURE = "{company} Concierge"
 
 
 def _first_name(name: str) -> str:
