@@ -16,6 +16,13 @@ from concierge.tools.llm.offline.stay import stay_constraints
     ("Nothing too expensive. At least 4 stars.", ["min_stars:4"], ["price_range:expensive"], []),
     ("It has to be a hotel, unrated is fine.", ["type:hotel", "stars:0"], [], []),
     ("We loved the pool and the breakfast last time.", [], [], ["facility:pool", "facility:breakfast"]),
+    # A facility the place should include, or that it has, is asked for; one not needed is neither.
+    ("The room should include breakfast. Looking for a place that has a pool.", ["facility:breakfast", "facility:pool"], [], []),
+    ("We shouldn't need parking, and it doesn't need to include breakfast.", [], [], []),
+    # "Any" clears a slot only when it names it.
+    ("A guesthouse in the east. Are there any moderately priced guesthouses in that part of town?",
+     ["area:east", "price_range:moderate", "type:guesthouse"], [], []),
+    ("A cheap place in the north. Actually any area is fine, and any price.", [], [], []),
 ])
 def test_required_excluded_and_preferred(text, required, excluded, preferred):
     got = stay_constraints(text)

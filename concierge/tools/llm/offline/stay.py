@@ -14,14 +14,16 @@ from concierge.tools.knowledge.constraints import FACILITIES
 NUMBERS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _STAR_NUM = r"(\d|zero|one|two|three|four|five)"
 HARD = re.compile(r"\b(must|need|needs|needed|essential|has to|have to|required|requirement|insist\w*|non-negotiable|"
-                  r"mandatory|important|only)\b|\bwith\b", re.I)
+                  r"mandatory|important|only|should|include|includes|including|(?:that|which) (?:has|have|offers?))\b|\bwith\b",
+                  re.I)
 SOFT = re.compile(r"\b(ideally|if possible|would be nice|nice to have|bonus|prefer\w*|would love|maybe|perhaps|optional)\b", re.I)
 # Asking whether the place has something, or saying one would like it, is wanting it.
 ASKED = re.compile(r"\b(do|does|did|is|are) (they|it|either|any|those|there|one)\b.*\b(have|has|include|offer|with)\b"
                    r"|\b(i'?d|i would|we'?d|we would) like\b|\bdefinitely\b|\breally want\b", re.I)
 NEGATION = re.compile(r"\b(without|no|not|nothing|don't want|do not want|mustn't|must not have|doesn't have|lacking|free of)"
                       r"\s+(?:(?!and\b|but\b)\w+\s+){0,3}$", re.I)
-INDIFFERENT = re.compile(r"\b(no need for|don't need|do not need|don't care about|not bothered about)\s+(?:\w+\s+){0,2}$", re.I)
+INDIFFERENT = re.compile(r"\b(no need for|(?:don'?t|do not|doesn'?t|does not|shouldn'?t|won'?t|wouldn'?t) need(?: to (?:have|include|offer))?|"
+                         r"don't care about|not bothered about)\s+(?:\w+\s+){0,2}$", re.I)
 
 AREAS = {
     "centre": r"\b(city|town) cent(re|er)\b|\bin the cent(re|er)\b|\bcentral\b|\bdowntown\b|\bcent(re|er) of (the )?(city|town)\b",
@@ -48,13 +50,15 @@ def _negated(sentence: str, start: int) -> bool:
 
 
 # A slot the customer says they do not mind about ("price doesn't matter", "any area", "hotel or guesthouse").
-DONT_CARE = r"(doesn'?t (really )?matter|don'?t (really )?(care|mind)|no preference|not (really )?bothered|any\b|either)"
+# "Any" clears a slot only when it names it ("any area", "any price"): "any moderately priced guesthouses
+# in that part of town" keeps both the price and the area.
+DONT_CARE = r"(doesn'?t (really )?matter|don'?t (really )?(care|mind)|no preference|not (really )?bothered|either)"
 CLEARS = {
-    "price_range": re.compile(rf"\bprice\w*\b.*{DONT_CARE}|{DONT_CARE}.*\bprice\w*\b", re.I),
+    "price_range": re.compile(rf"\bprice\w*\b.*{DONT_CARE}|{DONT_CARE}.*\bprice\w*\b|\bany (price|budget)\b", re.I),
     "area": re.compile(rf"\b(area|location|part of town|side of town)\b.*{DONT_CARE}|{DONT_CARE}.*\b(area|location|part of town)\b"
-                       r"|\banywhere\b", re.I),
+                       r"|\banywhere\b|\bany (area|location|part of (the )?(town|city)|side of (the )?(town|city))\b", re.I),
     "type": re.compile(r"\bhotels? or (a )?guest ?houses?\b|\bguest ?houses? or (a )?hotels?\b", re.I),
-    "stars": re.compile(rf"\bstars?\b.*{DONT_CARE}|{DONT_CARE}.*\bstar rating\b", re.I),
+    "stars": re.compile(rf"\bstars?\b.*{DONT_CARE}|{DONT_CARE}.*\bstar rating\b|\bany (number of )?stars?\b|\bany star rating\b", re.I),
 }
 SLOT_OF = {"min_stars": "stars"}
 
