@@ -27,6 +27,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check concierge tests bench
+	$(BIN)/mypy
 
 serve: $(STAMP)
 	$(BIN)/concierge serve

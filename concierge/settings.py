@@ -31,7 +31,7 @@ def parse_duration(text: str, *, bare: str | None = "s") -> timedelta:
     (seconds unless a setting says otherwise; None: the unit must be given)."""
     match = _DURATION.fullmatch(text)
     unit = match and (match[2].lower() or bare)
-    if not unit:
+    if not match or not unit:
         raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 90m, 24h, 2d)")
     return timedelta(seconds=float(match[1]) * _UNITS[unit])
 

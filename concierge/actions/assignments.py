@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from concierge.actions.errors import ActionError, Conflict, NotFound, ProviderFailed
 from concierge.actions.results import Accepted
@@ -27,7 +28,7 @@ async def take_assigned_ticket(runtime: AppRuntime, ticket_id: str, event_id: st
     # One event per ticket assignment unless the sender names it: a poll and a webhook for the same
     # assignment are then one event, and the queue drops the second.
     event_id = event_id or f"assigned:{thread_id}"
-    payload = {"ticket_id": ticket_id}
+    payload: dict[str, Any] = {"ticket_id": ticket_id}
     if await services.store.has_thread(thread_id):  # already taken (its status has moved on): no re-check
         queued = await runtime.queue.enqueue(helpdesk.name, event_id, "ticket_assigned", thread_id, payload)
         return Accepted(thread_id=thread_id, event_id=event_id, duplicate=not queued)

@@ -8,13 +8,14 @@ from concierge.agents.no_reply import unanswered_reason
 from concierge.agents.outcome import record_outcome
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
+from concierge.tools.helpdesk.base import Resolution
 from concierge.tools.voice.lines import free_line
 from concierge.tools.voice.reports import readable_transcript
 
-RESOLUTION_FOR_ACTION = {"approve": "resolved", "close": "closed", "handoff": "handed_off", "reply": "resolved"}
+RESOLUTION_FOR_ACTION: dict[str, Resolution] = {"approve": "resolved", "close": "closed", "handoff": "handed_off", "reply": "resolved"}
 
 
-def closing(state: TicketState) -> tuple[str, str, str]:
+def closing(state: TicketState) -> tuple[Resolution, str, str]:
     """(resolution, summary, note body) for how this thread ends."""
     decision = state.get("human_decision")
     # Only a decision that led straight here ends the thread; after a retry or a reply the flow went on.
@@ -49,7 +50,7 @@ def closing(state: TicketState) -> tuple[str, str, str]:
     return "resolved", f"Booked: {what}", body
 
 
-def booking_closing(state: TicketState, booking: dict) -> tuple[str, str, str]:
+def booking_closing(state: TicketState, booking: dict) -> tuple[Resolution, str, str]:
     """How a booking closes the ticket: what was booked, how it was confirmed, and the conversation."""
     what = (f"{booking['hotel_name']} — {booking['room_name']}, {booking['price_per_night']:g} {booking['currency']}/night, "
             f"{booking.get('check_in') or '?'} to {booking.get('check_out') or '?'}, ref {booking['reference']}")

@@ -77,7 +77,7 @@ async def escalation(state: TicketState, runtime: Runtime[Context]) -> dict:
     related = info.get("related_tickets")
     if related is None:
         related = await asyncio.to_thread(related_tickets, ticket, state.get("history") or [])
-    escalated = {**state, "escalation": {**info, "reasons": reasons}}
+    escalated: TicketState = {**state, "escalation": {**info, "reasons": reasons}}
     await record_outcome(
         services, state, ("escalate", number), note=escalation_note(state, reasons, related), resolution="escalated",
         reason="; ".join(reasons), alert_kind="escalation",

@@ -35,8 +35,8 @@ async def keep_email(state: TicketState, runtime: Runtime[Context]) -> dict:
                          title=f"Ticket {ticket['id']}: the customer wrote while it waits for you")
     update: dict = {"stage": state.get("return_to") or "awaiting_human", "return_to": None,
                     "log": log("keep_email", f"customer email noted on the ticket ({email['while']})")}
-    if email["while"] == "call_window" and state.get("phone"):  # not dialled yet: a new time counts
-        call_at = await read_call_time(services, own_words(email.get("text") or ""), state["phone"])
+    if email["while"] == "call_window" and (phone := state.get("phone")):  # not dialled yet: a new time counts
+        call_at = await read_call_time(services, own_words(email.get("text") or ""), phone)
         if call_at:
             update |= {"call_at": call_at, "log": log("keep_email", f"customer email noted; call requested for {call_at}")}
     return update

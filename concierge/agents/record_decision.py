@@ -30,6 +30,7 @@ def decision_note(state: TicketState, decision: dict[str, Any]) -> str:
 async def record_decision(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     decision, ticket = state["human_decision"], state["ticket"]
+    assert decision is not None  # the graph comes here after a person's decision
     key = effect_key(state, "decision", state.get("human_decisions", 0), "note")
     body = decision_note(state, decision)
 

@@ -7,6 +7,7 @@ A ticket handed over to a person stays theirs: the email is noted and they are a
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from langgraph.runtime import Runtime
 
@@ -19,9 +20,9 @@ _THANKS = re.compile(r"\b(thanks?|thank you|thx|cheers|merci|gracias|obrigad[oa]
 _ASKS = re.compile(r"\?|\b(can|could|would|will|want|need|add|change|move|cancel|book|extend|another|"
                    r"problem|issue|wrong|refund|please)\b", re.I)
 # What a finished ticket's new email no longer needs from the last round.
-_ROUND = {"triage": None, "escalation": None, "human_decision": None, "outcome": None, "call_report": None,
-          "call_analysis": None, "draft": None, "chosen_offer": None, "phone_choices": [], "phone_misses": 0,
-          "call_at": None}
+_ROUND: dict[str, Any] = {"triage": None, "escalation": None, "human_decision": None, "outcome": None, "call_report": None,
+                          "call_analysis": None, "draft": None, "chosen_offer": None, "phone_choices": [], "phone_misses": 0,
+                          "call_at": None}
 
 
 def only_thanks(text: str) -> bool:

@@ -7,6 +7,7 @@ escalated with the provider's reason; transient failures were already retried by
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from langgraph.runtime import Runtime
 
@@ -26,7 +27,8 @@ def conversation_ids(emails: list[dict], replies: list[dict], kept: list[dict] |
     included. By time when every message carries one; else each of our emails is followed by the
     reply that answered it."""
     theirs = [*replies, *(kept or [])]
-    stamped = [(e.get("sent_at"), e.get("message_id")) for e in emails] + [(r.get("received_at"), r.get("message_id")) for r in theirs]
+    stamped: list[tuple[Any, Any]] = ([(e.get("sent_at"), e.get("message_id")) for e in emails]
+                                      + [(r.get("received_at"), r.get("message_id")) for r in theirs])
     if all(at for at, _ in stamped):
         return [mid for _, mid in sorted(stamped, key=lambda s: s[0]) if mid]  # stable: ours first on a tie
     ids: list[str] = []
@@ -55,6 +57,7 @@ async def send_email(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     settings = services.settings
     draft, ticket, thread_id = state["draft"], state["ticket"], state["thread_id"]
+    assert draft is not None  # the graph comes here with a drafted email
     sent_before = state.get("emails") or []
     previous = conversation_ids(sent_before, state.get("replies") or [], state.get("kept_emails"))
     key = effect_key(state, "email", len(sent_before) + 1)

@@ -13,7 +13,7 @@ import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from rich.console import Console
@@ -27,6 +27,7 @@ from concierge.server.views import calls_with_results
 from concierge.settings import Settings
 from concierge.tools.email.addresses import reply_address
 from concierge.tools.signing import SignedWebhooks
+from concierge.tools.voice.simulator import CallSimulator, Persona
 
 MAX_ROUNDS = 8
 DEMO_RETRY_MINUTES = 0.02  # a second call 1.2 s after an unanswered one
@@ -55,7 +56,9 @@ def _progress(console: Console):
 
 async def send_customer_reply(client: httpx.AsyncClient, runtime: AppRuntime, thread_id: str, text: str) -> httpx.Response:
     """The customer answers the thread's last email, through the inbound-email webhook."""
-    values = (await runtime.runner.snapshot(thread_id)).values
+    snapshot = await runtime.runner.snapshot(thread_id)
+    assert snapshot is not None  # the thread sent the email being answered
+    values = snapshot.values
     ticket, last = values["ticket"], values["emails"][-1]
     answered = len(values.get("replies") or [])
     return await client.post("/api/v1/webhooks/inbound_email", json={
@@ -77,8 +80,10 @@ def call_persona(behaviour: dict[str, Any], attempt: int) -> str:
 
 async def report_call(client: httpx.AsyncClient, runtime: AppRuntime, thread_id: str, persona: str) -> httpx.Response:
     """The call simulator plays the thread's last call and posts its end-of-call report."""
-    call_id = (await runtime.runner.snapshot(thread_id)).values["calls"][-1]["call_id"]
-    return await client.post("/api/v1/webhooks/call_completed", json=runtime.services.voice.play(call_id, persona))
+    snapshot, voice = await runtime.runner.snapshot(thread_id), runtime.services.voice
+    assert snapshot is not None and isinstance(voice, CallSimulator)  # the thread placed a simulated call
+    call_id = snapshot.values["calls"][-1]["call_id"]
+    return await client.post("/api/v1/webhooks/call_completed", json=voice.play(call_id, cast(Persona, persona)))
 
 
 async def _customers_act(client: httpx.AsyncClient, runtime: AppRuntime, script: dict[str, Any]) -> int:
@@ -87,7 +92,8 @@ async def _customers_act(client: httpx.AsyncClient, runtime: AppRuntime, script:
     for thread_id in await runtime.services.store.thread_ids():
         snapshot = await runtime.runner.snapshot(thread_id)
         values = snapshot.values if snapshot else {}
-        behaviour = script.get((values.get("ticket") or {}).get("id"), {})
+        ticket_id = (values.get("ticket") or {}).get("id")
+        behaviour = script.get(ticket_id, {}) if ticket_id is not None else {}
         waiting = waiting_for(snapshot)
         replies = behaviour.get("replies") or []
         if waiting == "email_reply" and len(values.get("replies") or []) < len(replies):

@@ -29,7 +29,7 @@ kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 def kb_ingest(files: list[Path] = typer.Argument(..., exists=True, readable=True,
                                                  help="Inventory JSON (hotels, rooms, policies), rooms CSV, or policy Markdown/HTML.")) -> None:
     """Upsert files into the knowledge base; re-ingesting a file updates it in place."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     from concierge.tools.knowledge import KnowledgeBase
 
@@ -38,7 +38,11 @@ def kb_ingest(files: list[Path] = typer.Argument(..., exists=True, readable=True
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
             for file in files:
                 task = bar.add_task(file.name, total=None)
-                count = kb.ingest(file, progress=lambda done, total, task=task: bar.update(task, completed=done, total=total))
+
+                def advance(done: int, total: int, task: TaskID = task) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                count = kb.ingest(file, progress=advance)
                 bar.update(task, description=f"{file.name}: {count} documents")
         console.print(f"collection now holds {kb.count()} documents")
     except ValueError as e:

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 import typer
@@ -18,11 +19,14 @@ from concierge.cli.terminal import console
 from concierge.settings import get_settings, parse_duration
 from concierge.tools.llm.usage import describe_usage
 
+if TYPE_CHECKING:
+    from concierge.runtime.queue import Mode
+
 threads_app = typer.Typer(help="The threads: one per ticket.", invoke_without_command=True)
 
 
 @asynccontextmanager
-async def api_client(mode: str = "none") -> AsyncIterator[httpx.AsyncClient]:
+async def api_client(mode: Mode = "none") -> AsyncIterator[httpx.AsyncClient]:
     """The thread API of this machine's Concierge data, served in-process through the same routes.
 
     Read-only commands process nothing (mode "none"); a decision is applied by this process only
@@ -126,6 +130,8 @@ def parse_age(text: str) -> timedelta:
 def prune(older_than: str = typer.Option("90d", "--older-than", help="Finished at least this long ago: 90d, 12h, 30m."),
           dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be deleted.")) -> None:
     """Delete finished threads' checkpoints, events, effects and correlations."""
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+
     from concierge.runtime.process import open_runtime
 
     cutoff = datetime.now(UTC) - parse_age(older_than)
@@ -135,8 +141,10 @@ def prune(older_than: str = typer.Option("90d", "--older-than", help="Finished a
             store = runtime.services.store
             done = [t["thread_id"] for t in await store.threads_by_status("done", updated_before=cutoff)]
             if not dry_run:
+                saver = runtime.graph.checkpointer
+                assert isinstance(saver, BaseCheckpointSaver)  # open_runtime compiles the graph with its saver
                 for thread_id in done:
-                    await runtime.graph.checkpointer.adelete_thread(thread_id)
+                    await saver.adelete_thread(thread_id)
                     await store.forget_thread(thread_id)
             return done
 

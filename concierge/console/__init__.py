@@ -43,7 +43,7 @@ def install_console(app: FastAPI, settings: Settings) -> None:
                        max_age=SESSION_MAX_AGE_S, same_site="lax", https_only=secure_cookies(settings))
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="console-static")
-    app.add_exception_handler(LoginRequired, _to_login)
-    app.add_exception_handler(ConsoleError, _error_page)
+    app.add_exception_handler(LoginRequired, _to_login)  # type: ignore[arg-type]  # Starlette types a handler as taking any Exception
+    app.add_exception_handler(ConsoleError, _error_page)  # type: ignore[arg-type]  # Starlette types a handler as taking any Exception
     for module in (login, inbox, thread, emails, settings_page, analytics):
         app.include_router(module.router, include_in_schema=False)

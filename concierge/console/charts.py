@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from markupsafe import Markup, escape
 
 BAR_COLOUR = "#3b6ea5"
 
 
-def bar_chart(items: list[tuple[str, float]], *, unit: str = "", width: int = 560, bar_height: int = 22,
+def bar_chart(items: Sequence[tuple[str, float]], *, unit: str = "", width: int = 560, bar_height: int = 22,
               title: str = "") -> Markup:
     """Horizontal bars, one per (label, value), each with its value written after it; scales down to its box."""
     if not items:

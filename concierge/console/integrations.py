@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import typing
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,7 @@ class InvalidSetting(ValueError):
 
 
 def with_withheld(settings: Settings, store: ConsoleStore, extra: dict[str, str] | None = None,
-                  entered: set[str] = frozenset()) -> tuple[Settings, dict[str, Withheld]]:
+                  entered: Collection[str] = frozenset()) -> tuple[Settings, dict[str, Withheld]]:
     """`settings` with the console's saved values (and `extra`) applied where the environment sets
     nothing, and without the secrets whose destination changed since they were entered (those are
     returned beside it)."""

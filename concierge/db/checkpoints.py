@@ -26,6 +26,7 @@ async def open_checkpointer(*, sqlite_path: Path | None = None, database_url: st
         import aiosqlite
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+        assert sqlite_path is not None  # without a database URL the caller names the SQLite file
         sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(sqlite_path) as conn:
             # WAL: a checkpoint write appends instead of rewriting pages with a journal, and readers
@@ -48,7 +49,8 @@ async def open_checkpointer(*, sqlite_path: Path | None = None, database_url: st
                                check=AsyncConnectionPool.check_connection)  # a connection is checked on borrow
     await pool.open(wait=True, timeout=30)
     try:
-        saver = FencedPostgresSaver(pool, serde=_serde())
+        # The pool's connections return dict rows (row_factory in kwargs), which psycopg_pool's types do not follow.
+        saver = FencedPostgresSaver(pool, serde=_serde())  # type: ignore[arg-type]
         if setup:
             await saver.setup()
         yield saver

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Insert, event
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -88,7 +88,7 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def _insert(self, table) -> Insert:
+    def _insert(self, table) -> postgresql.Insert | sqlite.Insert:
         return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
 
     async def _insert_new(self, table, **values: Any) -> bool:

@@ -37,7 +37,9 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def head() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    current = ScriptDirectory.from_config(_config()).get_current_head()
+    assert current is not None  # the package ships its migrations
+    return current
 
 
 def _sync(url: URL):

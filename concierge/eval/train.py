@@ -45,7 +45,7 @@ def fit(texts: list[str], labels: list[str]) -> tuple[Head, dict]:
     x, y = embed(texts), np.array(labels)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     cv = {c: float(cross_val_score(_model(c), x, y, cv=folds, scoring="f1_macro").mean()) for c in C_GRID}
-    best = max(cv, key=cv.get)
+    best = max(cv, key=cv.__getitem__)
     model = _model(best).fit(x, y)
     head = Head(tuple(str(c) for c in model.classes_), model.coef_.astype(np.float32), model.intercept_.astype(np.float32))
     return head, {"rows": len(texts), "labels": dict(Counter(labels)), "C": best, "cv_f1_macro": round(cv[best], 4)}
@@ -92,7 +92,7 @@ def call_turn_rows(data: Path) -> tuple[list[str], list[str]]:
         chosen = {_best(probs, notice): notice for notice in notices}
         for i, text in enumerate(turns):
             # A sentence that reads like a notice but was not chosen may repeat one in other words: left out.
-            if i in chosen or max(probs[i], key=probs[i].get) == "other":
+            if i in chosen or max(probs[i], key=probs[i].__getitem__) == "other":
                 pairs.setdefault(text, chosen.get(i, "other"))
     return list(pairs), list(pairs.values())
 

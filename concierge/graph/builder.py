@@ -51,9 +51,10 @@ RETRY = RetryPolicy(max_attempts=3, initial_interval=0.5)
 
 # Every node, in the order Studio lists them; each is named for its function (the supervisor's
 # DESTINATIONS names every one). The waits (graph/waits/) hold only an interrupt and are never retried.
-NODES = (intake, triage, retriever, email_writer, review_draft, send_email, wait_for_reply, parse_reply, voice_dispatcher,
-         wait_for_call, call_analyst, booking_confirmation, booking_record, wait_for_booking_retry, closer, escalation,
-         human_review, keep_email, reopen, no_reply, record_decision)
+NODES: tuple[Callable[..., Any], ...] = (
+    intake, triage, retriever, email_writer, review_draft, send_email, wait_for_reply, parse_reply, voice_dispatcher,
+    wait_for_call, call_analyst, booking_confirmation, booking_record, wait_for_booking_retry, closer, escalation,
+    human_review, keep_email, reopen, no_reply, record_decision)
 LLM_STEPS = (triage, email_writer, parse_reply, call_analyst)  # run under the LLM meter (usage, budget, breaker)
 
 
@@ -68,7 +69,7 @@ def is_wait(node: Callable[..., Any]) -> bool:
     return node.__module__.startswith(f"{waits.__name__}.")
 
 
-def build_graph() -> StateGraph:
+def build_graph() -> StateGraph[TicketState, Context, TicketInput, TicketState]:
     names = [node.__name__ for node in NODES]
     if sorted(names) != sorted(DESTINATIONS):
         raise RuntimeError(f"the nodes {sorted(set(names) ^ set(DESTINATIONS))} are not both built and routed")

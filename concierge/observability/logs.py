@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 import structlog
 from structlog.contextvars import bound_contextvars  # re-exported for the queue
+from structlog.typing import EventDict, Processor
 
 from concierge.privacy import mask_personal
 
@@ -41,7 +42,7 @@ def redact_url_secrets(value: Any) -> Any:
     return value
 
 
-def mask(logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+def mask(logger: Any, method: str, event: EventDict) -> dict[str, Any]:
     """structlog processor: personal data in every value (the message, fields, the traceback) masked,
     secrets in URLs redacted."""
     event.pop("color_message", None)  # uvicorn's coloured copy of the message
@@ -73,13 +74,13 @@ class _StderrHandler(logging.StreamHandler):
 def configure_logging(log_format: str = "console", level: str = "INFO", stream: TextIO | None = None) -> None:
     """Route structlog and the standard library through one masked pipeline, written to `stream` (stderr)."""
     json_lines = log_format == "json"
-    final = [structlog.processors.format_exc_info, mask, structlog.processors.JSONRenderer()] if json_lines else \
+    final: list[Processor] = [structlog.processors.format_exc_info, mask, structlog.processors.JSONRenderer()] if json_lines else \
         [structlog.processors.format_exc_info, mask, structlog.dev.ConsoleRenderer(colors=False)]
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *_processors()],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
     )
-    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
+    handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_concierge", False)]:

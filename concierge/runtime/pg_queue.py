@@ -128,6 +128,7 @@ class PostgresQueue:
         event = {"source": source, "event_id": event_id, "thread_id": thread_id, "kind": "carry_on"}
         # This attempt writes checkpoints and effects only while the job is still its own: a worker
         # that stalled past WORKER_STALLED_AFTER_S finds its job taken over and stops.
+        assert context.job.id is not None  # a fetched job is a row
         with fenced(context.job.id, context.job.attempts):
             await self.processor.process(event)
 
@@ -148,6 +149,7 @@ class PostgresQueue:
         that job's queueing lock; the stopped one is dropped instead, since left `doing` it would
         hold its thread's lock, and every later job of the thread, for ever."""
         manager = self.app.job_manager
+        assert job.id is not None  # a stalled job is a row
         try:
             await manager.retry_job(job)
             logger.warning("job %s of a stopped worker (%s) is retried", job.id, job.task_kwargs)

@@ -12,7 +12,9 @@ from langgraph.graph.state import CompiledStateGraph
 from rich.console import Console
 
 from concierge.db.checkpoints import open_checkpointer
-from concierge.graph.builder import build_graph
+from concierge.graph.builder import TicketInput, build_graph
+from concierge.graph.context import Context
+from concierge.graph.state import TicketState
 from concierge.runtime.pg_queue import PostgresQueue
 from concierge.runtime.queue import JobQueue, Mode, ProcessingLock, ProcessingLocked
 from concierge.runtime.runner import Progress, ThreadRunner
@@ -25,7 +27,7 @@ from concierge.tools.knowledge.warmup import ingest_in_background
 class AppRuntime:
     settings: Settings
     services: Services
-    graph: CompiledStateGraph
+    graph: CompiledStateGraph[TicketState, Context, TicketInput, TicketState]
     runner: ThreadRunner
     queue: JobQueue | PostgresQueue
 

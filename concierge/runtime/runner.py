@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Interrupt, StateSnapshot
 
-from concierge.graph.builder import ticket_input
+from concierge.graph.builder import TicketInput, ticket_input
 from concierge.graph.context import Context
+from concierge.graph.state import TicketState
 from concierge.graph.supervisor import HANDOVER_STEPS, handed_over, reopened
 from concierge.graph.waits.updates import CUSTOMER_EMAIL
 from concierge.graph.waits.wait_for_reply import EMAIL_BOUNCED, REPLY_OVERDUE
@@ -61,13 +63,14 @@ def already_applied(snapshot: StateSnapshot | None, value: dict[str, Any]) -> bo
 
 
 class ThreadRunner:
-    def __init__(self, graph: CompiledStateGraph, services: Services, on_progress: Progress | None = None) -> None:
+    def __init__(self, graph: CompiledStateGraph[TicketState, Context, TicketInput, TicketState], services: Services,
+                 on_progress: Progress | None = None) -> None:
         self.graph = graph
         self.services = services
         self.on_progress = on_progress
 
     @staticmethod
-    def config(thread_id: str) -> dict[str, Any]:
+    def config(thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}}
 
     async def snapshot(self, thread_id: str) -> StateSnapshot | None:

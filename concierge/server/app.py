@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from concierge.actions.errors import ActionError
 from concierge.observability.gc import collect_less_often, keep_for_good, watch_gc
 from concierge.runtime.process import AppRuntime, open_runtime
+from concierge.runtime.queue import Mode
 from concierge.runtime.stuck import watch_stuck
 from concierge.server.deps import status_of
 from concierge.server.routes import health, threads, webhooks
@@ -74,7 +75,7 @@ def create_app(runtime: AppRuntime | None = None, settings: Settings | None = No
             yield
             return
         jobs = workers if workers is not None else 0 if config.database else None
-        mode = "none" if jobs == 0 and not config.database else "all"
+        mode: Mode = "none" if jobs == 0 and not config.database else "all"
         async with open_runtime(config, ingest_kb="background", workers=jobs, mode=mode) as opened, serving(opened):
             app.state.runtime = opened
             keep_for_good()  # what start-up loaded lives as long as the process (see concierge.observability.gc)
@@ -86,8 +87,8 @@ def create_app(runtime: AppRuntime | None = None, settings: Settings | None = No
     app.state.verifiers = build_verifiers(config)  # what every webhook route authenticates with
     if runtime is not None:
         app.state.runtime = runtime  # usable without running the lifespan (in-process clients)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(ActionError, _action_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]  # Starlette types a handler as taking any Exception
+    app.add_exception_handler(ActionError, _action_error)  # type: ignore[arg-type]  # Starlette types a handler as taking any Exception
     for module in (health, webhooks, threads):
         app.include_router(module.router)
     from concierge.console import install_console

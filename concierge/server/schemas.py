@@ -75,6 +75,7 @@ class ResumeRequest(BaseModel):
         fields = ("action", "note", "by") + (("subject", "body", "then") if self.action == "reply" else ())
         decision = {k: getattr(self, k) for k in fields}
         if self.action == "edit":
+            assert self.email is not None  # the validator refuses an edit without it
             decision["email"] = self.email.model_dump()
         return decision
 

@@ -8,6 +8,7 @@ the cancellation terms are the knowledge base's own policy text.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -53,6 +54,8 @@ class BookingRecord(BaseModel):
 
 
 def _nights(check_in: str | None, check_out: str | None, fallback: int | None) -> int | None:
+    if check_in is None or check_out is None:
+        return fallback
     try:
         return (date.fromisoformat(check_out) - date.fromisoformat(check_in)).days or fallback
     except (TypeError, ValueError):
@@ -74,7 +77,7 @@ def agreed_price(offer: dict[str, Any], analysis: dict[str, Any], report: dict[s
     return list_price
 
 
-def booked_offer(state: dict[str, Any]) -> dict[str, Any] | None:
+def booked_offer(state: Mapping[str, Any]) -> dict[str, Any] | None:
     """The offered room that was booked: the one confirmed by email, or the one the call's analysis
     (or the provider's) names — the only offer when there was one; None when it is not known."""
     if state.get("stage") == "booked_by_email":
@@ -85,7 +88,7 @@ def booked_offer(state: dict[str, Any]) -> dict[str, Any] | None:
     return next((o for o in offers if o["room_id"] == room_id), offers[0] if len(offers) == 1 and not room_id else None)
 
 
-def build_booking(state: dict[str, Any], *, cancellation: str, signing_key: str, max_discount_pct: float) -> BookingRecord | None:
+def build_booking(state: Mapping[str, Any], *, cancellation: str, signing_key: str, max_discount_pct: float) -> BookingRecord | None:
     """The booking the thread made (on a call, or confirmed by email), or None when the booked room
     is not one of the thread's offers."""
     offer = booked_offer(state)

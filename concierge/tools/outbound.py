@@ -102,7 +102,7 @@ def address_problem(address: str, policy: Policy) -> str | None:
 
 def lookup(host: str, port: int) -> list[str]:
     """Every address `host` resolves to (tests replace this to resolve names offline)."""
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})  # an IP sockaddr's address
 
 
 # --- URLs --------------------------------------------------------------------------------------------
@@ -321,7 +321,7 @@ async def check_destination(name: str, settings: Settings) -> None:
         return
     policy = policy_for(name, settings)
     try:
-        if name == "SMTP_HOST":
+        if name == "SMTP_HOST" and settings.smtp_host:  # its URL is None without one
             await check_host(settings.smtp_host, settings.smtp_port, policy)
         else:
             await check_url(url, policy)

@@ -43,6 +43,7 @@ async def check_slack(settings: Settings) -> Check:
 async def _slack_bot(settings: Settings, part: str) -> Check:
     if not settings.slack_channel:
         return Check(part, False, "SLACK_BOT_TOKEN is set but SLACK_CHANNEL is not", "set SLACK_CHANNEL to the channel's id (C0…)")
+    assert settings.slack_bot_token is not None  # check_slack comes here only with a bot token
     token = settings.slack_bot_token.get_secret_value()
     r = await fetch(part, settings, "SLACK_API_URL", "POST", settings.slack_api_url.rstrip("/") + "/auth.test",
                     headers={"Authorization": f"Bearer {token}"}, unsafe_fix="use https://slack.com/api/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ssl
 from email.utils import parseaddr
+from typing import Any
 
 import httpx
 
@@ -59,7 +60,7 @@ async def check_smtp(settings: Settings) -> Check:
         await smtp.connect()  # with STARTTLS: EHLO, STARTTLS, EHLO again
         if smtp.is_ehlo_or_helo_needed:
             await smtp.ehlo()
-        if settings.smtp_username:
+        if settings.smtp_username and settings.smtp_password:  # a username without a password was refused above
             await smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
     except aiosmtplib.SMTPAuthenticationError as exc:
         return Check(part, False, f"{where} refused the login ({exc.code})", "check SMTP_USERNAME and SMTP_PASSWORD")
@@ -86,7 +87,8 @@ async def check_resend(settings: Settings) -> Check:
         return Check(part, False, "RESEND_API_KEY is not set", "create an API key at resend.com/api-keys (re_...)")
     if (bad := await refused(part, settings, "RESEND_BASE_URL")) is not None:
         return bad
-    domain, found, after = sending_domain(settings), [], None
+    domain, after = sending_domain(settings), None
+    found: list[Any] = []  # the API's JSON objects
     headers = {"Authorization": f"Bearer {settings.resend_api_key.get_secret_value()}"}
     try:
         async with guarded(settings, "RESEND_BASE_URL", base_url=settings.resend_base_url.rstrip("/"), headers=headers) as http:
@@ -131,7 +133,8 @@ async def check_sendgrid(settings: Settings) -> Check:
                 return Check(part, False, "the key lacks the mail.send scope", "give the key Mail Send access (Settings > API Keys)")
             if "whitelabel.read" not in scopes:
                 return Check(part, True, f"key can send (it cannot read domain authentication, so {domain} is not checked)")
-            found, offset = [], 0
+            found: list[Any] = []  # the API's JSON objects
+            offset = 0
             for _ in range(PAGES):  # GET /v3/whitelabel/domains, offset-paged
                 page = await http.get("/v3/whitelabel/domains", params={"limit": 100, "offset": offset})
                 if page.status_code != 200:

@@ -26,6 +26,7 @@ async def check_llm(settings: Settings) -> list[Check]:
         base, destination = (settings.groq_base_url or GROQ_API).rstrip("/") + "/openai/v1", "GROQ_BASE_URL"
         key, model, key_name, model_name = settings.groq_api_key, settings.groq_model, "GROQ_API_KEY", "GROQ_MODEL"
     else:
+        assert settings.llm_base_url  # the openai-compatible engine is the one with LLM_BASE_URL
         base, destination = settings.llm_base_url.rstrip("/"), "LLM_BASE_URL"
         key, model, key_name, model_name = settings.llm_api_key, settings.llm_model, "LLM_API_KEY", "LLM_MODEL"
     part = f"llm ({engine})"
@@ -62,6 +63,8 @@ def embedding_dimension(settings: Settings) -> int:
 
         model = minilm.model()
     size = getattr(model, "get_embedding_dimension", model.get_sentence_embedding_dimension)()
+    if size is None:
+        raise TypeError(f"the embedding model {settings.embedding_model or 'MiniLM'} does not report its vector length")
     return int(size)
 
 

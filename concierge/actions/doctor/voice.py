@@ -31,6 +31,7 @@ async def check_vapi(settings: Settings) -> Check:
     missing = [n for n, v in (("VAPI_API_KEY", settings.vapi_api_key), ("VAPI_PHONE_NUMBER_ID", settings.vapi_phone_number_id)) if not v]
     if missing:
         return Check(part, False, f"{' and '.join(missing)} not set", "copy the private API key and the phone number's id from dashboard.vapi.ai")
+    assert settings.vapi_api_key and settings.vapi_phone_number_id  # `missing` is empty
     headers = {"Authorization": f"Bearer {settings.vapi_api_key.get_secret_value()}"}
     r = await fetch(part, settings, "VAPI_BASE_URL", "GET", f"/phone-number/{quote(settings.vapi_phone_number_id, safe='')}",
                     client_options={"base_url": settings.vapi_base_url.rstrip("/"), "headers": headers},

@@ -31,6 +31,7 @@ def needs_review(mode: str, kind: str) -> bool:
 
 def review_draft(state: TicketState) -> dict[str, Any]:
     draft = state["draft"]
+    assert draft is not None  # the graph comes here with a drafted email
     value = interrupt({
         "waiting_for": "draft_review",
         "accepts": ["human"],

@@ -7,6 +7,7 @@ import asyncio
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from concierge.observability.metrics import render, thread_gauge
 from concierge.runtime.process import AppRuntime
@@ -24,7 +25,9 @@ async def healthz(runtime: RuntimeDep) -> dict:
 
 async def _database(runtime: AppRuntime) -> None:
     await runtime.services.store.has_thread("readyz:probe")
-    await runtime.graph.checkpointer.aget_tuple({"configurable": {"thread_id": "readyz:probe", "checkpoint_ns": ""}})
+    saver = runtime.graph.checkpointer
+    assert isinstance(saver, BaseCheckpointSaver)  # open_runtime compiles the graph with its saver
+    await saver.aget_tuple({"configurable": {"thread_id": "readyz:probe", "checkpoint_ns": ""}})
 
 
 async def _queue(runtime: AppRuntime) -> None:

@@ -18,7 +18,7 @@ class LocalAlerts:
     def __init__(self, path: Path, *, console: Console | None = None) -> None:
         self.path = path
         self.console = console
-        self._sent: set[str] | None = None
+        self._sent: set[str | None] | None = None  # a record written without a key reads as None
 
     async def send(self, alert: Alert) -> None:
         if self._sent is None:

@@ -4,9 +4,10 @@ a 429 waits the `retry_after` Discord asks for (bounded), other errors are repor
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, stop_after_delay
 
 from concierge.tools.alerts.base import Alert, AlertDeliveryError, ticket_link, ticket_of
 from concierge.tools.outbound import Policy, UnsafeURL, guarded_client
@@ -18,10 +19,10 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def embed_for(alert: Alert, link: str | None) -> dict:
+def embed_for(alert: Alert, link: str | None) -> dict[str, Any]:
     fields = [{"name": "Ticket", "value": ticket_of(alert), "inline": True}]
     fields += [{"name": _clip(k.capitalize(), 256), "value": _clip(v, 1024), "inline": True} for k, v in alert.fields.items() if v]
-    embed = {"title": _clip(alert.title, 256), "description": _clip(alert.text, 4096), "color": COLOR[alert.kind],
+    embed: dict[str, Any] = {"title": _clip(alert.title, 256), "description": _clip(alert.text, 4096), "color": COLOR[alert.kind],
              "fields": fields[:25], "footer": {"text": _clip(f"thread {alert.thread_id}", 2048)},
              "timestamp": datetime.now(UTC).isoformat(timespec="seconds")}
     if link:
@@ -40,7 +41,7 @@ def retry_after_of(response: httpx.Response) -> float:
     HTML page, so the body is optional."""
     try:
         body = response.json()
-        candidates = [body.get("retry_after") if isinstance(body, dict) else None]
+        candidates: list[Any] = [body.get("retry_after") if isinstance(body, dict) else None]
     except ValueError:
         candidates = []
     candidates += [response.headers.get("x-ratelimit-reset-after"), response.headers.get("retry-after")]
@@ -68,12 +69,17 @@ class DiscordAlerts:
         self.max_attempts = max_attempts
         self.max_wait_s = max_wait_s
 
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        assert isinstance(exc, _RateLimited)  # the only exception retried
+        return min(exc.retry_after, self.max_wait_s)
+
     async def send(self, alert: Alert) -> None:
         body = {"embeds": [embed_for(alert, ticket_link(alert, self.ticket_url))], "allowed_mentions": {"parse": []}}
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(_RateLimited), reraise=True,
             stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_wait_s),
-            wait=lambda state: min(state.outcome.exception().retry_after, self.max_wait_s),
+            wait=self._wait,
         )
         async with guarded_client(self.policy, timeout=15) as client:
             try:

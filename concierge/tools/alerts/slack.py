@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
@@ -76,7 +77,7 @@ class SlackAlerts:
             raise ValueError("Slack alerts need SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and SLACK_CHANNEL")
         # The SDK's own 429 handler sleeps per Retry-After; the sync clients run in a worker thread
         # (the async ones need aiohttp, which nothing else here uses).
-        retry = [RateLimitErrorRetryHandler(max_retry_count=max_retries)]
+        retry: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=max_retries)]
         self.webhook = WebhookClient(webhook_url, timeout=15, retry_handlers=retry) if webhook_url else None
         self.web = None if webhook_url else WebClient(token=bot_token, base_url=api_url, timeout=15, retry_handlers=retry)
         # The SDK sends with urllib, so each destination is checked here before the token or webhook leaves.
@@ -98,6 +99,7 @@ class SlackAlerts:
             if not (response.status_code == 200 and response.body == "ok"):
                 raise AlertDeliveryError(f"Slack webhook answered {response.status_code}: {response.body}")
             return
+        assert self.web is not None and self.channel  # no webhook: __init__ made a bot client for a channel
         posted = await asyncio.to_thread(self._messages)
         earlier = posted.get(alert.thread_id)
         try:
@@ -105,12 +107,12 @@ class SlackAlerts:
                 await asyncio.to_thread(self.web.chat_update, channel=earlier["channel"], ts=earlier["ts"], text=fallback,
                                         blocks=blocks)
                 return
-            response = await asyncio.to_thread(self.web.chat_postMessage, channel=self.channel, text=fallback, blocks=blocks,
-                                               unfurl_links=False)
+            message = await asyncio.to_thread(self.web.chat_postMessage, channel=self.channel, text=fallback, blocks=blocks,
+                                              unfurl_links=False)
         except SlackApiError as exc:
             raise AlertDeliveryError(f"Slack {'chat.update' if earlier else 'chat.postMessage'} failed: "
                                      f"{exc.response.get('error')}") from exc
-        posted[alert.thread_id] = {"channel": response["channel"], "ts": response["ts"]}
+        posted[alert.thread_id] = {"channel": message["channel"], "ts": message["ts"]}
         await asyncio.to_thread(self._save, posted)
 
     async def show_decision(self, *, channel: str, ts: str, blocks: list[dict[str, Any]], line: str,

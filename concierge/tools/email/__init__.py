@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from concierge.settings import Settings
 from concierge.tools.email.base import EmailSender, OutboundEmail, new_message_id
 from concierge.tools.email.errors import PermanentEmailFailure
@@ -9,7 +11,7 @@ from concierge.tools.outbound import Policy
 
 
 def build_email_sender(settings: Settings) -> EmailSender:
-    retries = {"attempts": settings.email_send_attempts, "max_wait_s": settings.email_retry_max_wait_s}
+    retries: dict[str, Any] = {"attempts": settings.email_send_attempts, "max_wait_s": settings.email_retry_max_wait_s}
     match settings.email_backend:
         case "outbox":
             from concierge.tools.email.outbox import OutboxSender

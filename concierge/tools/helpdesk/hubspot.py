@@ -45,20 +45,26 @@ class HubSpotHelpdesk:
             "resolved": settings.helpdesk_status_resolved or "Closed",
             "human": settings.helpdesk_status_human or "Waiting on us",
         }
-        self.http: HelpdeskHttp | None = None
+        self._http: HelpdeskHttp | None = None
         self._pipeline: dict[str, Any] | None = None
         self._raw: dict[str, dict[str, Any]] = {}
 
     async def open(self) -> None:
         s = self.settings
-        self.http = HelpdeskHttp(
+        assert s.hubspot_token is not None  # __init__ refuses settings without it
+        self._http = HelpdeskHttp(
             "HubSpot", s.hubspot_base_url, headers={"Authorization": f"Bearer {s.hubspot_token.get_secret_value()}"},
             explain=_explain, max_attempts=s.helpdesk_max_attempts, max_wait_s=s.helpdesk_max_wait_s, policy=Policy.provider(s),
         )
 
     async def close(self) -> None:
-        if self.http is not None:
-            await self.http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+
+    @property
+    def http(self) -> HelpdeskHttp:
+        assert self._http is not None, "open() comes first"
+        return self._http
 
     # --- the account's pipeline and stages -----------------------------------------------------------
     async def pipeline(self) -> dict[str, Any]:

@@ -62,20 +62,26 @@ class JiraHelpdesk:
             "resolved": settings.helpdesk_status_resolved or "Resolved",
             "human": settings.helpdesk_status_human or "Escalated",
         }
-        self.http: HelpdeskHttp | None = None
+        self._http: HelpdeskHttp | None = None
         self._raw: dict[str, dict[str, Any]] = {}
 
     async def open(self) -> None:
         s = self.settings
-        self.http = HelpdeskHttp(
+        assert s.jira_base_url and s.jira_email and s.jira_api_token  # __init__ refuses settings without them
+        self._http = HelpdeskHttp(
             "Jira", s.jira_base_url, auth=httpx.BasicAuth(s.jira_email, s.jira_api_token.get_secret_value()),
             headers={"Accept": "application/json"}, explain=_explain,
             max_attempts=s.helpdesk_max_attempts, max_wait_s=s.helpdesk_max_wait_s, policy=Policy.provider(s),
         )
 
     async def close(self) -> None:
-        if self.http is not None:
-            await self.http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+
+    @property
+    def http(self) -> HelpdeskHttp:
+        assert self._http is not None, "open() comes first"
+        return self._http
 
     # --- reading -------------------------------------------------------------------------------------
     async def _search(self, jql: str) -> list[dict[str, Any]]:

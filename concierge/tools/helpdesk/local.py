@@ -80,7 +80,9 @@ class LocalHelpdesk:
     async def seed(self, seed_file: Path) -> int:
         """Load the seed file once; an already seeded helpdesk is left as it is."""
         async with self.db.execute("SELECT COUNT(*) FROM tickets") as cur:
-            if (await cur.fetchone())[0]:
+            count = await cur.fetchone()
+            assert count is not None  # COUNT(*) always returns a row
+            if count[0]:
                 return 0
         seed = json.loads(Path(seed_file).read_text())
         await self.db.executemany(
@@ -161,7 +163,9 @@ class LocalHelpdesk:
             "SELECT id FROM notes WHERE idempotency_key = ? OR (? IS NULL AND id = last_insert_rowid())",
             (idempotency_key, idempotency_key),
         ) as cur:
-            return str((await cur.fetchone())["id"])
+            row = await cur.fetchone()
+            assert row is not None  # just inserted, or already there under its idempotency key
+            return str(row["id"])
 
     async def notes(self, ticket_id: str) -> list[str]:
         async with self.db.execute("SELECT body FROM notes WHERE ticket_id = ? ORDER BY id", (ticket_id,)) as cur:

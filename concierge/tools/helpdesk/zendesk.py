@@ -44,20 +44,26 @@ class ZendeskHelpdesk:
         self.status_processing = settings.helpdesk_status_processing or "open"
         self.status_resolved = settings.helpdesk_status_resolved or "solved"
         self.status_human = settings.helpdesk_status_human or "open"
-        self.http: HelpdeskHttp | None = None
+        self._http: HelpdeskHttp | None = None
         self._users: dict[str, Customer] = {}
         self._raw: dict[str, dict[str, Any]] = {}
 
     async def open(self) -> None:
         s = self.settings
-        self.http = HelpdeskHttp(
+        assert s.zendesk_api_token is not None  # __init__ refuses settings without it
+        self._http = HelpdeskHttp(
             "Zendesk", self.base_url, auth=httpx.BasicAuth(f"{s.zendesk_email}/token", s.zendesk_api_token.get_secret_value()),
             explain=_explain, max_attempts=s.helpdesk_max_attempts, max_wait_s=s.helpdesk_max_wait_s, policy=Policy.provider(s),
         )
 
     async def close(self) -> None:
-        if self.http is not None:
-            await self.http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+
+    @property
+    def http(self) -> HelpdeskHttp:
+        assert self._http is not None, "open() comes first"
+        return self._http
 
     # --- reading -------------------------------------------------------------------------------------
     async def _pages(self, path: str, key: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:

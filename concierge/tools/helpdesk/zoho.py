@@ -81,24 +81,31 @@ class ZohoHelpdesk:
         self.status_processing = settings.helpdesk_status_processing or "Open"
         self.status_resolved = settings.helpdesk_status_resolved or "Closed"
         self.status_human = settings.helpdesk_status_human or "Escalated"
-        self.http: HelpdeskHttp | None = None
+        self._http: HelpdeskHttp | None = None
         self._raw: dict[str, dict[str, Any]] = {}
 
     async def open(self) -> None:
         s = self.settings
+        assert s.zoho_org_id and s.zoho_client_id and s.zoho_client_secret and s.zoho_refresh_token  # __init__ refuses settings without them
         auth = ZohoOAuth(self.accounts_url, s.zoho_client_id, s.zoho_client_secret.get_secret_value(),
                          s.zoho_refresh_token.get_secret_value(), policy=Policy.provider(s))
-        self.http = HelpdeskHttp("Zoho Desk", self.base_url, auth=auth, headers={"orgId": s.zoho_org_id}, explain=_explain,
+        self._http = HelpdeskHttp("Zoho Desk", self.base_url, auth=auth, headers={"orgId": s.zoho_org_id}, explain=_explain,
                                  max_attempts=s.helpdesk_max_attempts, max_wait_s=s.helpdesk_max_wait_s, policy=Policy.provider(s))
 
     async def close(self) -> None:
-        if self.http is not None:
-            await self.http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+
+    @property
+    def http(self) -> HelpdeskHttp:
+        assert self._http is not None, "open() comes first"
+        return self._http
 
     # --- reading -------------------------------------------------------------------------------------
     async def _pages(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> list[dict[str, Any]]:
         """Every item of a `from`/`limit` list (an empty list may come back as 204 with no body)."""
-        items, start = [], 0
+        items: list[dict[str, Any]] = []
+        start = 0
         while True:
             body = await self.http.json("GET", path, params={**(params or {}), "from": start, "limit": PAGE}, **kwargs)
             data = body.get("data", []) if body else []

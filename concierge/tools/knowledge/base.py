@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -255,8 +255,8 @@ class KnowledgeBase:
         return self._offer(StayRequest(), combination_payload([by_id[i] for i in ids]), 0.0)
 
     def search_rooms(self, query: str, *, city: str | None = None, min_capacity: int | None = None,
-                     max_price: float | None = None, currency: str | None = None, preferences: list[str] = (),
-                     required: list[str] = (), excluded: list[str] = (), k: int = 3) -> list[Offer]:
+                     max_price: float | None = None, currency: str | None = None, preferences: Sequence[str] = (),
+                     required: Sequence[str] = (), excluded: Sequence[str] = (), k: int = 3) -> list[Offer]:
         """Offers that fit every hard constraint (no alternatives)."""
         request = StayRequest(city=city, min_capacity=min_capacity, max_price=max_price, currency=currency,
                               required=list(required), excluded=list(excluded), preferred=[f"facility:{p}" for p in preferences])

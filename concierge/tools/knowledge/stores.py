@@ -81,11 +81,14 @@ class EdgeStore:
 
     def upsert(self, ids: list[str], vectors: list[list[float]], payloads: list[dict[str, Any]]) -> None:
         points = [self.q.Point(id=i, vector=v, payload=p) for i, v, p in zip(ids, vectors, payloads, strict=True)]
+        assert self.shard is not None  # ensure() comes first
         self.shard.update(self.q.UpdateOperation.upsert_points(points))
 
     def delete(self, ids: list[str]) -> None:
         if ids:
-            self.shard.update(self.q.UpdateOperation.delete_points(ids))
+            assert self.shard is not None  # ensure() comes first
+            # qdrant-edge types the ids as list[int | UUID | str], where a list[str] is as good.
+            self.shard.update(self.q.UpdateOperation.delete_points(ids))  # type: ignore[arg-type]
 
     def flush(self) -> None:
         # One flush per ingest, not per batch: each one syncs the segments to disk.

@@ -31,6 +31,7 @@ def _child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ) | {PARENT_ENV: str(os.getpid())}
     for name in _KB_SETTINGS:
         field = Settings.model_fields[name]
+        assert field.alias is not None  # every setting is read from its own variable
         value = getattr(settings, name)
         if hasattr(value, "get_secret_value"):
             value = value.get_secret_value()

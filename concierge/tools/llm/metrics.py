@@ -25,7 +25,8 @@ class LLMMetrics(AsyncCallbackHandler):
                                    or (serialized.get("id") or ["unknown"])[-1])
 
     async def on_llm_end(self, response: LLMResult, *, run_id: Any = None, **kwargs: Any) -> None:
-        model, usage = self._models.pop(run_id, "unknown"), {}
+        model = self._models.pop(run_id, "unknown")
+        usage: dict[str, Any] = {}
         for generations in response.generations:
             for generation in generations:
                 message = getattr(generation, "message", None)

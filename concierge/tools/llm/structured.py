@@ -8,6 +8,7 @@ circuit breaker is open (`breaker.py`).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
@@ -65,7 +66,7 @@ async def _offline(schema: type[T], messages: list[BaseMessage], meter: Meter | 
     result, _ = await _ask(OFFLINE, schema, messages)
     if meter is not None and why and why not in meter.fallbacks:
         meter.fallbacks.append(why)
-    record_call(LlmCall(schema.__name__, OFFLINE._llm_type, outcome="offline", thread_id=meter and meter.thread_id))
+    record_call(LlmCall(schema.__name__, OFFLINE._llm_type, outcome="offline", thread_id=meter.thread_id if meter else None))
     return result
 
 
@@ -85,7 +86,7 @@ async def structured(model: BaseChatModel, schema: type[T], system: str, task: s
         return await _offline(schema, messages, meter, "the ticket's LLM budget is spent")
     if breaker is not None and not breaker.allow():
         return await _offline(schema, messages, meter, breaker.describe())
-    name, thread = model_name(model), meter and meter.thread_id
+    name, thread = model_name(model), meter.thread_id if meter else None
     try:
         result, message = await _ask(model, schema, messages)
     except Exception as e:
@@ -98,7 +99,7 @@ async def structured(model: BaseChatModel, schema: type[T], system: str, task: s
         return await _offline(schema, messages, meter, breaker.describe())
     if breaker is not None:
         breaker.succeeded()
-    tokens = message.usage_metadata or {}
+    tokens: Mapping[str, Any] = message.usage_metadata or {}
     used_in, used_out = tokens.get("input_tokens", 0), tokens.get("output_tokens", 0)
     cost = (meter.prices if meter else Prices()).cost(used_in, used_out)
     record_call(LlmCall(schema.__name__, name, used_in, used_out, cost, thread_id=thread))

@@ -89,6 +89,7 @@ class BlandVoice:
 
     async def place_call(self, request: CallRequest) -> str:
         body = call_body(request, self.settings)
+        assert self.settings.bland_api_key is not None  # __init__ refuses settings without it
         headers = {"authorization": self.settings.bland_api_key.get_secret_value()}  # the raw key, no "Bearer"
         async with guarded_client(Policy.provider(self.settings), base_url=self.settings.bland_base_url, headers=headers,
                                   timeout=self.timeout_s) as client:

@@ -41,7 +41,7 @@ def _allowed(amount: float, currency: str, offers: Iterable[Mapping[str, Any]], 
     return any(allowed_for(amount, currency, offer, max_discount_pct) for offer in offers)
 
 
-def unsupported(said: list[Amount], offers: Iterable[Mapping[str, Any]], max_discount_pct: float) -> list[Amount]:
+def unsupported(said: list[Amount], offers: Iterable[Mapping[str, Any]], max_discount_pct: float) -> list[tuple[float, str]]:
     """The amounts of one line that no offer supports. An offer of several rooms is priced by its total
     (`price_per_night`); one room's own price passes only beside an allowed total of that offer in
     the same line ("the suite is 245 and the triple 215, 460 a night"), never as the price of the booking."""

@@ -122,6 +122,8 @@ def _validated(model: type[BaseModel], body: Any) -> Any:
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:
+    if start is None or end is None:
+        return None
     try:
         return (datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
     except (AttributeError, ValueError, TypeError):

@@ -11,14 +11,14 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from concierge.keys import keyed_digest
 from concierge.tools.voice.base import CallRequest
 from concierge.tools.voice.outcome import OUTCOME_NAME
 
 Persona = Literal["books", "haggles", "above_cap", "frustrated", "transfer", "voicemail", "no_answer", "busy"]
-PERSONAS: tuple[str, ...] = Persona.__args__
+PERSONAS: tuple[str, ...] = get_args(Persona)
 
 
 class CallSimulator:

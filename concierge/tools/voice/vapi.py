@@ -107,6 +107,7 @@ class VapiVoice:
             from vapi import AsyncVapi  # slow import: only when a call is placed
 
             # The SDK's own httpx client, with the destination checked before the key leaves.
+            assert self.settings.vapi_api_key is not None  # __init__ refuses settings without it
             http = guarded_client(Policy.provider(self.settings), timeout=60, follow_redirects=True)
             self._client = AsyncVapi(token=self.settings.vapi_api_key.get_secret_value(), base_url=self.settings.vapi_base_url,
                                      httpx_client=http)
@@ -128,8 +129,8 @@ class VapiVoice:
                         request_options={"max_retries": 0},
                     )
                 except Exception as exc:
-                    if (getattr(exc, "status_code", None) or 0) >= 500:
-                        raise CallOutcomeUnknown(f"Vapi answered {exc.status_code} while creating the call") from exc
+                    if (status := getattr(exc, "status_code", None) or 0) >= 500:
+                        raise CallOutcomeUnknown(f"Vapi answered {status} while creating the call") from exc
                     raise
         return call.id
 
@@ -138,7 +139,7 @@ def _retry_after(state: Any) -> float:
     """Vapi's Retry-After when it sends one (capped), else a short exponential backoff."""
     exc = state.outcome.exception() if state.outcome else None
     headers = getattr(exc, "headers", None) or {}
-    value = headers.get("retry-after") or headers.get("Retry-After")
+    value: Any = headers.get("retry-after") or headers.get("Retry-After")  # whatever the SDK's error carries
     try:
         return min(float(value), 30.0)
     except (TypeError, ValueError):

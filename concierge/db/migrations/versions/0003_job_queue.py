@@ -24,7 +24,9 @@ def upgrade() -> None:
     from procrastinate.schema import SchemaManager
 
     # One script with functions and literal `%` signs: run on the driver's cursor without parameters.
-    cursor = bind.connection.dbapi_connection.cursor()
+    driver_connection = bind.connection.dbapi_connection
+    assert driver_connection is not None  # a live connection: the migration runs on it
+    cursor = driver_connection.cursor()
     try:
         cursor.execute(SchemaManager.get_schema())
     finally:

@@ -30,7 +30,8 @@ def resend_outbound_event(event: dict[str, Any]) -> DeliveredAs | None:
     """The delivered Message-ID of a Resend event about a sent email; None for any other event."""
     if event.get("type") not in RESEND_OUTBOUND:
         return None
-    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    data = event.get("data")
+    data = data if isinstance(data, dict) else {}
     email_id = data.get("email_id")
     if not isinstance(email_id, str) or not email_id:
         raise ValueError(f"{event['type']} event without data.email_id")

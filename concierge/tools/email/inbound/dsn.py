@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 
-from concierge.tools.email.inbound.headers import message_ids, one_line
+from concierge.tools.email.inbound.headers import first_message_id, one_line
 
 
 @dataclass(frozen=True)
@@ -28,16 +28,20 @@ def _original_id(message: EmailMessage) -> str | None:
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else inner
             if isinstance(inner, Message):
-                return (message_ids(inner.get("Message-ID")) or [None])[0]
+                return first_message_id(inner.get("Message-ID"))
         if kind == "text/rfc822-headers":
             for line in part.get_content().splitlines():
                 if line.lower().startswith("message-id:"):
-                    return (message_ids(line) or [None])[0]
+                    return first_message_id(line)
     return None
 
 
 def is_delivery_report(message: EmailMessage) -> bool:
-    return message.get_content_type() == "multipart/report" and message.get_param("report-type", "").lower() == "delivery-status"
+    if message.get_content_type() != "multipart/report":
+        return False
+    report_type = message.get_param("report-type", "")
+    # An RFC 2231-encoded parameter comes back as a (charset, language, value) tuple.
+    return isinstance(report_type, str) and report_type.lower() == "delivery-status"
 
 
 def reported_message_id(message: EmailMessage) -> str | None:

@@ -20,6 +20,16 @@ def message_ids(value: str | None) -> list[str]:
     return _MESSAGE_ID.findall(value or "")
 
 
+def first_message_id(value: str | None) -> str | None:
+    ids = message_ids(value)
+    return ids[0] if ids else None
+
+
+def last_message_id(value: str | None) -> str | None:
+    ids = message_ids(value)
+    return ids[-1] if ids else None
+
+
 def one_line(value: str | None) -> str:
     """A folded header value unfolded (folding whitespace is not part of the value)."""
     return " ".join((value or "").split())

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 from concierge.schemas import InboundEmail
 from concierge.tools.email.inbound.dsn import permanent_bounce, reported_message_id
-from concierge.tools.email.inbound.headers import addresses, header_map, is_auto_reply, message_ids, one_line
+from concierge.tools.email.inbound.headers import addresses, first_message_id, header_map, is_auto_reply, last_message_id, message_ids, one_line
 from concierge.tools.email.inbound.reply_text import plain_text
 
 
@@ -19,7 +19,9 @@ def _part(message: EmailMessage, subtype: str) -> str | None:
     try:
         return part.get_content()
     except (LookupError, UnicodeDecodeError):  # an unknown or lying charset: keep what decodes
-        return part.get_payload(decode=True).decode("utf-8", errors="replace")
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)  # a body part is not multipart: it decodes to bytes
+        return payload.decode("utf-8", errors="replace")
 
 
 def inbound_from_message(message: EmailMessage, *, event_id: str | None = None) -> dict:
@@ -34,8 +36,8 @@ def inbound_from_message(message: EmailMessage, *, event_id: str | None = None) 
     return {
         "from": sender, "to": addresses(message.get("To"), message.get("Cc"), message.get("Delivered-To")),
         "subject": subject, "text": plain_text(_part(message, "plain"), _part(message, "html")),
-        "message_id": (message_ids(message.get("Message-ID")) or [None])[0],
-        "in_reply_to": (message_ids(message.get("In-Reply-To")) or [None])[-1],
+        "message_id": first_message_id(message.get("Message-ID")),
+        "in_reply_to": last_message_id(message.get("In-Reply-To")),
         "references": references, "event_id": event_id,
         "auto_reply": bool(bounce) or is_auto_reply(headers, sender, subject), "bounce": bounce.reason if bounce else None,
     }

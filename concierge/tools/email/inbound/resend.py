@@ -9,7 +9,7 @@ import httpx
 
 from concierge.schemas import InboundEmail
 from concierge.tools.email.errors import TransientEmailFailure, failure_from_response, with_retries
-from concierge.tools.email.inbound.headers import addresses, is_auto_reply, message_ids, one_line
+from concierge.tools.email.inbound.headers import addresses, first_message_id, is_auto_reply, last_message_id, message_ids, one_line
 from concierge.tools.email.inbound.reply_text import plain_text
 
 
@@ -44,8 +44,8 @@ def parse_resend_email(email_id: str, fetched: dict[str, Any]) -> InboundEmail:
     return InboundEmail.model_validate({
         "from": sender, "to": addresses(*(to if isinstance(to, list) else [to]), *(fetched.get("cc") or [])),
         "subject": subject, "text": plain_text(fetched.get("text"), fetched.get("html")),
-        "message_id": fetched.get("message_id") or (message_ids(lower.get("message-id")) or [None])[0],
-        "in_reply_to": (message_ids(lower.get("in-reply-to")) or [None])[-1],
+        "message_id": fetched.get("message_id") or first_message_id(lower.get("message-id")),
+        "in_reply_to": last_message_id(lower.get("in-reply-to")),
         "references": message_ids(lower.get("references")), "event_id": f"resend:{email_id}",
         "auto_reply": is_auto_reply(headers, sender, subject),
     })

@@ -13,7 +13,7 @@ from email.message import EmailMessage, Message
 from typing import Any
 
 from concierge.schemas import InboundEmail
-from concierge.tools.email.inbound.headers import addresses, is_auto_reply, message_ids, one_line
+from concierge.tools.email.inbound.headers import addresses, first_message_id, is_auto_reply, last_message_id, message_ids, one_line
 from concierge.tools.email.inbound.mime import parse_mime
 from concierge.tools.email.inbound.reply_text import plain_text
 
@@ -72,7 +72,7 @@ def known_fields(fields: Mapping[str, str]) -> dict[str, Any]:
     return {
         "from": one_line(fields.get("from")), "to": addresses(fields.get("to"), fields.get("cc")),
         "subject": one_line(fields.get("subject") or head.get("Subject")),
-        "message_id": (message_ids(head.get("Message-ID")) or [None])[0],
-        "in_reply_to": (message_ids(head.get("In-Reply-To")) or [None])[-1],
+        "message_id": first_message_id(head.get("Message-ID")),
+        "in_reply_to": last_message_id(head.get("In-Reply-To")),
         "references": message_ids(head.get("References")),
     }

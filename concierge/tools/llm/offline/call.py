@@ -53,7 +53,7 @@ def booking_notice(assistant_lines: list[str]) -> tuple[str | None, str | None]:
         return None, None
     last: tuple[str | None, str | None] = (None, None)
     for line, probs in zip(said, head("call_turn").scores(said), strict=True):
-        kind = max(probs, key=probs.get)
+        kind = max(probs, key=probs.__getitem__)
         if kind != "other":
             last = (kind, line)
     return last

@@ -134,7 +134,7 @@ def reminder_email(data: dict[str, Any]) -> dict[str, str]:
     """One gentle nudge about the email that got no answer: the same question, nothing new."""
     earlier = data.get("reminder_of") or {}
     when = f" on {earlier['sent_at']}" if earlier.get("sent_at") else ""
-    ask = _REMINDER_ASKS.get(earlier.get("kind"), "If you are still interested, just reply with the best phone number "
+    ask = _REMINDER_ASKS.get(earlier.get("kind", ""), "If you are still interested, just reply with the best phone number "
                                                    "to reach you (with the country code) and a good time to call.")
     return _letter(data, [
         f"We wrote to you{when} about your request and wanted to make sure our email reached you.", "", ask, "",

@@ -91,8 +91,8 @@ def stay_constraints(text: str) -> dict[str, list[str]]:
             target.append(constraint)
 
     for sentence in _sentences(text):
-        for slot, pattern in CLEARS.items():
-            if pattern.search(sentence):
+        for slot, clears in CLEARS.items():
+            if clears.search(sentence):
                 for bucket in (required, preferred, excluded):
                     bucket[:] = [c for c in bucket if _slot(c) != slot]
         for area, pattern in AREAS.items():
@@ -106,7 +106,7 @@ def stay_constraints(text: str) -> dict[str, list[str]]:
                 add("type:guesthouse", sentence, m.start(), required)
         for m in re.finditer(HOTEL_ONLY, sentence, re.I):
             add("type:hotel", sentence, m.start(), required)
-        if m := re.search(UNRATED, sentence, re.I):
+        if re.search(UNRATED, sentence, re.I):
             required.append("stars:0")
         else:
             for m in re.finditer(_STAR_NUM + r"[- ]?stars?\b|\b(?:rated|rating of) " + _STAR_NUM + r"\b", sentence, re.I):

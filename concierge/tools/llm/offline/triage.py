@@ -84,7 +84,7 @@ def triage(data: dict[str, Any]) -> dict[str, Any]:
                                        f"only in English: a person who reads {name} should answer."],
                 "rationale": f"Written in {name}, which the offline engine does not cover."}
     scores = path_scores(text)
-    path = max(scores, key=scores.get)
+    path = max(scores, key=scores.__getitem__)
     wants_human = asks_for_a_person(text)
     angry = bool(quote_matches(ANGER, text)) or shouted(text)
 
