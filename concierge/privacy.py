@@ -20,20 +20,20 @@ _EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Seven or more digits, possibly spaced, dashed, dotted or bracketed: anything that could be dialled.
 # Not the digits of an identifier: a booking reference "CB-9493637A" stays whole.
 _PHONE_IN_TEXT = re.compile(r"(?<![\w-])[+(]?\d(?:[\s().-]{0,3}\d){6,}(?![A-Za-z])")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Dates and times (2026-11-02, 2026-11-02T09:12:00Z) are kept whole: their digits run on like a phone's,
+# and one beside other digits ("ticket 811 (2026-11-02)") must not read as one number.
+_ISO_DATE = re.compile(r"(\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b)")
 
 
 def mask_text(text: str) -> str:
     """Free text with every email address and phone-like number masked."""
     text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group()), text)
-    return _PHONE_IN_TEXT.sub(_mask_number, text)
+    parts = _ISO_DATE.split(text)  # dates at odd positions
+    return "".join(part if i % 2 else _PHONE_IN_TEXT.sub(_mask_number, part) for i, part in enumerate(parts))
 
 
 def _mask_number(match: re.Match[str]) -> str:
-    found = match.group()
-    if _ISO_DATE.fullmatch(found.strip()):
-        return found
-    return mask_phone(re.sub(r"[^\d+]", "", found))
+    return mask_phone(re.sub(r"[^\d+]", "", match.group()))
 
 
 def mask_personal(value: Any, *, keep: frozenset[str] = frozenset()) -> Any:

@@ -22,9 +22,15 @@ def test_phone_numbers_and_emails_are_masked(text, masked):
     "Reference CB-94936370 confirmed.",
     "Order A12345678 shipped.",
     "Check-in 2026-12-03, check-out 2026-12-06.",
+    "ticket 811 (2026-11-02): Noisy room",  # a ticket number beside a date, as the profile cites past friction
+    "Sent 2026-11-20T09:12:00Z, answered 2026-11-20 10:30",
 ])
 def test_references_and_dates_are_not_read_as_phone_numbers(text):
     assert mask_text(text) == text
+
+
+def test_a_phone_number_beside_a_date_is_still_masked():
+    assert mask_text("Call 07911 123456 on 2026-11-02") == "Call 079•••56 on 2026-11-02"
 
 
 def test_identifier_keys_are_kept_and_other_strings_masked():
