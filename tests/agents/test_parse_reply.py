@@ -177,7 +177,7 @@ async def test_no_past_or_malformed_call_time_is_kept(rt, services, llm, answer)
     assert update["stage"] == "phone_found" and update["call_at"] is None
 
 
-@pytest.mark.parametrize("text", ["Call me on 07911 123456.", "Call me. My mobile is 07911 123456."])
+@pytest.mark.parametrize("text", ["Call me on 07911 123456.", "Call me. My mobile is 07911 123456.", "Sorry! My number is 07911 123456."])
 async def test_a_bare_call_request_is_the_answer_asked_for_not_a_complaint(rt, services, text):
     update = await parse_reply(await replied_state(services, text), rt)
     assert (update["stage"], update["phone"]) == ("phone_found", "+447911123456")

@@ -43,12 +43,21 @@ def mood_words(body: str) -> str:
     return "\n".join(s for s in sentences(body) if not _CALL_ARRANGEMENT.search(s) or triage.ANGER.search(s))
 
 
+def _read_upset(reply: dict[str, Any], body: str) -> tuple[bool, dict[str, Any]]:
+    read = triage.triage({"ticket": {**reply, "body": body}})
+    return read["path"] == "escalate" and read["sentiment"] in ("negative", "angry"), read
+
+
 def reply_mood(data: dict[str, Any]) -> dict[str, Any]:
+    """Upset when the whole reply reads upset and so do its words beyond arranging the call (each
+    reading alone trips on fragments: a bare "Call me." or "Sorry!")."""
     reply = data.get("reply", {})
-    words = mood_words(reply.get("body", ""))
-    read = triage.triage({"ticket": {**reply, "body": words}}) if words.strip() else {"path": "booking", "sentiment": "neutral"}
-    upset = read["path"] == "escalate" and read["sentiment"] in ("negative", "angry")
-    asks = triage.asks_for_a_person(reply.get("body", ""))
+    body = reply.get("body", "")
+    upset, read = _read_upset(reply, body)
+    words = mood_words(body)
+    if upset and words != body:
+        upset = bool(words.strip()) and _read_upset(reply, words)[0]
+    asks = triage.asks_for_a_person(body)
     reasons = read.get("escalation_reasons") or [f"Customer asks for a human: “{s}”" for s in asks]
     return {"upset": upset, "wants_person": bool(asks), "reasons": reasons if upset or asks else []}
 
