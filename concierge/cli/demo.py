@@ -176,9 +176,40 @@ async def summarise(runtime: AppRuntime) -> list[dict[str, Any]]:
     return rows
 
 
+def reset_demo_data(settings: Settings) -> list[str]:
+    """Empty the data folder of what the demo made (threads, events, helpdesk notes, emails, calls,
+    alerts) and keep the console's operators and saved settings, the generated secrets (which
+    sign reply addresses and encrypt saved settings) and the knowledge base. Returns what was removed."""
+    keep = {settings.console_db_path.name, "secrets", settings.qdrant_local_path.name}
+    removed = []
+    for entry in sorted(settings.data_dir.iterdir()) if settings.data_dir.exists() else []:
+        if entry.name in keep or entry.name.removesuffix("-wal").removesuffix("-shm") in keep:
+            continue
+        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        removed.append(entry.name)
+    return removed
+
+
+def made_so_far(settings: Settings) -> dict[str, int]:
+    """The emails, calls and alerts in the data folder."""
+    alerts = settings.alerts_file.read_text().splitlines() if settings.alerts_file.exists() else []
+    return {"email(s)": len(list(settings.outbox_dir.glob("*.eml"))), "call(s)": len(list(settings.calls_dir.glob("*.json"))),
+            "alert(s)": len(alerts)}
+
+
+def describe_run(before: dict[str, int], after: dict[str, int]) -> str:
+    """What this run of the demo sent, or that it sent nothing new (a second run over the same data)."""
+    new = {what: after[what] - before.get(what, 0) for what in after}
+    if not any(new.values()):
+        earlier = ", ".join(f"{n} {what}" for what, n in after.items())
+        return f"Nothing new sent: {earlier} from the earlier run stand (each is made once; --reset starts again)."
+    return "This run sent " + ", ".join(f"{n} {what}" for what, n in new.items()) + "."
+
+
 async def run_demo(settings: Settings, console: Console, *, reset: bool = False) -> list[dict[str, Any]]:
-    if reset and settings.data_dir.exists():
-        shutil.rmtree(settings.data_dir)
+    if reset:
+        reset_demo_data(settings)
+    before = made_so_far(settings)
     script = json.loads(settings.helpdesk_seed_file.read_text()).get("demo_script", {})
     if settings.voice_provider == "simulator":  # simulated calls ring nobody: the demo runs at any hour,
         # and calls again seconds after no answer instead of hours
@@ -214,5 +245,6 @@ async def run_demo(settings: Settings, console: Console, *, reset: bool = False)
         console.print(f"  {command_name()} resume {waiting[0]['thread_id']} --action handoff --note \"I'll call the customer myself\"")
         console.print(f"or in the web console: {command_name()} operators add YOUR_NAME, then {command_name()} serve "
                       f"and open http://{settings.host}:{settings.port}/")
-    console.print(f"\nEmails: {settings.outbox_dir}/ · alerts: {settings.alerts_file} · calls: {settings.calls_dir}/")
+    console.print(f"\n{describe_run(before, made_so_far(settings))}")
+    console.print(f"Emails: {settings.outbox_dir}/ · alerts: {settings.alerts_file} · calls: {settings.calls_dir}/")
     return rows

@@ -47,7 +47,8 @@ app.add_typer(operators_app, name="operators")
 
 @app.command()
 def demo(
-    reset: bool = typer.Option(False, "--reset", help="Start from an empty data folder."),
+    reset: bool = typer.Option(False, "--reset", help="Start again: forget the demo's threads, emails, calls and alerts "
+                               "(the console's operators, saved settings and the knowledge base stay)."),
     helpdesk: str | None = typer.Option(None, "--helpdesk", help="local | hubspot | zendesk | jira | zoho (default: HELPDESK)"),
 ) -> None:
     """Take the helpdesk's tickets assigned to the AI through the whole flow (the seeded demo tickets

@@ -51,10 +51,13 @@ async def test_demo_runs_every_ticket_to_its_outcome_and_is_idempotent(tmp_path,
     text = out.getvalue()
     assert "Concierge demo — outcome per ticket" in text
     assert "concierge resume local:1003 --action handoff" in text
+    assert "This run sent 11 email(s), 4 call(s), 7 alert(s)." in text
 
-    again = await run_demo(settings, Console(file=io.StringIO(), width=200))
+    second = io.StringIO()
+    again = await run_demo(settings, Console(file=second, width=200))
 
     assert again == rows
+    assert "Nothing new sent: 11 email(s), 4 call(s), 7 alert(s) from the earlier run stand" in second.getvalue()
     assert files(settings.outbox_dir, "*.eml") == emails
     assert files(settings.calls_dir, "*.json") == calls
     assert lines(settings.alerts_file) == alert_lines
