@@ -94,6 +94,23 @@ async def test_a_reply_form_sent_twice_sends_one_email(runtime, client):
     assert len(outbox_messages(runtime)) == 1
 
 
+async def test_a_reply_from_the_form_can_close_the_ticket_or_wait_for_the_answer(runtime, client):
+    add_operator(runtime)
+    await assign(client, runtime, "1003")
+    async with console_client(runtime) as browser:
+        await log_in(browser)
+        page = (await browser.get("/threads/local:1003")).text
+        assert 'name="then" value="wait" checked' in page and 'name="then" value="close"' in page
+        assert "Your email to the customer — sent with “reply”" in page and "choose “edit”" not in page
+        r = await post_form(browser, "/threads/local:1003", "/threads/local:1003/decide",
+                            {"action": "reply", "then": "close", "email_subject": "Your charge",
+                             "email_body": "Dear Mr Novak,\n\nThe second charge is refunded today."})
+        assert r.status_code == 303
+    detail = await thread(client, "local:1003")
+    assert [e["kind"] for e in detail["emails"]] == ["human_reply"]
+    assert detail["waiting_for"] is None and detail["stage"] == "done"  # closed, not waiting for an answer
+
+
 async def test_a_decision_the_wait_does_not_offer_is_refused(runtime, client):
     add_operator(runtime)
     await assign(client, runtime, "1001")  # waits for the customer's email: close, handoff or a reply

@@ -62,6 +62,8 @@ def decision_from_form(form: dict, draft: dict, operator: str) -> dict:
                     else f"“{decision['action']}” sends no email: clear the email text, or choose a decision that sends it")
             raise ConsoleError(status.HTTP_422_UNPROCESSABLE_CONTENT, what)
         decision["email"] = {"subject": subject or draft.get("subject", ""), "body": body}
+    if decision["action"] == "reply":  # then wait for the customer's answer (the default) or close the ticket
+        decision["then"] = str(form.get("then") or "wait")
     try:
         return ResumeRequest.model_validate(decision).model_dump(exclude_none=True)
     except ValidationError as exc:
