@@ -27,7 +27,8 @@ acknowledge past friction, and ask for the best phone number (with country code)
 Offers with "breaks" are alternatives: say nothing fits everything asked, and name what each does not meet.""",
     "support_answer": "Answer the customer's question using only the policies in <data>.",
     "clarify_phone": "Thank them and ask again for a phone number with country code.",
-    "which_phone": "They gave several phone numbers (phone_choices): ask which one to call.",
+    "which_phone": """They gave several phone numbers (phone_choices): ask which one to call; or only one, in their
+signature: ask whether to call them on it (a "yes" is enough) or on another number.""",
     "confirm_by_email": """They will not take a call: do not ask for a number. Restate chosen_offer exactly and ask
 them to reply "yes" to confirm the booking.""",
     "call_followup": """We called (calls_tried times) and could not reach them. Offer another time: ask for a good

@@ -4,7 +4,9 @@ to be called.
 A reply that is upset or asks for a person escalates. A customer who will not take a call is not
 chased for a number: the booking continues by email (the chosen offer's details, confirm by
 replying) and a clear yes books it; anything else goes to a person. A reply with several numbers
-asks which one; a reply without a usable number gets one follow-up email, and a second miss escalates.
+asks which one, and one whose only number is in its signature asks whether to call that one (a yes
+to it is the number); a reply without a usable number gets one follow-up email, and a second miss
+escalates.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
 from concierge.privacy import mask_phone
 from concierge.schemas import ReplyMood
-from concierge.tools.email.inbound.reply_text import own_words, reply_words
+from concierge.tools.email.inbound.reply_text import own_words, reply_words, signature_block
 from concierge.tools.llm.offline.engine import reply_mood
 from concierge.tools.llm.offline.triage import ANGER, asks_for_a_person
 from concierge.tools.llm.structured import structured
@@ -94,6 +96,9 @@ async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
     region = phone_region((ticket.get("customer") or {}).get("region"), ticket.get("locale"),
                           fallback=services.settings.default_phone_region)
     phones = await asyncio.to_thread(find_phones, text, region)  # CPU work, off the loop
+    choices = state.get("phone_choices") or []
+    if not phones and len(choices) == 1 and confirms_booking(text):  # "yes" to the one number we asked about
+        phones = await asyncio.to_thread(find_phones, choices[0], region)
     if len({p.e164 for p in phones}) == 1:
         phone = phones[0]
         consent = {"message_id": reply.get("message_id"), "at": reply.get("received_at"), "text": phone.text}
@@ -113,4 +118,10 @@ async def parse_reply(state: TicketState, runtime: Runtime[Context]) -> dict:
     if several:
         return {"phone_misses": misses, "phone_choices": [p.text for p in phones], "stage": "phone_missing",
                 "log": log("parse_reply", f"{len(phones)} different numbers: asking which one to call")}
+    # A number in the signature is the sender's desk line, not an answer: never dialled unasked, but
+    # when it is the only one the follow-up asks whether to call it.
+    signed = await asyncio.to_thread(find_phones, signature_block(reply.get("text") or ""), region)
+    if len({p.e164 for p in signed}) == 1:
+        return {"phone_misses": misses, "phone_choices": [signed[0].text], "stage": "phone_missing",
+                "log": log("parse_reply", f"the only number is in the signature ({mask_phone(signed[0].e164)}): asking whether to call it")}
     return {"phone_misses": misses, "phone_choices": [], "stage": "phone_missing", "log": log("parse_reply", "no phone number in the reply")}

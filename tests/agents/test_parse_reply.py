@@ -189,3 +189,28 @@ async def test_an_angry_call_request_still_escalates(rt, services, llm):
     assert update["stage"] == "escalating"
     [data] = sent_data(llm, "ReplyMood")  # the screen found it upset, so the model read it too
     assert "ridiculous" in data["reply"]["body"]
+
+
+SIGNED = "Yes please, give me a call any afternoon!\n\n-- \nAna Costa\nMobile: +351 912 345 678"
+
+
+async def test_a_number_only_in_the_signature_is_asked_about_never_dialled(rt, services, llm):
+    llm.answers["ReplyMood"] = CALM
+    update = await parse_reply(await replied_state(services, SIGNED), rt)
+    assert "phone" not in update
+    assert (update["stage"], update["phone_choices"], update["phone_misses"]) == ("phone_missing", ["+351 912 345 678"], 1)
+    assert "signature" in update["log"][-1]["text"] and "912 345 678" not in update["log"][-1]["text"]
+
+
+async def test_a_yes_to_the_signature_number_is_the_number(rt, services, llm):
+    llm.answers["ReplyMood"] = CALM
+    state = await replied_state(services, "Yes, that's fine.", phone_choices=["+351 912 345 678"], phone_misses=1)
+    update = await parse_reply(state, rt)
+    assert (update["stage"], update["phone"], update["phone_choices"]) == ("phone_found", "+351912345678", [])
+
+
+async def test_anything_but_a_yes_to_the_signature_number_is_a_second_miss(rt, services, llm):
+    llm.answers["ReplyMood"] = CALM
+    state = await replied_state(services, "Hmm, not sure that's the best one.", phone_choices=["+351 912 345 678"], phone_misses=1)
+    update = await parse_reply(state, rt)
+    assert update["stage"] == "escalating" and "phone" not in update

@@ -433,3 +433,19 @@ async def test_a_step_that_fails_for_good_goes_to_a_person_with_the_error(client
     assert (await runtime.services.helpdesk.get_ticket("1001")).status == "escalated"
     assert [a["kind"] for a in alerts(runtime)] == ["escalation"]
     assert outbox_files(runtime) == []
+
+
+async def test_a_number_only_in_the_signature_is_offered_back_and_a_yes_dials_it(client, runtime):
+    await assign(client, runtime, "1001")
+    detail = await reply(client, runtime, "local:1001",
+                         "Lovely, yes please call me!\n\n-- \nMaria Costa\nOffice: +351 213 456 789\n")
+    assert detail["waiting_for"] == "email_reply" and detail["calls"] == []
+    asked = detail["emails"][-1]
+    assert asked["kind"] == "which_phone"
+    body = outbox_messages(runtime)[asked["message_id"]].get_body(("plain",)).get_content()
+    assert "in your signature" in body and "+351 213 456 789" in body
+
+    detail = await reply(client, runtime, "local:1001", "Yes, that one is fine.")
+    assert detail["waiting_for"] == "call_report"
+    [placed] = detail["calls"]
+    assert call_record(runtime, placed["call_id"])["request"]["to"] == "+351213456789"

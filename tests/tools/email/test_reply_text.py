@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import pytest
 
 from concierge.tools.email.inbound.mime import parse_mime
-from concierge.tools.email.inbound.reply_text import html_to_text, own_words, plain_text, reply_words
+from concierge.tools.email.inbound.reply_text import html_to_text, own_words, plain_text, reply_words, signature_block
 from concierge.tools.phone import find_phones
 
 OUR_NUMBER = "+44 20 7946 0000"  # the hotel's desk, as our own offer email carries it
@@ -190,3 +190,15 @@ def test_an_html_only_mime_reply_reads_as_the_customers_words():
     text = parse_mime(bytes(msg)).text
     assert own_words(text) == "Oui, au 06 12 34 56 78 après 18h."
     assert [p.e164 for p in find_phones(reply_words(text), "FR")] == ["+33612345678"]
+
+
+@pytest.mark.parametrize(("text", "signature"), [
+    ("Yes please call me!\n\n-- \nAna Costa\nMobile: +351 912 345 678\n\nOn Mon, 2 Dec 2026, Wayfarer <a@b.example> wrote:\n"
+     "> Call us on +44 20 7946 0000", "--\nAna Costa\nMobile: +351 912 345 678"),
+    ("Sounds great, call me.\n\nBest regards,\nAna Costa\nAcme Ltd\nTel: +351 912 345 678\nwww.acme.example\n",
+     "Acme Ltd\nTel: +351 912 345 678\nwww.acme.example"),
+    ("Call me on +351 912 345 678", ""),
+])
+def test_the_signature_block_is_what_sits_between_the_own_words_and_the_quote(text, signature):
+    assert signature_block(text) == signature
+    assert "+44 20 7946 0000" not in own_words(text) + signature_block(text)  # the quote is neither

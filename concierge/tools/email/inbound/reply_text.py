@@ -34,7 +34,24 @@ _HEADER_GAP = 1  # lines that are not headers allowed inside a header block ("On
 def own_words(text: str) -> str:
     """The reply without the quoted earlier messages (our own emails carry numbers that are not the
     customer's), the signature block, the tagline of a phone's mail app and a legal footer."""
-    lines = (text or "").translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(_without_trailers(_above_quote(_lines(text), through_signature=False))).strip()
+
+
+def signature_block(text: str) -> str:
+    """What the customer's mail put below their own words and above the quoted history: the
+    signature, a contact block, a tagline, a footer (a number there is a desk line, to ask about)."""
+    above = _above_quote(_lines(text), through_signature=True)
+    own = _without_trailers(_above_quote(_lines(text), through_signature=False))
+    return "\n".join(above[len(own):]).strip()
+
+
+def _lines(text: str) -> list[str]:
+    return (text or "").translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _above_quote(lines: list[str], *, through_signature: bool) -> list[str]:
+    """The reply's lines before the quoted history; without `through_signature`, also before a
+    signature delimiter or a closing tagline."""
     kept: list[str] = []
     i = 0
     while i < len(lines):
@@ -49,13 +66,13 @@ def own_words(text: str) -> str:
         if _quoted(line):
             i += 1
             continue
-        if is_separator(line) or _header_block_at(lines, i) or _signature_delimiter(line):
+        if is_separator(line) or _header_block_at(lines, i):
             break
-        if is_tagline(line) and _nothing_of_theirs_after(lines, i + 1):
+        if not through_signature and (_signature_delimiter(line) or (is_tagline(line) and _nothing_of_theirs_after(lines, i + 1))):
             break
         kept.append(line.rstrip())
         i += 1
-    return "\n".join(_without_trailers(kept)).strip()
+    return kept
 
 
 def reply_words(text: str) -> str:

@@ -93,7 +93,14 @@ def clarify_phone_email(data: dict[str, Any]) -> dict[str, str]:
 
 
 def which_phone_email(data: dict[str, Any]) -> dict[str, str]:
-    choices = "\n".join(f"- {c}" for c in data.get("phone_choices") or [])
+    numbers = data.get("phone_choices") or []
+    if len(numbers) == 1:  # the only number was in their signature: a desk line, perhaps
+        return _letter(data, [
+            f"Thank you for your reply! The only number we found is the one in your signature, {numbers[0]}.",
+            "Shall our travel advisor call you on it to confirm the booking? A short \"yes\" is enough; or send the "
+            "number you would rather be called on, starting with + and the country code.",
+        ])
+    choices = "\n".join(f"- {c}" for c in numbers)
     return _letter(data, [
         "Thank you for your reply! You gave us more than one number:", "", choices, "",
         "Which one should our travel advisor call to confirm the booking?",

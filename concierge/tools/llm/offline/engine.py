@@ -38,6 +38,12 @@ _CALL_ARRANGEMENT = re.compile(r"\b(?:call|ring|phone|reach|text)\s+(?:me|us)\b|
                                r"\bnumber is\b|\+?\d[\d ()./-]{6,}\d", re.I)
 
 
+# A short reply that opens by agreeing ("Yes, that one is fine.") is not upset unless angry words say so.
+_AGREES = re.compile(r"^\W*(yes|yeah|yep|sure|ok|okay|of course|great|lovely|perfect|wonderful|sounds good|that'?s fine|fine)\b", re.I)
+_BUT = re.compile(r"\b(but|however|although|though|except)\b", re.I)
+_SHORT_AGREEMENT_WORDS = 12
+
+
 def mood_words(body: str) -> str:
     """The reply's sentences that can carry a mood: not those only arranging the call, unless angry."""
     return "\n".join(s for s in sentences(body) if not _CALL_ARRANGEMENT.search(s) or triage.ANGER.search(s))
@@ -49,11 +55,15 @@ def _read_upset(reply: dict[str, Any], body: str) -> tuple[bool, dict[str, Any]]
 
 
 def reply_mood(data: dict[str, Any]) -> dict[str, Any]:
-    """Upset when the whole reply reads upset and so do its words beyond arranging the call (each
-    reading alone trips on fragments: a bare "Call me." or "Sorry!")."""
+    """Upset when the whole reply and its words beyond arranging the call both read upset (each
+    reading alone trips on fragments: a bare "Call me." or "Sorry!"); a short reply that opens by
+    agreeing, only when angry words say so."""
     reply = data.get("reply", {})
     body = reply.get("body", "")
     upset, read = _read_upset(reply, body)
+    agrees = _AGREES.search(body) and len(body.split()) <= _SHORT_AGREEMENT_WORDS and not _BUT.search(body)
+    if upset and agrees and read["sentiment"] != "angry":
+        upset = False
     words = mood_words(body)
     if upset and words != body:
         upset = bool(words.strip()) and _read_upset(reply, words)[0]
