@@ -105,6 +105,11 @@ class Database:
                 await check_connection(conn)
             return (await conn.execute(statement)).rowcount
 
+    async def check_fence(self) -> None:
+        """Raise `Superseded` when the running job's attempt is no longer current (a no-op outside a fenced job)."""
+        async with self.engine.begin() as conn:
+            await check_connection(conn)
+
     async def _rows(self, statement) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
             return [dict(r._mapping) for r in await conn.execute(statement)]

@@ -86,16 +86,18 @@ class AppStore(EffectsLedger, Claims):
     def _the_event(self, source: str, event_id: str):
         return and_(events.c.source == source, events.c.event_id == event_id)
 
+    # An event's outcome is written only by the attempt still running its job (`concierge.db.fencing`):
+    # a stalled worker waking up must not mark failed what the worker that took over has done.
     async def finish_event(self, source: str, event_id: str, *, error: str | None = None, status: str | None = None) -> None:
         await self._write(update(events).where(self._the_event(source, event_id)).values(
             status=status or ("failed" if error else "done"), error=error, processed_at=now_stamp(),
-        ))
+        ), fenced=True)
 
     async def retry_event_later(self, source: str, event_id: str, *, at: datetime, error: str) -> None:
         """Keep the event pending, due again at `at` (a transient failure, e.g. the LLM is unreachable)."""
         await self._write(update(events).where(self._the_event(source, event_id)).values(
             attempts=events.c.attempts + 1, error=error, not_before=stamp(at),
-        ))
+        ), fenced=True)
 
     async def requeue_event(self, source: str, event_id: str) -> bool:
         """Make a failed event pending again (an operator's retry); False when there is no failed event."""

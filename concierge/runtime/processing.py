@@ -126,6 +126,7 @@ class EventProcessor:
             await self.alert(thread_id, f"{source}:{event_id}:failed", f"Thread {thread_id} is stuck", error)
 
     async def alert(self, thread_id: str, key: str, title: str, text: str) -> None:
+        await self.store.check_fence()  # a superseded attempt's view of the thread is stale: no alert from it
         alerts = self.runner.services.alerts
         try:
             await alerts.send(Alert(kind="escalation", thread_id=thread_id, title=title, text=text,

@@ -14,6 +14,7 @@ from concierge.db.fencing import Superseded, fenced
 from concierge.db.store import AppStore
 from concierge.runtime.pg_queue import PostgresQueue
 from concierge.runtime.processing import EventProcessor
+from concierge.runtime.runner import NotWaiting
 from tests.runtime.test_queue import RecordingRunner
 
 
@@ -78,6 +79,25 @@ async def test_a_superseded_attempt_writes_no_checkpoint_and_starts_no_effect(st
         assert await saver.aget_tuple(_config("local:1-current")) is not None
     assert effects == ["1", "2"]
     assert [e["key"] for e in await store.effects("local:1")] == ["local:1:email:1", "local:1:email:2"]
+
+
+async def test_a_superseded_attempt_cannot_mark_the_event_it_finds_moved_on(store, jobs):
+    """Woken after the takeover, the stale attempt finds the thread waiting for something else
+    (NotWaiting): it must not mark the event failed, nor alert the team about a lost email."""
+    manager, fetch = jobs
+    first = await fetch()
+    await store.record_event("test", "e1", "email_reply", "local:1", {"type": "email_reply"})
+    await manager.retry_job(first)
+    await fetch()
+
+    class MovedOn(RecordingRunner):
+        async def resume(self, thread_id: str, value: dict) -> None:
+            raise NotWaiting("the thread waits for call_report, not email_reply")
+
+    with fenced(first.id, first.attempts):
+        await EventProcessor(MovedOn(), store).process({"source": "test", "event_id": "e1", "thread_id": "local:1"})
+    event = await store.event("test", "e1")
+    assert (event["status"], event["error"]) == ("pending", None)  # left to the attempt that took it over
 
 
 async def test_a_retry_waits_for_the_fenced_write_in_flight(store, jobs, pg_url):
