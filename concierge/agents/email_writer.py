@@ -1,19 +1,25 @@
 """Email writer: drafts the offer, the support answer or the phone-number follow-up.
 
-Every amount of money in a draft must exist in the knowledge base; a draft that quotes any other
-figure is replaced by the offline template, which only prints figures it was given.
+Every amount of money in a draft must exist in the knowledge base, and a model's draft must pass the
+draft guard (`agents/guards/draft.py`); a draft that fails either is replaced by the offline
+template, which only prints what it was given, and the reasons are kept on the thread.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
+
 from langgraph.runtime import Runtime
 
+from concierge.agents.guards.draft import draft_problems
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
 from concierge.graph.waits.review_draft import needs_review
 from concierge.schemas import EmailDraft
 from concierge.tools import money
 from concierge.tools.llm.offline import emails
+from concierge.tools.llm.offline.engine import ENGINE_NAME
 from concierge.tools.llm.structured import model_name, structured
 
 PROMPT = """You write emails for {company}, a hospitality and travel company: warm, concise, plain text, signed
@@ -100,8 +106,16 @@ def email_kind(state: TicketState) -> str:
     return "support_answer" if state.get("path") == "support" else "offer"
 
 
-async def write_email(services, state: TicketState, kind: str) -> tuple[EmailDraft, str, str]:
-    """The drafted email of `kind`, a note on how it was drafted, and what drafted it ("template", or the model)."""
+@dataclass(frozen=True)
+class WrittenEmail:
+    draft: EmailDraft
+    note: str  # how it was drafted, for the thread's log
+    drafted_by: str  # "template", or the model
+    overruled: list[str] = field(default_factory=list)  # why the model's draft was replaced by the template
+
+
+async def write_email(services, state: TicketState, kind: str) -> WrittenEmail:
+    """The email of `kind`: the model's draft when every guard passes, else the template."""
     ticket = state["ticket"]
     profile = state.get("profile") or {}
     data = {
@@ -123,29 +137,40 @@ async def write_email(services, state: TicketState, kind: str) -> tuple[EmailDra
         data["reminder_of"] = {"kind": last.get("kind"), "subject": last.get("subject"), "sent_at": str(last.get("sent_at", ""))[:10]}
     data = {k: v for k, v in data.items() if v not in (None, [], {})}
     if kind in TEMPLATED_IN_ENGLISH and data["language"] == "en":
-        return EmailDraft(**emails.draft_email(data)), f"{kind} from the template", "template"
+        return WrittenEmail(EmailDraft(**emails.draft_email(data)), f"{kind} from the template", "template")
     draft = await structured(services.llm, EmailDraft, prompt_for(services.settings.company_name, kind),
                              f"Write the {kind} email.", data)
-    note, drafted_by = f"{kind} drafted", model_name(services.llm)
+    drafted_by = model_name(services.llm)
+    problems = figure_problems(state, draft, data["language"])
+    if drafted_by != ENGINE_NAME:  # the offline engine's drafts are its templates
+        problems += draft_problems(draft, kind=kind, customer_name=data["customer_name"], language=data["language"],
+                                   offers=state.get("offers") or [] if kind == "offer" else [],
+                                   allowed_text=json.dumps([data.get("offers"), data.get("policies"), data.get("chosen_offer")]))
+    if not problems:
+        return WrittenEmail(draft, f"{kind} drafted", drafted_by)
+    return WrittenEmail(EmailDraft(**emails.draft_email(data)), f"{kind} drafted; replaced by the template because "
+                        f"{'; '.join(problems)}", "template", problems)
+
+
+def figure_problems(state: TicketState, draft: EmailDraft, language: str) -> list[str]:
+    """Amounts and percentages the knowledge base does not state."""
     written = f"{draft.subject}\n{draft.body}"
-    invented = amounts(written, data["language"]) - allowed_amounts(state)
-    discounts = percentages(written, data["language"]) - allowed_percentages(state)
-    if invented or discounts:
-        draft = EmailDraft(**emails.draft_email(data))
-        what = [f"amounts not in the knowledge base: {sorted(invented)}"] if invented else []
-        what += [f"percentages no policy states: {sorted(discounts)}"] if discounts else []
-        note += f"; replaced by the template because it quoted {' and '.join(what)}"
-        drafted_by = "template"
-    return draft, note, drafted_by
+    invented = amounts(written, language) - allowed_amounts(state)
+    discounts = percentages(written, language) - allowed_percentages(state)
+    return ([f"it quoted amounts not in the knowledge base: {sorted(invented)}"] if invented else []) + \
+        ([f"it quoted percentages no policy states: {sorted(discounts)}"] if discounts else [])
 
 
 async def email_writer(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     kind = email_kind(state)
-    draft, note, drafted_by = await write_email(services, state, kind)
+    written = await write_email(services, state, kind)
+    note = written.note
     review = needs_review(services.settings.review_before_send, kind)
     if review:
         note += "; waits for an operator's approval"
-    return {"draft": {"kind": kind, **draft.model_dump(), "drafted_by": drafted_by, **({"review": True} if review else {})},
-            "stage": "drafted",
-            "log": log("email_writer", note)}
+    update = {"draft": {"kind": kind, **written.draft.model_dump(), "drafted_by": written.drafted_by, **({"review": True} if review else {})},
+              "stage": "drafted", "log": log("email_writer", note)}
+    if written.overruled:
+        update["guard_notes"] = [{"step": "email_writer", "reasons": written.overruled}]
+    return update

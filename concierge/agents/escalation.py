@@ -86,8 +86,8 @@ async def escalation(state: TicketState, runtime: Runtime[Context]) -> dict:
     )
     reply_draft = None
     if can_reply(escalated):  # a reply for the person to edit and send, offered with the decision
-        draft, _, drafted_by = await write_email(services, escalated, "human_reply")
-        reply_draft = {**draft.model_dump(), "drafted_by": drafted_by}
+        written = await write_email(services, escalated, "human_reply")
+        reply_draft = {**written.draft.model_dump(), "drafted_by": written.drafted_by}
     return {
         "reply_draft": reply_draft,
         "escalation": {**info, "reasons": reasons, "related_tickets": related},

@@ -150,7 +150,8 @@ async def test_invented_discounts_in_words_or_in_the_subject_are_replaced(rt, se
 
 
 async def test_the_offer_written_in_words_passes(rt, services, llm):
-    body = "Dear Maria, the Estrela Garden triple is one hundred and sixty euros a night, six hundred and forty for four nights."
+    body = ("Dear Maria, the Estrela Garden triple is one hundred and sixty euros a night, six hundred and forty for four "
+            "nights, and Casa Alfama has a superior triple too. What number can we call you on?")
     llm.answers["EmailDraft"] = {"subject": "Your room in Lisbon", "body": body}
     update = await email_writer(await booking_state(services), rt)
     assert update["draft"]["body"] == body and "replaced" not in update["log"][-1]["text"]

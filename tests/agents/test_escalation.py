@@ -9,7 +9,7 @@ REASONS = ["Customer asks for a human: “I want to speak to a real person NOW.�
            "Customer is upset: “This is the third time I'm writing about the same problem.”"]
 
 
-DRAFT = {"subject": "Re: Charged twice", "body": "Dear Tom,\n\nI am sorry. I handle this personally and will come back to you today."}
+DRAFT = {"subject": "Re: Charged twice", "body": "Dear Richard,\n\nI am sorry. I handle this personally and will come back to you today."}
 
 
 @pytest.fixture(autouse=True)

@@ -40,8 +40,9 @@ class ScriptedChatModel(BaseChatModel):
 
 
 class CarelessChatModel(BaseChatModel):
-    """A model that reads every ticket as a happy booking and every reply as calm, and is otherwise
-    the offline engine: what the guards must catch when a real model misreads."""
+    """A model that reads every ticket as a happy booking and every reply as calm, and drafts every
+    email as the subject "offer" and the body "{" (as a small model failing at structured output
+    did); otherwise the offline engine. What the guards must catch when a real model misbehaves."""
 
     @property
     def _llm_type(self) -> str:
@@ -61,5 +62,7 @@ class CarelessChatModel(BaseChatModel):
                               "escalation_reasons": []}
         elif call["name"] == "ReplyMood":
             args = {"upset": False, "wants_person": False, "reasons": []}
+        elif call["name"] == "EmailDraft":
+            args = {"subject": "offer", "body": "{"}
         return ChatResult(generations=[ChatGeneration(message=AIMessage(
             content="", tool_calls=[{**call, "args": args}], response_metadata={"model_name": "careless"}))])
