@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.2, alias="LLM_TEMPERATURE")
     llm_timeout_s: float = Field(60.0, alias="LLM_TIMEOUT_S")
     llm_max_retries: int = Field(3, ge=0, le=10, alias="LLM_MAX_RETRIES")  # the SDK's own retries of 429/5xx per call
+    # The most tokens one answer may generate: an email draft fits well within it, and a model that
+    # runs away (digits into a summary) is cut off. Smaller steps ask for less (`tools/llm/structured.py`).
+    llm_max_tokens: int = Field(1500, ge=64, le=32768, alias="LLM_MAX_TOKENS")
+    # How the answer's structure is asked for: a named tool (Groq, OpenAI, vLLM), any tool with
+    # `tool_choice: "required"` (servers that refuse a named tool, e.g. some llama.cpp builds), or a
+    # JSON-schema `response_format` (llama.cpp, Ollama, vLLM without tool parsing).
+    llm_structured_output: Literal["tool", "tool_required", "json_schema"] = Field("tool", alias="LLM_STRUCTURED_OUTPUT")
     # Dollars per million tokens, for the cost per ticket (Groq's list price of llama-3.3-70b-versatile).
     llm_price_input_per_mtok: float = Field(0.59, ge=0, alias="LLM_PRICE_INPUT_PER_MTOK")
     llm_price_output_per_mtok: float = Field(0.79, ge=0, alias="LLM_PRICE_OUTPUT_PER_MTOK")

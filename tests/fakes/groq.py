@@ -8,8 +8,9 @@ run. Routes:
 - `POST /v1/chat/completions`: any OpenAI-compatible server (`base_url` ends in `/v1`).
 - `GET /openai/v1/models`, `GET /v1/models`: the served `models`, as the openai SDK's `Model` list.
 
-Every request is answered with a tool call to the requested function, with the arguments the test
-scripted for that function name (or, with `answer`, computed from the request), and a `usage` block
+Every request is answered with a tool call to the requested function (named by `tool_choice`, or the
+first tool with `"required"`), or with a JSON-schema `response_format` the object as the message's
+content, with the arguments the test scripted for that function name (or, with `answer`, computed from the request), and a `usage` block
 as Groq reports it: prompt tokens count the messages and the tool schemas, since both are in the prompt.
 
     with serve_fake_groq() as fake:
@@ -110,9 +111,10 @@ class FakeGroq:
         if self.server_errors:
             self.server_errors -= 1 if self.server_errors > 0 else 0
             return _error(500, "Internal Server Error", "internal_server_error", "internal_server_error")
-        name = _requested_tool(body)
+        schema_format = (body.get("response_format") or {}).get("json_schema") if (body.get("response_format") or {}).get("type") == "json_schema" else None
+        name = schema_format["name"] if schema_format else _requested_tool(body)
         if name is None:
-            return _error(400, "The fake only answers tool calls: send `tools`.", "invalid_request_error", "unsupported")
+            return _error(400, "The fake answers tool calls or a json_schema response_format: send one.", "invalid_request_error", "unsupported")
         if name in self.tool_args:
             args = self.tool_args[name]
             if isinstance(args, list):
@@ -123,6 +125,10 @@ class FakeGroq:
             return _error(400, f"No scripted arguments for tool `{name}`.", "invalid_request_error", "unscripted_tool")
         arguments = json.dumps(args)
         prompt_tokens, completion_tokens = prompt_token_count(body), token_count(arguments)
+        # With a json_schema response_format the answer is the JSON object as the message's content.
+        message = ({"role": "assistant", "content": arguments} if schema_format else
+                   {"role": "assistant", "content": None,
+                    "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}]})
         return JSONResponse({
             "id": f"chatcmpl-{uuid.uuid4()}",
             "object": "chat.completion",
@@ -130,13 +136,9 @@ class FakeGroq:
             "model": body.get("model"),
             "choices": [{
                 "index": 0,
-                "message": {
-                    "role": "assistant",
-                    "content": None,
-                    "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}],
-                },
+                "message": message,
                 "logprobs": None,
-                "finish_reason": "tool_calls",
+                "finish_reason": "stop" if schema_format else "tool_calls",
             }],
             "usage": {"queue_time": 0.01, "prompt_tokens": prompt_tokens, "prompt_time": 0.02,
                       "completion_tokens": completion_tokens, "completion_time": 0.05,

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+# The chat model's metadata key naming how structured answers are asked for (LLM_STRUCTURED_OUTPUT).
+STRUCTURED_OUTPUT = "structured_output"
+MAX_TOKENS_IN_BODY = "max_tokens_in_body"  # the cap goes as the body's own `max_tokens` (OpenAI-compatible servers)
+
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
@@ -31,6 +35,8 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
             temperature=settings.llm_temperature,
             timeout=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
+            max_tokens=settings.llm_max_tokens,
+            metadata={STRUCTURED_OUTPUT: settings.llm_structured_output},
         )
     if engine == "openai-compatible":
         import openai
@@ -45,6 +51,10 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
             temperature=settings.llm_temperature,
             timeout=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
+            # `max_tokens` in the body itself: langchain-openai would send `max_completion_tokens`, which
+            # Ollama, LM Studio and llama-cpp-python ignore (generation would not be capped).
+            extra_body={"max_tokens": settings.llm_max_tokens},
+            metadata={STRUCTURED_OUTPUT: settings.llm_structured_output, MAX_TOKENS_IN_BODY: True},
         )
     from concierge.tools.llm.offline.engine import OFFLINE
 

@@ -8,6 +8,7 @@ circuit breaker is open (`breaker.py`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel
 
 from concierge.settings import Settings
+from concierge.tools.llm import MAX_TOKENS_IN_BODY, STRUCTURED_OUTPUT
 from concierge.tools.llm.injection import clean_data
 from concierge.tools.llm.metrics import LLM_CALLBACK
 from concierge.tools.llm.offline.engine import OFFLINE, OfflineChatModel
@@ -49,6 +51,13 @@ def model_name(model: BaseChatModel) -> str:
     return str(getattr(model, "model_name", None) or getattr(model, "model", None) or model._llm_type)
 
 
+# The most tokens each kind of answer may take: a reading or a verdict is a small object; an email
+# draft (and anything not listed) may use the model's LLM_MAX_TOKENS.
+MAX_TOKENS = {"TriageDecision": 400, "ReplyMood": 300, "CallTimeRequest": 200, "TicketReading": 800,
+              "CustomerProfile": 700, "CallAnalysis": 700}
+_FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
+
+
 def _parse(schema: type[T], message: BaseMessage) -> T:
     calls = getattr(message, "tool_calls", None) or []
     if not calls:
@@ -56,10 +65,32 @@ def _parse(schema: type[T], message: BaseMessage) -> T:
     return schema.model_validate(calls[0]["args"])
 
 
+def _parse_json(schema: type[T], message: BaseMessage) -> T:
+    content = message.content if isinstance(message.content, str) else ""
+    if not content.strip():
+        raise ValueError(f"the model answered no {schema.__name__} JSON")
+    return schema.model_validate_json(_FENCE.sub("", content))
+
+
+def _bound(model: BaseChatModel, schema: type[BaseModel]):
+    """The model set up to answer one `schema` object, as LLM_STRUCTURED_OUTPUT says."""
+    metadata = model.metadata or {}
+    limit: dict[str, Any] = {}
+    if schema.__name__ in MAX_TOKENS and not isinstance(model, OfflineChatModel):
+        cap = MAX_TOKENS[schema.__name__]
+        limit = {"extra_body": {"max_tokens": cap}} if metadata.get(MAX_TOKENS_IN_BODY) else {"max_tokens": cap}
+    mode = metadata.get(STRUCTURED_OUTPUT, "tool")
+    tool = tool_for(schema)
+    if mode == "json_schema":
+        return model.bind(response_format={"type": "json_schema", "json_schema": {
+            "name": schema.__name__, "schema": tool["function"]["parameters"]}}, **limit), _parse_json
+    return model.bind_tools([tool], tool_choice="required" if mode == "tool_required" else schema.__name__, **limit), _parse
+
+
 async def _ask(model: BaseChatModel, schema: type[T], messages: list[BaseMessage]) -> tuple[T, AIMessage]:
-    message = await model.bind_tools([tool_for(schema)], tool_choice=schema.__name__).ainvoke(
-        messages, config={"callbacks": [LLM_CALLBACK]})  # Prometheus: calls and tokens
-    return _parse(schema, message), message
+    bound, parse = _bound(model, schema)
+    message = await bound.ainvoke(messages, config={"callbacks": [LLM_CALLBACK]})  # Prometheus: calls and tokens
+    return parse(schema, message), message
 
 
 async def _offline(schema: type[T], messages: list[BaseMessage], meter: Meter | None, why: str | None) -> T:

@@ -135,3 +135,47 @@ async def test_openai_compatible_server_with_a_key(tmp_path, fake):
 
     assert decision.intent == "book_hotel"
     assert fake.requests[0].headers["authorization"] == "Bearer sk-local"
+
+
+@pytest.mark.parametrize(("mode", "asked"), [
+    ("tool", {"tool_choice": {"type": "function", "function": {"name": "TriageDecision"}}}),
+    ("tool_required", {"tool_choice": "required"}),
+    ("json_schema", {"response_format": {"type": "json_schema", "json_schema": {"name": "TriageDecision"}}}),
+])
+async def test_each_structured_output_mode_asks_and_reads_the_answer_its_way(tmp_path, fake, mode, asked):
+    fake.api_key = None
+    settings = make_settings(tmp_path, LLM_BASE_URL=fake.url + "/v1", LLM_MODEL="local-model", LLM_STRUCTURED_OUTPUT=mode)
+
+    decision = await structured(build_chat_model(settings), TriageDecision, SYSTEM, TASK, DATA)
+
+    assert decision == TriageDecision(**DECISION)
+    [request] = fake.requests
+    body = request.body
+    for key, value in asked.items():
+        if key == "response_format":
+            assert body[key]["type"] == "json_schema" and body[key]["json_schema"]["name"] == "TriageDecision"
+            assert set(body[key]["json_schema"]["schema"]["properties"]) >= {"path", "intent", "sentiment"}
+            assert "tools" not in body
+        else:
+            assert body[key] == value
+    assert body["max_tokens"] == 400  # a triage is a small object: its own cap, below LLM_MAX_TOKENS
+
+
+async def test_an_email_draft_may_use_the_configured_max_tokens(tmp_path, fake):
+    from concierge.schemas import EmailDraft
+
+    fake.tool_args["EmailDraft"] = {"subject": "Your stay", "body": "Dear Maria, ..."}
+    model = build_chat_model(make_settings(tmp_path, GROQ_API_KEY="gsk_test", GROQ_BASE_URL=fake.url, LLM_MAX_TOKENS="900"))
+    await structured(model, EmailDraft, SYSTEM, "Write the offer email.", DATA)
+    assert fake.requests[-1].body["max_tokens"] == 900
+
+
+async def test_an_openai_compatible_server_gets_max_tokens_in_the_body(tmp_path, fake):
+    """Ollama, LM Studio and llama-cpp-python read `max_tokens`, not `max_completion_tokens`."""
+    from concierge.schemas import EmailDraft
+
+    fake.api_key = None
+    fake.tool_args["EmailDraft"] = {"subject": "Your stay", "body": "Dear Maria, ..."}
+    settings = make_settings(tmp_path, LLM_BASE_URL=fake.url + "/v1", LLM_MODEL="local-model", LLM_MAX_TOKENS="700")
+    await structured(build_chat_model(settings), EmailDraft, SYSTEM, "Write the offer email.", DATA)
+    assert fake.requests[-1].body["max_tokens"] == 700
