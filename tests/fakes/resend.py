@@ -65,6 +65,7 @@ class FakeResend:
     sent: list[dict[str, Any]] = field(default_factory=list)  # accepted emails: {"id", "body", "idempotency_key"}
     attempts: int = 0
     received: dict[str, dict[str, Any]] = field(default_factory=dict)  # inbound emails by id
+    fetches: int = 0  # GET /emails/receiving/{id} requests seen
     rewrite_message_id: bool = False
     report_message_id: bool = True  # GET /emails/{id} tells the delivered Message-ID
     sending_only: bool = False  # the key has "sending access", not "full access"
@@ -157,6 +158,7 @@ class FakeResend:
 
         @app.get("/emails/receiving/{email_id}")
         async def received(email_id: str, request: Request) -> JSONResponse:
+            self.fetches += 1
             if (denied := self._auth(request)) is not None:
                 return denied
             if email_id not in self.received:

@@ -30,6 +30,7 @@ from concierge.tools.email.inbound.mime import parse_mime
 from concierge.tools.email.inbound.resend import fetch_received_email, parse_resend_email, received_email_id
 from concierge.tools.email.inbound.sendgrid import decode_fields, known_fields, parse_sendgrid_form
 from concierge.tools.email.inbound.streamed_form import read_form
+from concierge.tools.outbound import Policy
 
 router = APIRouter()
 Provider = Literal["sendgrid", "resend", "mime"]
@@ -64,7 +65,8 @@ async def _inbound(provider: Provider, runtime, raw: bytes) -> InboundEmail:
         raise _unprocessable(exc) from exc
     settings = runtime.settings
     try:
-        fetched = await fetch_received_email(settings.resend_base_url, settings.resend_api_key.get_secret_value(), email_id)
+        fetched = await fetch_received_email(settings.resend_base_url, settings.resend_api_key.get_secret_value(), email_id,
+                                             policy=Policy.provider(settings))
     except EmailDeliveryError as exc:  # Resend did not hand the email over: answer 502 so it delivers the event again
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"could not fetch email {email_id} from Resend: {exc}") from exc
     try:

@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 
 from concierge.schemas import InboundEmail
-from concierge.tools.email.errors import TransientEmailFailure, failure_from_response, with_retries
+from concierge.tools.email.errors import PermanentEmailFailure, TransientEmailFailure, failure_from_response, with_retries
 from concierge.tools.email.inbound.headers import addresses, first_message_id, is_auto_reply, last_message_id, message_ids, one_line
 from concierge.tools.email.inbound.reply_text import plain_text
+from concierge.tools.outbound import Policy, UnsafeURL, guarded_client
 
 
 def received_email_id(event: dict[str, Any]) -> str:
@@ -22,11 +23,16 @@ def received_email_id(event: dict[str, Any]) -> str:
     return email_id
 
 
-async def fetch_received_email(base_url: str, api_key: str, email_id: str, *, attempts: int = 3, max_wait_s: float = 5) -> dict[str, Any]:
+async def fetch_received_email(base_url: str, api_key: str, email_id: str, *, policy: Policy, attempts: int = 3,
+                               max_wait_s: float = 5) -> dict[str, Any]:
+    """The received email from Resend's API. The key goes only where the outbound-URL policy allows
+    (`concierge/tools/outbound.py`), as for every provider call."""
     async def once() -> dict[str, Any]:
-        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        async with guarded_client(policy, base_url=base_url, timeout=30) as client:
             try:
                 response = await client.get(f"/emails/receiving/{email_id}", headers={"Authorization": f"Bearer {api_key}"})
+            except UnsafeURL as exc:
+                raise PermanentEmailFailure(f"RESEND_BASE_URL refused: {exc}") from exc
             except httpx.TransportError as exc:
                 raise TransientEmailFailure(f"Resend unreachable: {exc!r}") from exc
         if not response.is_success:
