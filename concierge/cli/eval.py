@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from concierge.cli.terminal import run_async
 
 eval_app = typer.Typer(help="Measure Concierge on labelled data (JSONL, metrics per split as JSON).", no_args_is_help=True)
 FILES = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="JSONL files in the shape of the shared data.")
@@ -68,4 +69,4 @@ def retrieval(files: list[Path] = typer.Argument(..., exists=True, readable=True
     """Exact-set precision, recall and F1 of the offered hotels, per split, as JSON."""
     from concierge.eval.retrieval import evaluate
 
-    typer.echo(json.dumps(asyncio.run(evaluate(files)), indent=2))
+    typer.echo(json.dumps(run_async(evaluate(files)), indent=2))

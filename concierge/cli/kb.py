@@ -8,8 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from concierge.cli.terminal import console
-from concierge.settings import get_settings
+from concierge.cli.terminal import console, get_settings
 
 # "in the north of Cambridge", "to Porto": a capitalised name after a place preposition
 PLACE = re.compile(r"\b(?:in|to|of|near|around|visiting)\s+(?:the\s+)?([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*)")

@@ -3,7 +3,7 @@ group of commands in a module of its own (threads, kb, eval, db/events/worker, o
 
 from __future__ import annotations
 
-import asyncio
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -12,9 +12,11 @@ from concierge.cli.eval import eval_app
 from concierge.cli.kb import kb_app
 from concierge.cli.operators import console_store, operators_app
 from concierge.cli.runtime import check_schema, db_app, events_app, worker
-from concierge.cli.terminal import console
+from concierge.cli.terminal import console, get_settings, run_async
 from concierge.cli.threads import resume, show, threads_app
-from concierge.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from concierge.settings import Settings
 
 
 class ConciergeApp(typer.Typer):
@@ -22,11 +24,11 @@ class ConciergeApp(typer.Typer):
     2, never a traceback."""
 
     def __call__(self, *args, **kwargs):
-        from concierge.cli.startup import EXIT_CONFIG, config_message, is_settings_error
-
         try:
             return super().__call__(*args, **kwargs)
         except Exception as exc:
+            from concierge.cli.startup import EXIT_CONFIG, config_message, is_settings_error  # the settings model, only now
+
             if not is_settings_error(exc):
                 raise
             typer.echo(config_message(exc), err=True)
@@ -66,7 +68,7 @@ def demo(
         console.print(f"[red]--helpdesk:[/] {exc.errors()[0]['msg']}")
         raise typer.Exit(2) from None
     _configure_logging(settings, quiet=True)
-    asyncio.run(run_demo(settings, console, reset=reset))
+    run_async(run_demo(settings, console, reset=reset))
 
 
 @app.command()
@@ -84,7 +86,7 @@ def poll(wait: bool = typer.Option(True, help="Wait until the taken tickets' thr
             return taken
 
     try:
-        taken = asyncio.run(run())
+        taken = run_async(run())
     except (HelpdeskError, HelpdeskUnavailable) as exc:
         console.print(f"[red]helpdesk error[/] {exc}")
         raise typer.Exit(1) from exc
@@ -104,7 +106,7 @@ def doctor() -> None:
     except InvalidSetting as exc:
         console.print(f"[red]invalid saved setting[/] {exc}")
         raise typer.Exit(1) from exc
-    checks = [Check("settings", False, w.explain(), w.fix()) for w in held.values()] + asyncio.run(run_checks(settings))
+    checks = [Check("settings", False, w.explain(), w.fix()) for w in held.values()] + run_async(run_checks(settings))
     table = Table("part", "", "detail", "fix")
     for check in checks:
         mark = ("[green]ok[/] (offline)" if check.offline else "[green]ok[/]") if check.ok else "[red]fail[/]"

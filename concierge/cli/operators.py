@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from concierge.cli.terminal import console
-from concierge.settings import get_settings
+from concierge.cli.terminal import console, get_settings
 
 operators_app = typer.Typer(help="Operator accounts of the web console.", no_args_is_help=True)
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 
 import typer
 from rich.table import Table
 
-from concierge.cli.terminal import console
-from concierge.settings import get_settings
+from concierge.cli.terminal import console, get_settings, run_async
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 events_app = typer.Typer(help="The event inbox: webhook events and timers.", no_args_is_help=True)
@@ -37,7 +35,7 @@ def db_upgrade() -> None:
             pass
         return revisions
 
-    before, now = asyncio.run(run())
+    before, now = run_async(run())
     where = "PostgreSQL" if settings.database else str(settings.app_db_path)
     console.print(f"{where}: schema {before or 'empty'} → {now}" if before != now else f"{where}: schema already at {now}")
 
@@ -57,7 +55,7 @@ def db_current() -> None:
         finally:
             await engine.dispose()
 
-    console.print(f"database: {asyncio.run(run()) or 'empty'}; needed: {migrate.head()}")
+    console.print(f"database: {run_async(run()) or 'empty'}; needed: {migrate.head()}")
 
 
 async def _with_store(work):
@@ -81,7 +79,7 @@ def events_list(failed: bool = typer.Option(False, "--failed", help="Only events
         return await (store.failed_events() if failed else store.pending_events())
 
     table = Table("id", "thread", "kind", "status", "attempts", "received", "due", "error")
-    rows = asyncio.run(_with_store(read))
+    rows = run_async(_with_store(read))
     for e in rows:
         table.add_row(f"{e['source']}:{e['event_id']}", e["thread_id"], e["kind"], e["status"], str(e["attempts"]),
                       e["received_at"], e["not_before"] or "now", (e["error"] or "")[:120])
@@ -96,7 +94,7 @@ def events_retry(event: str = typer.Argument(..., help="SOURCE:EVENT_ID as `even
     if not event_id:
         console.print("[red]give the event as SOURCE:EVENT_ID[/] (see `concierge events list --failed`)")
         raise typer.Exit(2)
-    if not asyncio.run(_with_store(lambda store: store.requeue_event(source, event_id))):
+    if not run_async(_with_store(lambda store: store.requeue_event(source, event_id))):
         console.print(f"[red]no failed event {event}[/]")
         raise typer.Exit(1)
     console.print(f"[green]queued again[/] {event}")
@@ -124,6 +122,8 @@ def worker(concurrency: int | None = typer.Option(None, "--concurrency", help="J
                       "processes on other machines need the same SECRET_KEY")
 
     async def run() -> None:
+        import asyncio
+
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -133,7 +133,7 @@ def worker(concurrency: int | None = typer.Option(None, "--concurrency", help="J
             await stop.wait()
             console.print("stopping: finishing the running jobs")
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def check_schema(settings) -> None:
@@ -151,7 +151,7 @@ def check_schema(settings) -> None:
             await engine.dispose()
 
     try:
-        asyncio.run(check())
+        run_async(check())
     except migrate.SchemaOutOfDate as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

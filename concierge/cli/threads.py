@@ -3,7 +3,6 @@ decided through the thread API served in-process."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -11,15 +10,14 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import httpx
 import typer
 from rich.table import Table
 
-from concierge.cli.terminal import console
-from concierge.settings import get_settings, parse_duration
-from concierge.tools.llm.usage import describe_usage
+from concierge.cli.terminal import console, get_settings, run_async
 
 if TYPE_CHECKING:
+    import httpx
+
     from concierge.runtime.queue import Mode
 
 threads_app = typer.Typer(help="The threads: one per ticket.", invoke_without_command=True)
@@ -32,6 +30,8 @@ async def api_client(mode: Mode = "none") -> AsyncIterator[httpx.AsyncClient]:
     Read-only commands process nothing (mode "none"); a decision is applied by this process only
     when no server works on the folder (mode "own"), otherwise the server applies it.
     """
+    import httpx
+
     from concierge.runtime.process import open_runtime
     from concierge.server.app import create_app
 
@@ -62,7 +62,7 @@ def threads(ctx: typer.Context) -> None:
             return response.json()
 
     table = Table("thread", "customer", "path", "stage", "waiting for", "outcome")
-    for t in asyncio.run(run()):
+    for t in run_async(run()):
         table.add_row(t["thread_id"], t["customer"] or "", t["path"] or "", t["stage"] or "", t["waiting_for"] or "—",
                       (t["outcome"] or {}).get("status", ""))
     console.print(table)
@@ -77,8 +77,10 @@ def show(thread_id: str) -> None:
             _fail(response)
             return response.json()
 
-    detail = asyncio.run(run())
+    detail = run_async(run())
     console.print_json(json.dumps({k: v for k, v in detail.items() if k != "log"}))
+    from concierge.tools.llm.usage import describe_usage
+
     console.print(f"[bold]LLM:[/] {describe_usage(detail.get('llm_usage'))}")
     if detail.get("llm_degraded"):
         console.print(f"[yellow]offline engine instead of the LLM in {', '.join(detail['llm_degraded']['steps'])}:[/] "
@@ -113,7 +115,7 @@ def resume(
             _fail(response)
             return response.json()
 
-    detail = asyncio.run(run())
+    detail = run_async(run())
     outcome = detail.get("outcome") or {}
     console.print(f"[green]resumed[/] {thread_id}: stage={detail['stage']} outcome={outcome.get('status', '—')} "
                   f"waiting for={detail['waiting_for'] or '—'}")
@@ -121,6 +123,8 @@ def resume(
 
 def parse_age(text: str) -> timedelta:
     try:
+        from concierge.settings import parse_duration
+
         return parse_duration(text, bare=None)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -148,6 +152,6 @@ def prune(older_than: str = typer.Option("90d", "--older-than", help="Finished a
                     await store.forget_thread(thread_id)
             return done
 
-    pruned = asyncio.run(run())
+    pruned = run_async(run())
     verb = "would delete" if dry_run else "deleted"
     console.print(f"{verb} {len(pruned)} thread(s) finished before {cutoff:%Y-%m-%d %H:%M} UTC" + (f": {', '.join(pruned)}" if pruned else ""))
