@@ -11,7 +11,7 @@ import sys
 import pytest
 
 # (pydantic itself is typer's: it parses a command's parameters.)
-HEAVY = ["concierge.settings", "pydantic_settings", "httpx", "asyncio", "langgraph", "sqlalchemy", "numpy"]
+HEAVY = ["concierge.settings", "pydantic_settings", "httpx", "asyncio", "langgraph", "langchain_core", "sqlalchemy", "numpy", "torch"]
 PROBE = """
 import json, sys
 from concierge.cli.main import app
