@@ -9,6 +9,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
+from concierge.agents.guards.profile import guard_profile
 from concierge.agents.guards.triage import guard_reading
 from concierge.graph.context import Context, services_of
 from concierge.graph.state import TicketState, log
@@ -45,10 +46,11 @@ async def triage(state: TicketState, runtime: Runtime[Context]) -> dict:
     services = await services_of(runtime)
     # A ticket reopened by a later email is triaged on that email (the profile still reads everything).
     read = state.get("request") or state["ticket"]
-    reading = await read_ticket(services.llm, services.settings.company_name, read,
-                                state.get("history") or [], await services.kb.adestinations())
+    destinations = await services.kb.adestinations()
+    reading = await read_ticket(services.llm, services.settings.company_name, read, state.get("history") or [], destinations)
     reading, overruled = guard_reading(reading, read)
-    decision, profile = reading.triage, reading.profile
+    decision = reading.triage
+    profile, dropped = guard_profile(reading.profile, destinations, read.get("created_at"))
     update: dict = {
         "triage": decision.model_dump(),
         "path": decision.path,
@@ -57,9 +59,10 @@ async def triage(state: TicketState, runtime: Runtime[Context]) -> dict:
         "log": log("triage", f"path={decision.path} intent={decision.intent} sentiment={decision.sentiment}; "
                              f"{profile.summary}"),
     }
-    if overruled:
-        update["log"] = update["log"] + [e for n in overruled for e in log("triage", f"guard: {n}")]
-        update["guard_notes"] = [{"step": "triage", "reasons": overruled}]
+    notes = [{"step": step, "reasons": reasons} for step, reasons in (("triage", overruled), ("profile", dropped)) if reasons]
+    if notes:
+        update["log"] = update["log"] + [e for n in notes for r in n["reasons"] for e in log("triage", f"guard: {r}")]
+        update["guard_notes"] = notes
     if decision.path == "escalate":  # the human gets the profile built from the whole history too
         update |= {"escalation": {"reasons": decision.escalation_reasons or [decision.rationale or "The customer needs a person."], "source": "triage"}}
     return update
