@@ -19,6 +19,7 @@ from pydantic import SecretStr, ValidationError
 
 from concierge.actions.doctor import GROUPS, Check
 from concierge.console.destinations import Withheld, bound_key, withheld
+from concierge.console.setting_help import label_and_help
 from concierge.console.store import ConsoleStore
 from concierge.settings import Settings
 from concierge.tools.outbound import DESTINATIONS, SECRETS, SELF_HOSTED, UnsafeURL, check_destination, destination_of, named_by
@@ -56,6 +57,8 @@ class SettingView:
     saved_by: str = ""
     in_use: bool = True  # False for another provider's settings (shown folded away)
     note: str = ""  # a secret withheld because its URL changed since it was entered
+    label: str = ""
+    help: str = ""
 
 
 # Settings of one provider among several: in use only when that provider is chosen.
@@ -118,8 +121,9 @@ def views(group: str, settings: Settings, store: ConsoleStore) -> list[SettingVi
             source, value = "default", _current(settings, alias)
         shown = masked(value) if secret and value else value
         note = kept_back[alias].explain() if alias in kept_back else ""
+        label, help_text = label_and_help(alias)
         out.append(SettingView(alias, secret, choices(alias), source, shown, updates.get(alias, ("", ""))[0] if source == "saved" else "",
-                               in_use(alias, effective), note))
+                               in_use(alias, effective), note, label, help_text))
     return out
 
 

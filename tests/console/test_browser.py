@@ -172,11 +172,11 @@ def test_a_setting_is_saved_and_its_connection_tested(page, served, shots):
         alerts = page.locator("section#alerts")
         assert not alerts.locator("input[name=SLACK_WEBHOOK_URL]").is_visible()  # Slack not chosen: folded away
         alerts.locator("input[name=ALERTS]").fill("console,slack")
-        alerts.locator("text=Save alerts").click()
+        alerts.locator("text=Save the Alerts settings").click()
         page.wait_for_selector("text=Alerts: saved ALERTS")
         alerts = page.locator("section#alerts")
         alerts.locator("input[name=SLACK_WEBHOOK_URL]").fill(slack_url + WEBHOOK_PATH)
-        alerts.locator("text=Save alerts").click()
+        alerts.locator("text=Save the Alerts settings").click()
         page.wait_for_selector("text=Alerts: saved SLACK_WEBHOOK_URL")
         alerts = page.locator("section#alerts")
         assert WEBHOOK_PATH not in page.content()  # the secret URL is never shown back

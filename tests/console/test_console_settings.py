@@ -95,3 +95,22 @@ def test_a_malformed_encryption_key_is_refused_at_start(tmp_path):
         make_settings(tmp_path, SETTINGS_ENCRYPTION_KEY="not-a-key")
     key = "x" * 43 + "="
     assert make_settings(tmp_path, SETTINGS_ENCRYPTION_KEY=key).settings_encryption_key.get_secret_value() == key
+
+
+def test_every_setting_on_the_page_has_a_label_and_help():
+    from concierge.console.integrations import INTEGRATIONS
+    from concierge.console.setting_help import HELP
+
+    listed = {alias for _, aliases in INTEGRATIONS.values() for alias in aliases}
+    assert listed - set(HELP) == set()
+    assert all(label and help_text for label, help_text in HELP.values())
+
+
+async def test_the_settings_page_says_what_each_setting_is_and_allows(runtime):
+    add_operator(runtime)
+    async with console_client(runtime) as browser:
+        await log_in(browser)
+        page = (await browser.get("/settings")).text
+    assert "<b>Escalation phone</b>" in page and "a call is transferred to" in page
+    assert "Allowed: outbox, smtp, resend, sendgrid." in page  # a choice lists its values
+    assert "Save the LLM settings" in page and "Save llm" not in page
