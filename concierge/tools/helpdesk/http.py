@@ -142,3 +142,19 @@ class HelpdeskHttp:
         if response.status_code == 204 or not response.content:
             return {}
         return response.json()
+
+
+class HttpConnector:
+    """What a hosted connector does with its client: `open()` makes it (`self._http`), `close()`
+    closes it, and `http` is it, once opened."""
+
+    _http: HelpdeskHttp | None = None
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+
+    @property
+    def http(self) -> HelpdeskHttp:
+        assert self._http is not None, "open() comes first"
+        return self._http

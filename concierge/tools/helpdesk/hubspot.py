@@ -13,7 +13,7 @@ import httpx
 from concierge.schemas import Customer, Ticket
 from concierge.settings import Settings
 from concierge.tools.helpdesk.base import Resolution
-from concierge.tools.helpdesk.http import HelpdeskError, HelpdeskHttp, marker_for
+from concierge.tools.helpdesk.http import HelpdeskError, HelpdeskHttp, HttpConnector, marker_for
 from concierge.tools.outbound import Policy
 
 PROPERTIES = ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "hubspot_owner_id", "createdate"]
@@ -31,7 +31,7 @@ def _explain(response: httpx.Response) -> str:
     return " — ".join(p for p in parts if p) or response.text[:300]
 
 
-class HubSpotHelpdesk:
+class HubSpotHelpdesk(HttpConnector):
     name = "hubspot"
     retry_safe = True  # add_note looks for its marker among the ticket's notes before writing
 
@@ -45,7 +45,6 @@ class HubSpotHelpdesk:
             "resolved": settings.helpdesk_status_resolved or "Closed",
             "human": settings.helpdesk_status_human or "Waiting on us",
         }
-        self._http: HelpdeskHttp | None = None
         self._pipeline: dict[str, Any] | None = None
         self._raw: dict[str, dict[str, Any]] = {}
 
@@ -56,15 +55,6 @@ class HubSpotHelpdesk:
             "HubSpot", s.hubspot_base_url, headers={"Authorization": f"Bearer {s.hubspot_token.get_secret_value()}"},
             explain=_explain, max_attempts=s.helpdesk_max_attempts, max_wait_s=s.helpdesk_max_wait_s, policy=Policy.provider(s),
         )
-
-    async def close(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-
-    @property
-    def http(self) -> HelpdeskHttp:
-        assert self._http is not None, "open() comes first"
-        return self._http
 
     # --- the account's pipeline and stages -----------------------------------------------------------
     async def pipeline(self) -> dict[str, Any]:

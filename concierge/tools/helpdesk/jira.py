@@ -13,7 +13,7 @@ import httpx
 from concierge.schemas import Customer, Ticket
 from concierge.settings import Settings
 from concierge.tools.helpdesk.base import Resolution
-from concierge.tools.helpdesk.http import HelpdeskError, HelpdeskHttp, marker_for
+from concierge.tools.helpdesk.http import HelpdeskError, HelpdeskHttp, HttpConnector, marker_for
 from concierge.tools.outbound import Policy
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class JiraHelpdesk:
+class JiraHelpdesk(HttpConnector):
     name = "jira"
     retry_safe = True  # add_note looks for its marker among the request's comments before writing
 
@@ -62,7 +62,6 @@ class JiraHelpdesk:
             "resolved": settings.helpdesk_status_resolved or "Resolved",
             "human": settings.helpdesk_status_human or "Escalated",
         }
-        self._http: HelpdeskHttp | None = None
         self._raw: dict[str, dict[str, Any]] = {}
 
     async def open(self) -> None:
@@ -73,15 +72,6 @@ class JiraHelpdesk:
             headers={"Accept": "application/json"}, explain=_explain,
             max_attempts=s.helpdesk_max_attempts, max_wait_s=s.helpdesk_max_wait_s, policy=Policy.provider(s),
         )
-
-    async def close(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-
-    @property
-    def http(self) -> HelpdeskHttp:
-        assert self._http is not None, "open() comes first"
-        return self._http
 
     # --- reading -------------------------------------------------------------------------------------
     async def _search(self, jql: str) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import httpx
 from concierge.schemas import Customer, Ticket
 from concierge.settings import Settings
 from concierge.tools.helpdesk.base import Resolution
-from concierge.tools.helpdesk.http import HelpdeskHttp, marker_for
+from concierge.tools.helpdesk.http import HelpdeskHttp, HttpConnector, marker_for
 from concierge.tools.outbound import Policy
 
 OPEN = ("new", "open", "pending")
@@ -28,7 +28,7 @@ def _explain(response: httpx.Response) -> str:
     return " ".join(str(p) for p in (error, body.get("description"), details) if p) or response.text[:300]
 
 
-class ZendeskHelpdesk:
+class ZendeskHelpdesk(HttpConnector):
     name = "zendesk"
     retry_safe = True  # add_note looks for its marker among the ticket's comments before writing
 
@@ -44,7 +44,6 @@ class ZendeskHelpdesk:
         self.status_processing = settings.helpdesk_status_processing or "open"
         self.status_resolved = settings.helpdesk_status_resolved or "solved"
         self.status_human = settings.helpdesk_status_human or "open"
-        self._http: HelpdeskHttp | None = None
         self._users: dict[str, Customer] = {}
         self._raw: dict[str, dict[str, Any]] = {}
 
@@ -55,15 +54,6 @@ class ZendeskHelpdesk:
             "Zendesk", self.base_url, auth=httpx.BasicAuth(f"{s.zendesk_email}/token", s.zendesk_api_token.get_secret_value()),
             explain=_explain, max_attempts=s.helpdesk_max_attempts, max_wait_s=s.helpdesk_max_wait_s, policy=Policy.provider(s),
         )
-
-    async def close(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-
-    @property
-    def http(self) -> HelpdeskHttp:
-        assert self._http is not None, "open() comes first"
-        return self._http
 
     # --- reading -------------------------------------------------------------------------------------
     async def _pages(self, path: str, key: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import httpx
 from concierge.schemas import Customer, Ticket
 from concierge.settings import Settings
 from concierge.tools.helpdesk.base import Resolution
-from concierge.tools.helpdesk.http import HelpdeskError, HelpdeskHttp, marker_for
+from concierge.tools.helpdesk.http import HelpdeskError, HelpdeskHttp, HttpConnector, marker_for
 from concierge.tools.outbound import Policy, guarded_client
 
 PAGE = 50
@@ -63,7 +63,7 @@ class ZohoOAuth(httpx.Auth):
             yield request
 
 
-class ZohoHelpdesk:
+class ZohoHelpdesk(HttpConnector):
     name = "zoho"
     retry_safe = True  # add_note looks for its marker among the ticket's comments before writing
 
@@ -81,7 +81,6 @@ class ZohoHelpdesk:
         self.status_processing = settings.helpdesk_status_processing or "Open"
         self.status_resolved = settings.helpdesk_status_resolved or "Closed"
         self.status_human = settings.helpdesk_status_human or "Escalated"
-        self._http: HelpdeskHttp | None = None
         self._raw: dict[str, dict[str, Any]] = {}
 
     async def open(self) -> None:
@@ -91,15 +90,6 @@ class ZohoHelpdesk:
                          s.zoho_refresh_token.get_secret_value(), policy=Policy.provider(s))
         self._http = HelpdeskHttp("Zoho Desk", self.base_url, auth=auth, headers={"orgId": s.zoho_org_id}, explain=_explain,
                                  max_attempts=s.helpdesk_max_attempts, max_wait_s=s.helpdesk_max_wait_s, policy=Policy.provider(s))
-
-    async def close(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-
-    @property
-    def http(self) -> HelpdeskHttp:
-        assert self._http is not None, "open() comes first"
-        return self._http
 
     # --- reading -------------------------------------------------------------------------------------
     async def _pages(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> list[dict[str, Any]]:
