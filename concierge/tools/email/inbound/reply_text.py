@@ -34,15 +34,18 @@ _HEADER_GAP = 1  # lines that are not headers allowed inside a header block ("On
 def own_words(text: str) -> str:
     """The reply without the quoted earlier messages (our own emails carry numbers that are not the
     customer's), the signature block, the tagline of a phone's mail app and a legal footer."""
-    return "\n".join(_without_trailers(_above_quote(_lines(text), through_signature=False))).strip()
+    return "\n".join(_own_lines(_lines(text))).strip()
 
 
 def signature_block(text: str) -> str:
     """What the customer's mail put below their own words and above the quoted history: the
     signature, a contact block, a tagline, a footer (a number there is a desk line, to ask about)."""
-    above = _above_quote(_lines(text), through_signature=True)
-    own = _without_trailers(_above_quote(_lines(text), through_signature=False))
-    return "\n".join(above[len(own):]).strip()
+    lines = _lines(text)
+    return "\n".join(_above_quote(lines, through_signature=True)[len(_own_lines(lines)):]).strip()
+
+
+def _own_lines(lines: list[str]) -> list[str]:
+    return _without_trailers(_above_quote(lines, through_signature=False))
 
 
 def _lines(text: str) -> list[str]:
