@@ -145,7 +145,8 @@ async def write_email(services, state: TicketState, kind: str) -> WrittenEmail:
     if drafted_by != ENGINE_NAME:  # the offline engine's drafts are its templates
         problems += draft_problems(draft, kind=kind, customer_name=data["customer_name"], language=data["language"],
                                    offers=state.get("offers") or [] if kind == "offer" else [],
-                                   allowed_text=json.dumps([data.get("offers"), data.get("policies"), data.get("chosen_offer")]))
+                                   allowed_text=json.dumps([data.get("offers"), data.get("policies"), data.get("chosen_offer")],
+                                                           ensure_ascii=False))  # "gratuité" as written
     if not problems:
         return WrittenEmail(draft, f"{kind} drafted", drafted_by)
     return WrittenEmail(EmailDraft(**emails.draft_email(data)), f"{kind} drafted; replaced by the template because "

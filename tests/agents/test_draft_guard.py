@@ -58,3 +58,16 @@ async def test_a_broken_draft_is_replaced_by_the_template_and_the_reason_kept(rt
     [note] = update["guard_notes"]
     assert note["step"] == "email_writer" and any("subject is not a subject" in r for r in note["reasons"])
     assert "replaced by the template" in update["log"][-1]["text"]
+
+
+async def test_a_perk_with_accents_the_policy_states_passes(rt, services, llm):
+    """The knowledge base's own words are compared as written, accents included."""
+    body = ("Chère Maria,\n\nLe Triple Room à Estrela Garden Residence est à 160 € la nuit, et Casa Alfama propose une "
+            "chambre triple à 215 €. L'annulation est une gratuité jusqu'à 48 heures avant l'arrivée. Quel est le meilleur "
+            "numéro pour vous appeler, et à quelle heure ?\n\nWayfarer Stays Concierge")
+    llm.answers["EmailDraft"] = {"subject": "Votre séjour à Lisbonne", "body": body}
+    state = await booking_state(services)
+    state["profile"] = {**state["profile"], "language": "fr"}
+    state["policies"] = [{"title": "Annulation", "text": "Annulation : gratuité jusqu'à 48 heures avant l'arrivée."}]
+    update = await email_writer(state, rt)
+    assert update["draft"]["body"] == body, update["log"][-1]["text"]
