@@ -2,7 +2,7 @@
 PostgreSQL take 56 tickets (the demo's seven, eight times over, each with its own customers)
 through assignment, replies and call reports while a worker is killed at random moments and
 restarted, and a worker is frozen past WORKER_STALLED_AFTER_S (its jobs are taken over while it
-still holds them). Every ticket must reach the end the demo reaches, with no email, call, note or
+still holds them), once then thawed, once killed while frozen. Every ticket must reach the end the demo reaches, with no email, call, note or
 alert made twice, no event left pending or failed, and no thread whose checkpoints fork."""
 
 from __future__ import annotations
@@ -124,8 +124,8 @@ def test_two_workers_killed_at_random_moments_lose_and_repeat_nothing(tmp_path, 
             w.start()
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", auth=SignedWebhooks(HmacSignature([SECRET])), timeout=10) as client:
             # Early rounds freeze a worker while it holds jobs (a live worker that looks dead: its jobs
-            # are taken over while it still runs them), the others kill one.
-            for round_ in ["stall"] * STALLS + ["kill"] * KILLS:
+            # are taken over while it still runs them); one of them kills it while frozen; the others kill one.
+            for round_ in ["stall"] * (STALLS - 1) + ["stall, then kill"] + ["kill"] * (KILLS - 1):
                 deadline = time.monotonic() + rng.uniform(0.5, 4.0)
                 while time.monotonic() < deadline:  # traffic until then, whatever the workers are doing
                     act(client, simulator, script)
@@ -133,6 +133,9 @@ def test_two_workers_killed_at_random_moments_lose_and_repeat_nothing(tmp_path, 
                 if round_ == "stall":
                     victim.stall(STALLED_AFTER_S * 2 + 1)
                     continue
+                if round_ == "stall, then kill":
+                    os.killpg(victim.process.pid, signal.SIGSTOP)
+                    time.sleep(STALLED_AFTER_S * 2 + 1)  # its jobs are taken over; then it dies without waking
                 victim.kill()
                 kills += 1
                 victim.start()
